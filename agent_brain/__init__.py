@@ -1,0 +1,1 @@
+"""agent-brain: a conversational multi-agent assistant for performance marketers."""

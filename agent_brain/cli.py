@@ -1,0 +1,136 @@
+"""`agent-brain` command line: serve, migrate, demo-seed, users, keygen."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from agent_brain.config import Settings, SettingsError, load_settings
+
+log = logging.getLogger("agent_brain")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    handler: Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]] = args.handler
+    try:
+        return asyncio.run(handler(args, settings))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="agent-brain", description=__doc__)
+    sub = parser.add_subparsers(title="commands")
+
+    serve = sub.add_parser("serve", help="migrate, seed the demo world if empty, and run the web chat")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-demo", action="store_true", help="do not seed the demo world")
+    serve.set_defaults(handler=_serve)
+
+    mig = sub.add_parser("migrate", help="apply database migrations")
+    mig.add_argument("--revision", default="head")
+    mig.add_argument("--downgrade", action="store_true", help="downgrade to --revision (e.g. base)")
+    mig.set_defaults(handler=_migrate)
+
+    seed = sub.add_parser("demo-seed", help="fill the deterministic demo business (idempotent)")
+    seed.set_defaults(handler=_demo_seed)
+
+    users = sub.add_parser("users", help="manage users").add_subparsers(title="users commands")
+    create = users.add_parser("create", help="create a user; prints the API token alone on the last line")
+    create.add_argument("name")
+    create.add_argument("--language", choices=("ru", "en"), default="ru")
+    create.set_defaults(handler=_users_create)
+
+    keygen = sub.add_parser("keygen", help="print a new ENCRYPTION_KEY")
+    keygen.set_defaults(handler=_keygen)
+    return parser
+
+
+async def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from agent_brain.runtime import open_runtime
+    from web_api.app import create_app
+
+    async with open_runtime(settings) as runtime:
+        if not args.no_demo:
+            from agent_brain.demo.seed import seed_demo
+
+            report = await seed_demo(runtime.engine)
+            log.info("demo world ready: %s", report)
+        app = create_app(settings, runtime=runtime)
+        server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info"))
+        print(f"agent-brain web chat: http://{args.host}:{args.port}/  (health: /health)", flush=True)
+        await server.serve()
+    return 0
+
+
+async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from agent_brain.db import migrate
+    from agent_brain.db.engine import create_engine, resolve_database_url
+
+    engine = create_engine(resolve_database_url(settings), pool_size=1)
+    try:
+        if args.downgrade:
+            await migrate.downgrade(engine, args.revision)
+        else:
+            await migrate.upgrade(engine, args.revision)
+    finally:
+        await engine.dispose()
+    print(f"database at {'downgraded to' if args.downgrade else 'upgraded to'} {args.revision}")
+    return 0
+
+
+async def _demo_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from agent_brain.demo.seed import seed_demo
+    from agent_brain.runtime import open_runtime
+
+    async with open_runtime(settings) as runtime:
+        report = await seed_demo(runtime.engine)
+    print(report)
+    return 0
+
+
+async def _users_create(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import IntegrityError
+
+    from agent_brain.runtime import open_runtime
+
+    async with open_runtime(settings) as runtime:
+        try:
+            user, token = await runtime.users.create_user(args.name, language=args.language)
+        except IntegrityError:
+            print(f"error: a user named {args.name!r} already exists", file=sys.stderr)
+            return 1
+    print(f"created user {user.name} ({user.id}); API token (shown once):")
+    print(token)
+    return 0
+
+
+async def _keygen(args: argparse.Namespace, settings: Settings) -> int:
+    from cryptography.fernet import Fernet
+
+    print(Fernet.generate_key().decode())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

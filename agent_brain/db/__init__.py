@@ -1,0 +1,1 @@
+"""Database: engine, embedded server, ORM schema."""

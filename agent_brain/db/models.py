@@ -1,0 +1,640 @@
+"""The PostgreSQL schema (ARCHITECTURE.md §5) as SQLAlchemy 2 declarative models.
+
+This module is the single description of the schema: Alembic migrations are written against
+it, and the stores build their statements from these tables. Money is always integer cents.
+
+Campaigns, ad sets and ads are not mirrored here: the ad platform (Meta, or the Graph sandbox
+with its own `sandbox_*` tables) is their source of truth, and business rows refer to them by
+their platform ids (`fb_campaign_id`, `fb_adset_id`, `fb_ad_id`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+MODES = ("auto", "plan", "ask")
+SOURCES = ("web", "telegram", "cli")
+ROLES = ("user", "assistant", "system", "tool")
+PLAN_STATUSES = ("pending", "approved", "rejected", "expired", "executing", "completed", "failed")
+RUN_STATUSES = ("running", "completed", "error", "cancelled")
+DOMAINS = ("ads", "creative", "crm", "whatsapp", "mixed", "memory", "system")
+TEMPERATURES = ("hot", "warm", "cold")
+IDEMPOTENCY_STATUSES = ("in_progress", "succeeded", "failed")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+# Python None is stored as SQL NULL, not as the JSON literal `null`.
+Json = JSONB(none_as_null=True)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: Json, list[Any]: Json}
+
+
+def _uuid_pk() -> Mapped[uuid.UUID]:
+    return mapped_column(UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+
+
+def _created() -> Mapped[dt.datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+# ── users and accounts ──────────────────────────────────────────────────────────────────────
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    language: Mapped[str] = mapped_column(String(2), server_default="ru")
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (CheckConstraint(_in("language", ("ru", "en")), name="language"),)
+
+
+class ApiToken(Base):
+    """Bearer tokens for the web API; only a SHA-256 of the token is stored."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = _created()
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TelegramLinkCode(Base):
+    """Single-use, expiring codes for `/start <code>`; only a hash of the code is stored."""
+
+    __tablename__ = "telegram_link_codes"
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    used_by_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = _created()
+
+
+class AdAccount(Base):
+    __tablename__ = "ad_accounts"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(20), server_default="meta")
+    external_id: Mapped[str] = mapped_column(String(64))  # e.g. act_1234567890
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3), server_default="USD")
+    timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+    is_sandbox: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # Fernet token (agent_brain.security); never stored or logged in clear.
+    access_token_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        UniqueConstraint("user_id", "platform", "external_id", name="uq_ad_accounts_user_platform_external"),
+        CheckConstraint(_in("platform", ("meta", "tiktok", "google", "x")), name="platform"),
+    )
+
+
+# ── chat ────────────────────────────────────────────────────────────────────────────────────
+
+
+class Conversation(Base):
+    __tablename__ = "ai_conversations"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ad_account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ad_accounts.id", ondelete="SET NULL"))
+    title: Mapped[str | None] = mapped_column(String(200))
+    mode: Mapped[str] = mapped_column(String(8), server_default="plan")
+    source: Mapped[str] = mapped_column(String(16))
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Lease lock: held by `lock_owner` until `lock_expires_at`; a dead worker's lease lapses.
+    lock_owner: Mapped[str | None] = mapped_column(String(100))
+    lock_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    rolling_summary: Mapped[str | None] = mapped_column(Text)
+    summary_message_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    message_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    focus_entities: Mapped[dict[str, Any]] = mapped_column(Json, server_default=text("'{}'::jsonb"))
+    last_agent: Mapped[str | None] = mapped_column(String(32))
+    last_domain: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        CheckConstraint(_in("mode", MODES), name="mode"),
+        CheckConstraint(_in("source", SOURCES), name="source"),
+        CheckConstraint("source <> 'telegram' OR telegram_chat_id IS NOT NULL", name="telegram_chat"),
+        # One live conversation per Telegram chat: getOrCreate is a single upsert on this index.
+        Index(
+            "uq_ai_conversations_telegram_chat",
+            "telegram_chat_id",
+            unique=True,
+            postgresql_where=text("source = 'telegram'"),
+        ),
+        Index("ix_ai_conversations_user_updated", "user_id", text("updated_at DESC")),
+    )
+
+
+class Message(Base):
+    """One chat message in OpenAI format; `id` is monotonic and defines the order."""
+
+    __tablename__ = "ai_messages"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ai_conversations.id", ondelete="CASCADE")
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str | None] = mapped_column(Text)
+    plan_json: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    actions_json: Mapped[list[Any] | None] = mapped_column(Json)
+    tool_calls: Mapped[list[Any] | None] = mapped_column(Json)
+    tool_call_id: Mapped[str | None] = mapped_column(String(100))
+    tool_name: Mapped[str | None] = mapped_column(String(64))
+    tool_result: Mapped[Any | None] = mapped_column(Json)
+    agent: Mapped[str | None] = mapped_column(String(32))
+    domain: Mapped[str | None] = mapped_column(String(16))
+    tokens_used: Mapped[int] = mapped_column(Integer, server_default="0")
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role"),
+        CheckConstraint("role <> 'tool' OR tool_call_id IS NOT NULL", name="tool_call_id"),
+        Index("ix_ai_messages_conversation_id_id", "conversation_id", "id"),
+    )
+
+
+class PendingPlan(Base):
+    __tablename__ = "ai_pending_plans"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ai_conversations.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    plan_json: Mapped[dict[str, Any]] = mapped_column(Json)
+    status: Mapped[str] = mapped_column(String(16), server_default="pending")
+    source: Mapped[str] = mapped_column(String(16))
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Per-step results keyed by step index ("0", "1", …); steps may run one at a time (manual mode).
+    execution_results: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    created_at: Mapped[dt.datetime] = _created()
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        CheckConstraint(_in("status", PLAN_STATUSES), name="status"),
+        CheckConstraint(_in("source", SOURCES), name="source"),
+        Index("ix_ai_pending_plans_conversation_status", "conversation_id", "status"),
+    )
+
+
+class IdempotentOperation(Base):
+    """Exactly-once record of a WRITE: key = SHA-256(tool + canonical args + ad account)."""
+
+    __tablename__ = "ai_idempotent_operations"
+    operation_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tool_name: Mapped[str] = mapped_column(String(64))
+    ad_account_id: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), server_default="in_progress")
+    args: Mapped[dict[str, Any]] = mapped_column(Json)
+    result: Mapped[Any | None] = mapped_column(Json)
+    created_at: Mapped[dt.datetime] = _created()
+    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    __table_args__ = (CheckConstraint(_in("status", IDEMPOTENCY_STATUSES), name="status"),)
+
+
+class Run(Base):
+    """A trace of one agent run (LLM tracing)."""
+
+    __tablename__ = "ai_runs"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    conversation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ai_conversations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(100))
+    agent: Mapped[str | None] = mapped_column(String(32))
+    domain: Mapped[str | None] = mapped_column(String(16))
+    prompt_version: Mapped[str | None] = mapped_column(String(32))
+    classifier_path: Mapped[str | None] = mapped_column(String(16))
+    prompt_tokens: Mapped[int] = mapped_column(Integer, server_default="0")
+    completion_tokens: Mapped[int] = mapped_column(Integer, server_default="0")
+    total_tokens: Mapped[int] = mapped_column(Integer, server_default="0")
+    tools_planned: Mapped[list[Any]] = mapped_column(Json, server_default=text("'[]'::jsonb"))
+    tools_executed: Mapped[list[Any]] = mapped_column(Json, server_default=text("'[]'::jsonb"))
+    tool_errors: Mapped[list[Any]] = mapped_column(Json, server_default=text("'[]'::jsonb"))
+    context_stats: Mapped[dict[str, Any]] = mapped_column(Json, server_default=text("'{}'::jsonb"))
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), server_default="running")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _created()
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint(_in("status", RUN_STATUSES), name="status"),
+        Index("ix_ai_runs_created", "created_at"),
+    )
+
+
+# ── memory ──────────────────────────────────────────────────────────────────────────────────
+
+
+class BusinessSpec(Base):
+    """Procedural memory: tracking / CRM / KPI specs per user and optional ad account."""
+
+    __tablename__ = "business_specs"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ad_account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"))
+    tracking: Mapped[dict[str, Any]] = mapped_column(Json, server_default=text("'{}'::jsonb"))
+    crm: Mapped[dict[str, Any]] = mapped_column(Json, server_default=text("'{}'::jsonb"))
+    kpi: Mapped[dict[str, Any]] = mapped_column(Json, server_default=text("'{}'::jsonb"))
+    updated_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        UniqueConstraint(
+            "user_id", "ad_account_id", name="uq_business_specs_user_account", postgresql_nulls_not_distinct=True
+        ),
+    )
+
+
+class AgentNote(Base):
+    """Mid-term memory: ≤ 20 notes per (user, ad account, domain), de-duplicated by `dedup_key`."""
+
+    __tablename__ = "agent_notes"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ad_account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"))
+    domain: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    dedup_key: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(8), server_default="auto")
+    importance: Mapped[float] = mapped_column(Float, server_default="0.5")
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        CheckConstraint(_in("domain", ("ads", "creative", "crm", "whatsapp", "general")), name="domain"),
+        CheckConstraint(_in("source", ("auto", "user")), name="source"),
+        CheckConstraint("importance >= 0 AND importance <= 1", name="importance"),
+        UniqueConstraint(
+            "user_id",
+            "ad_account_id",
+            "domain",
+            "dedup_key",
+            name="uq_agent_notes_dedup",
+            postgresql_nulls_not_distinct=True,
+        ),
+    )
+
+
+# ── business data: directions and creatives ─────────────────────────────────────────────────
+
+
+class Direction(Base):
+    """An advertising vertical (e.g. «Имплантация») bound to one platform campaign/ad set."""
+
+    __tablename__ = "directions"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ad_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    objective: Mapped[str] = mapped_column(String(32), server_default="whatsapp")
+    is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    campaign_status: Mapped[str] = mapped_column(String(16), server_default="ACTIVE")
+    daily_budget_cents: Mapped[int] = mapped_column(BigInteger)
+    target_cpl_cents: Mapped[int | None] = mapped_column(BigInteger)
+    fb_campaign_id: Mapped[str | None] = mapped_column(String(32))
+    fb_adset_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        UniqueConstraint("ad_account_id", "name", name="uq_directions_account_name"),
+        CheckConstraint("daily_budget_cents >= 0", name="budget"),
+        CheckConstraint("target_cpl_cents IS NULL OR target_cpl_cents > 0", name="target_cpl"),
+        CheckConstraint(_in("campaign_status", ("ACTIVE", "PAUSED", "ARCHIVED")), name="campaign_status"),
+        Index("ix_directions_user", "user_id"),
+    )
+
+
+class Creative(Base):
+    __tablename__ = "creatives"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ad_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"))
+    direction_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("directions.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), server_default="active")
+    fb_creative_id: Mapped[str | None] = mapped_column(String(32))
+    duration_seconds: Mapped[int | None] = mapped_column(SmallInteger)
+    transcript: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        UniqueConstraint("ad_account_id", "title", name="uq_creatives_account_title"),
+        CheckConstraint(_in("media_type", ("video", "image", "carousel")), name="media_type"),
+        CheckConstraint(_in("status", ("active", "paused", "draft", "archived")), name="status"),
+        Index("ix_creatives_user", "user_id"),
+        Index("ix_creatives_direction", "direction_id"),
+    )
+
+
+class CreativeAnalysis(Base):
+    __tablename__ = "creative_analyses"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    creative_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("creatives.id", ondelete="CASCADE"), index=True)
+    score: Mapped[int] = mapped_column(SmallInteger)
+    verdict: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(Text)
+    strengths: Mapped[list[Any]] = mapped_column(Json, server_default=text("'[]'::jsonb"))
+    weaknesses: Mapped[list[Any]] = mapped_column(Json, server_default=text("'[]'::jsonb"))
+    recommendations: Mapped[list[Any]] = mapped_column(Json, server_default=text("'[]'::jsonb"))
+    model: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16), server_default="completed")
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 0 AND 100", name="score"),
+        CheckConstraint(_in("verdict", ("excellent", "good", "average", "poor")), name="verdict"),
+        CheckConstraint(_in("status", ("queued", "running", "completed", "failed")), name="status"),
+    )
+
+
+class CreativeScore(Base):
+    """Risk score (0–100, chance of CPL growth) and overall LLM score from the scoring job."""
+
+    __tablename__ = "creative_scores"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    creative_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("creatives.id", ondelete="CASCADE"), index=True)
+    risk_score: Mapped[int] = mapped_column(SmallInteger)
+    llm_score: Mapped[int | None] = mapped_column(SmallInteger)
+    risk_level: Mapped[str] = mapped_column(String(8))
+    factors: Mapped[list[Any]] = mapped_column(Json, server_default=text("'[]'::jsonb"))
+    scored_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        CheckConstraint("risk_score BETWEEN 0 AND 100", name="risk_score"),
+        CheckConstraint("llm_score IS NULL OR llm_score BETWEEN 0 AND 100", name="llm_score"),
+        CheckConstraint(_in("risk_level", ("low", "medium", "high")), name="risk_level"),
+    )
+
+
+class CreativeTest(Base):
+    __tablename__ = "creative_tests"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    creative_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("creatives.id", ondelete="CASCADE"), index=True)
+    direction_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("directions.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), server_default="running")
+    budget_cents: Mapped[int] = mapped_column(BigInteger)
+    fb_adset_id: Mapped[str | None] = mapped_column(String(32))
+    results: Mapped[dict[str, Any]] = mapped_column(Json, server_default=text("'{}'::jsonb"))
+    started_at: Mapped[dt.datetime] = _created()
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint(_in("status", ("running", "completed", "stopped", "failed")), name="status"),
+        CheckConstraint("budget_cents > 0", name="budget"),
+        # At most one running test per creative.
+        Index(
+            "uq_creative_tests_running", "creative_id", unique=True, postgresql_where=text("status = 'running'")
+        ),
+    )
+
+
+class AdCreativeMapping(Base):
+    """Which platform ad shows which creative, in which direction."""
+
+    __tablename__ = "ad_creative_mapping"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    ad_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"))
+    fb_ad_id: Mapped[str] = mapped_column(String(32))
+    fb_adset_id: Mapped[str] = mapped_column(String(32))
+    fb_campaign_id: Mapped[str] = mapped_column(String(32))
+    creative_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("creatives.id", ondelete="CASCADE"), index=True)
+    direction_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("directions.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (UniqueConstraint("ad_account_id", "fb_ad_id", name="uq_ad_creative_mapping_ad"),)
+
+
+class CreativeMetricsDaily(Base):
+    """Daily snapshot per platform ad (creative_metrics_history): delivery, leads, video retention."""
+
+    __tablename__ = "creative_metrics_history"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    creative_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("creatives.id", ondelete="CASCADE"))
+    fb_ad_id: Mapped[str] = mapped_column(String(32))
+    date: Mapped[dt.date] = mapped_column(Date)
+    impressions: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    reach: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    clicks: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    link_clicks: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    spend_cents: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    leads: Mapped[int] = mapped_column(Integer, server_default="0")
+    video_views: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    video_p25: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    video_p50: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    video_p75: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    video_p95: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    __table_args__ = (
+        UniqueConstraint("fb_ad_id", "date", name="uq_creative_metrics_history_ad_date"),
+        Index("ix_creative_metrics_history_creative_date", "creative_id", "date"),
+        Index("ix_creative_metrics_history_date", "date"),
+        CheckConstraint("spend_cents >= 0 AND impressions >= 0 AND clicks >= 0 AND leads >= 0", name="non_negative"),
+    )
+
+
+class DirectionMetricsRollup(Base):
+    """Daily per-direction rollup (two-stage retrieval: rollup first, history as fallback).
+
+    Filled by the SQL function `refresh_direction_metrics_rollup(from, to)` (see the migration),
+    an idempotent upsert from `creative_metrics_history` joined through `ad_creative_mapping`.
+    """
+
+    __tablename__ = "direction_metrics_rollup"
+    direction_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("directions.id", ondelete="CASCADE"), primary_key=True
+    )
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    impressions: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    clicks: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    spend_cents: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    leads: Mapped[int] = mapped_column(Integer, server_default="0")
+    active_creatives: Mapped[int] = mapped_column(Integer, server_default="0")
+    updated_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (Index("ix_direction_metrics_rollup_date", "date"),)
+
+
+# ── CRM ─────────────────────────────────────────────────────────────────────────────────────
+
+
+class FunnelStage(Base):
+    __tablename__ = "funnel_stages"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(SmallInteger)
+    is_won: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    is_lost: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    __table_args__ = (
+        UniqueConstraint("user_id", "name", name="uq_funnel_stages_user_name"),
+        UniqueConstraint("user_id", "position", name="uq_funnel_stages_user_position"),
+    )
+
+
+class Lead(Base):
+    __tablename__ = "leads"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ad_account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ad_accounts.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(200))
+    stage_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("funnel_stages.id"))
+    temperature: Mapped[str] = mapped_column(String(8), server_default="warm")
+    score: Mapped[int] = mapped_column(SmallInteger, server_default="50")
+    # Attribution
+    source: Mapped[str] = mapped_column(String(32), server_default="facebook")
+    direction_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("directions.id", ondelete="SET NULL"))
+    creative_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("creatives.id", ondelete="SET NULL"))
+    fb_ad_id: Mapped[str | None] = mapped_column(String(32))
+    utm: Mapped[dict[str, Any]] = mapped_column(Json, server_default=text("'{}'::jsonb"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        CheckConstraint(_in("temperature", TEMPERATURES), name="temperature"),
+        CheckConstraint("score BETWEEN 0 AND 100", name="score"),
+        Index("ix_leads_user_created", "user_id", text("created_at DESC")),
+        Index("ix_leads_stage", "stage_id"),
+        Index("ix_leads_direction", "direction_id"),
+        Index("ix_leads_creative", "creative_id"),
+        Index("ix_leads_phone", "phone"),
+    )
+
+
+class LeadStageChange(Base):
+    __tablename__ = "lead_stage_changes"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    from_stage_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("funnel_stages.id"))
+    to_stage_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("funnel_stages.id"))
+    changed_by: Mapped[str] = mapped_column(String(32), server_default="system")
+    changed_at: Mapped[dt.datetime] = _created()
+
+
+class Purchase(Base):
+    __tablename__ = "purchases"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), server_default="USD")
+    product: Mapped[str | None] = mapped_column(String(200))
+    purchased_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="amount"),
+        Index("ix_purchases_user_purchased", "user_id", "purchased_at"),
+    )
+
+
+# ── WhatsApp ────────────────────────────────────────────────────────────────────────────────
+
+
+class WhatsAppDialog(Base):
+    __tablename__ = "whatsapp_dialogs"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    phone: Mapped[str] = mapped_column(String(32))  # E.164, e.g. +77001234567
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), server_default="open")
+    message_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_message_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        UniqueConstraint("user_id", "phone", name="uq_whatsapp_dialogs_user_phone"),
+        CheckConstraint(_in("status", ("open", "closed", "archived")), name="status"),
+        CheckConstraint("phone ~ '^\\+[0-9]{7,15}$'", name="phone_e164"),
+        Index("ix_whatsapp_dialogs_user_last", "user_id", text("last_message_at DESC")),
+    )
+
+
+class WhatsAppMessage(Base):
+    __tablename__ = "whatsapp_messages"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    dialog_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("whatsapp_dialogs.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(3))
+    text: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint(_in("direction", ("in", "out")), name="direction"),
+        Index("ix_whatsapp_messages_dialog_sent", "dialog_id", "sent_at"),
+    )
+
+
+class DialogAnalysis(Base):
+    """Semantic memory: one analysis per dialog, searchable with Russian/English full text + tags."""
+
+    __tablename__ = "dialog_analysis"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    dialog_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("whatsapp_dialogs.id", ondelete="CASCADE"), unique=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(2), server_default="ru")
+    summary: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    interest_level: Mapped[str | None] = mapped_column(String(8))
+    objections: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    insights: Mapped[dict[str, Any]] = mapped_column(Json, server_default=text("'{}'::jsonb"))
+    summary_tsv: Mapped[Any] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "CASE WHEN language = 'en' THEN to_tsvector('english'::regconfig, summary) "
+            "ELSE to_tsvector('russian'::regconfig, summary) END",
+            persisted=True,
+        ),
+    )
+    analyzed_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        CheckConstraint(_in("language", ("ru", "en")), name="language"),
+        CheckConstraint(
+            "interest_level IS NULL OR " + _in("interest_level", ("hot", "warm", "cold")), name="interest_level"
+        ),
+        Index("ix_dialog_analysis_summary_tsv", "summary_tsv", postgresql_using="gin"),
+        Index("ix_dialog_analysis_tags", "tags", postgresql_using="gin"),
+    )

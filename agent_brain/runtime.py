@@ -1,0 +1,56 @@
+"""Process-wide wiring: settings → database engine → stores. Built once per process."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from agent_brain.config import Settings
+from agent_brain.db import migrate
+from agent_brain.db.engine import create_engine, resolve_database_url
+from agent_brain.stores.unified import UnifiedStore
+from agent_brain.stores.users import UserStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    conversations: UnifiedStore
+    users: UserStore
+
+    async def database_ok(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:  # a health check reports, it does not raise
+            log.exception("database health check failed")
+            return False
+        return True
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings, *, run_migrations: bool = True) -> AsyncIterator[Runtime]:
+    engine = create_engine(resolve_database_url(settings))
+    try:
+        if run_migrations:
+            await migrate.upgrade(engine)
+        yield Runtime(
+            settings=settings,
+            engine=engine,
+            conversations=UnifiedStore(
+                engine,
+                lock_lease_seconds=settings.conversation_lock_lease_seconds,
+                plan_ttl_hours=settings.plan_ttl_hours,
+            ),
+            users=UserStore(engine),
+        )
+    finally:
+        await engine.dispose()

@@ -1,0 +1,1 @@
+"""Persistence: conversations, messages, plans, and the other stores."""

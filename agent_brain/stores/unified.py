@@ -1,0 +1,528 @@
+"""UnifiedStore: one persistence layer for web, Telegram and CLI conversations and their plans.
+
+Every method is a single SQL statement run on an autocommit connection (no BEGIN/COMMIT round
+trips), so a turn's bookkeeping stays cheap: getOrCreate + loadMessages + addMessages is three
+statements. State changes that must be atomic (lock lease, plan transitions, message batch +
+counters) are expressed as one conditional UPDATE or a data-modifying CTE, so the database,
+not a Python lock, decides races between processes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Text, and_, cast, delete, func, insert, literal, or_, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from agent_brain.db.models import Conversation, Message, PendingPlan
+from agent_brain.stores.errors import (
+    ConversationBusyError,
+    ConversationNotFoundError,
+    IllegalPlanTransitionError,
+    PlanExpiredError,
+    PlanNotFoundError,
+)
+from agent_brain.stores.records import (
+    ConversationRecord,
+    Mode,
+    NewMessage,
+    Plan,
+    PlanRecord,
+    PlanStatus,
+    Source,
+    StoredMessage,
+)
+from agent_brain.tokens import count_message_tokens
+
+# Legal plan transitions. `approved` is re-entered from `executing` when a manual (step by step)
+# run finishes one step and more remain; completed/failed/rejected/expired are terminal.
+PLAN_TRANSITIONS: dict[PlanStatus, frozenset[PlanStatus]] = {
+    "pending": frozenset({"approved", "rejected", "expired"}),
+    "approved": frozenset({"executing", "rejected", "expired"}),
+    "executing": frozenset({"completed", "failed", "approved"}),
+    "completed": frozenset(),
+    "failed": frozenset(),
+    "rejected": frozenset(),
+    "expired": frozenset(),
+}
+# Transitions that start work and therefore must respect the plan's expiry.
+_EXPIRY_CHECKED: frozenset[PlanStatus] = frozenset({"approved", "executing"})
+_TERMINAL: frozenset[PlanStatus] = frozenset({"completed", "failed", "rejected", "expired"})
+
+_MESSAGE_COLUMNS = (
+    Message.id,
+    Message.conversation_id,
+    Message.role,
+    Message.content,
+    Message.tool_calls,
+    Message.tool_call_id,
+    Message.tool_name,
+    Message.tool_result,
+    Message.plan_json,
+    Message.agent,
+    Message.domain,
+    Message.tokens_used,
+    Message.created_at,
+)
+TITLE_LENGTH = 80
+
+
+class UnifiedStore:
+    def __init__(self, engine: AsyncEngine, *, lock_lease_seconds: int = 180, plan_ttl_hours: int = 24) -> None:
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.lock_lease_seconds = lock_lease_seconds
+        self.plan_ttl_hours = plan_ttl_hours
+
+    @asynccontextmanager
+    async def _conn(self) -> AsyncIterator[AsyncConnection]:
+        async with self._engine.connect() as conn:
+            yield conn
+
+    async def _one(self, stmt: Any) -> Any:
+        async with self._conn() as conn:
+            return (await conn.execute(stmt)).first()
+
+    # ── conversations ───────────────────────────────────────────────────────────────────────
+
+    async def get_or_create(
+        self,
+        *,
+        user_id: uuid.UUID,
+        source: Source,
+        conversation_id: uuid.UUID | None = None,
+        telegram_chat_id: int | None = None,
+        ad_account_id: uuid.UUID | None = None,
+        mode: Mode = "plan",
+    ) -> ConversationRecord:
+        """The user's conversation: by id (web/CLI), the chat's one conversation (Telegram), or a new one.
+
+        Raises:
+            ConversationNotFoundError: `conversation_id` does not exist or belongs to another user.
+        """
+        if conversation_id is not None:
+            return await self.get_by_id(conversation_id, user_id=user_id)
+        values = {
+            "user_id": user_id,
+            "source": source,
+            "telegram_chat_id": telegram_chat_id,
+            "ad_account_id": ad_account_id,
+            "mode": mode,
+        }
+        if source != "telegram":
+            row = await self._one(insert(Conversation).values(**values).returning(Conversation))
+            return ConversationRecord.model_validate(row._mapping)
+        if telegram_chat_id is None:
+            raise ValueError("a Telegram conversation needs telegram_chat_id")
+        # A no-op DO UPDATE makes RETURNING yield the existing row; the WHERE keeps a chat
+        # that belongs to another user from being handed over.
+        stmt = (
+            pg_insert(Conversation)
+            .values(**values)
+            .on_conflict_do_update(
+                index_elements=[Conversation.telegram_chat_id],
+                index_where=text("source = 'telegram'"),
+                set_={"user_id": Conversation.user_id},
+                where=Conversation.user_id == user_id,
+            )
+            .returning(Conversation)
+        )
+        row = await self._one(stmt)
+        if row is None:
+            raise ConversationNotFoundError(f"Telegram chat {telegram_chat_id} belongs to another user")
+        return ConversationRecord.model_validate(row._mapping)
+
+    async def get_by_id(self, conversation_id: uuid.UUID, *, user_id: uuid.UUID | None = None) -> ConversationRecord:
+        stmt = select(Conversation).where(Conversation.id == conversation_id)
+        if user_id is not None:
+            stmt = stmt.where(Conversation.user_id == user_id)
+        row = await self._one(stmt)
+        if row is None:
+            raise ConversationNotFoundError(str(conversation_id))
+        return ConversationRecord.model_validate(row._mapping)
+
+    async def list_conversations(
+        self, user_id: uuid.UUID, *, limit: int = 20, offset: int = 0
+    ) -> list[ConversationRecord]:
+        stmt = (
+            select(Conversation)
+            .where(Conversation.user_id == user_id)
+            .order_by(Conversation.updated_at.desc(), Conversation.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        async with self._conn() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [ConversationRecord.model_validate(r._mapping) for r in rows]
+
+    async def delete_conversation(self, conversation_id: uuid.UUID, *, user_id: uuid.UUID) -> bool:
+        stmt = (
+            delete(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.user_id == user_id)
+            .returning(Conversation.id)
+        )
+        return await self._one(stmt) is not None
+
+    async def set_mode(self, conversation_id: uuid.UUID, mode: Mode) -> None:
+        await self._update_conversation(conversation_id, mode=mode)
+
+    async def update_rolling_summary(
+        self, conversation_id: uuid.UUID, summary: str, *, message_count: int
+    ) -> None:
+        """Store a new summary covering the first `message_count` messages."""
+        await self._update_conversation(
+            conversation_id, rolling_summary=summary, summary_message_count=message_count
+        )
+
+    async def update_metadata(
+        self,
+        conversation_id: uuid.UUID,
+        *,
+        last_agent: str | None = None,
+        last_domain: str | None = None,
+        title: str | None = None,
+    ) -> None:
+        values = {k: v for k, v in (("last_agent", last_agent), ("last_domain", last_domain)) if v is not None}
+        if title is not None:
+            values["title"] = title[:TITLE_LENGTH]
+        if values:
+            await self._update_conversation(conversation_id, **values)
+
+    async def _update_conversation(self, conversation_id: uuid.UUID, **values: Any) -> None:
+        stmt = (
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(**values, updated_at=func.now())
+            .returning(Conversation.id)
+        )
+        if await self._one(stmt) is None:
+            raise ConversationNotFoundError(str(conversation_id))
+
+    async def clear(self, conversation_id: uuid.UUID) -> int:
+        """Delete the history, summary and focus; reject plans still awaiting approval. Returns messages deleted."""
+        deleted = delete(Message).where(Message.conversation_id == conversation_id).returning(Message.id).cte("d")
+        rejected = (
+            update(PendingPlan)
+            .where(PendingPlan.conversation_id == conversation_id, PendingPlan.status.in_(("pending", "approved")))
+            .values(status="rejected", resolved_at=func.now(), updated_at=func.now())
+            .returning(PendingPlan.id)
+            .cte("r")
+        )
+        stmt = (
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(
+                message_count=0,
+                summary_message_count=0,
+                rolling_summary=None,
+                focus_entities=literal({}, Conversation.focus_entities.type),
+                last_agent=None,
+                last_domain=None,
+                updated_at=func.now(),
+            )
+            .returning(
+                select(func.count()).select_from(deleted).scalar_subquery(),
+                select(func.count()).select_from(rejected).scalar_subquery(),
+            )
+        )
+        row = await self._one(stmt)
+        if row is None:
+            raise ConversationNotFoundError(str(conversation_id))
+        return int(row[0])
+
+    # ── messages ────────────────────────────────────────────────────────────────────────────
+
+    async def load_messages(self, conversation_id: uuid.UUID, limit: int = 50) -> list[StoredMessage]:
+        """The last `limit` messages, oldest first."""
+        latest = (
+            select(*_MESSAGE_COLUMNS)
+            .where(Message.conversation_id == conversation_id)
+            .order_by(Message.id.desc())
+            .limit(limit)
+            .subquery()
+        )
+        stmt = select(latest).order_by(latest.c.id)
+        async with self._conn() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [StoredMessage.model_validate(r._mapping) for r in rows]
+
+    async def load_openai_messages(self, conversation_id: uuid.UUID, limit: int = 50) -> list[dict[str, Any]]:
+        return [m.to_openai() for m in await self.load_messages(conversation_id, limit)]
+
+    async def add_message(self, conversation_id: uuid.UUID, message: NewMessage) -> int:
+        return (await self.add_messages(conversation_id, [message]))[0]
+
+    async def add_messages(self, conversation_id: uuid.UUID, messages: Sequence[NewMessage]) -> list[int]:
+        """Insert a batch in order and bump the conversation's counters, in one statement.
+
+        Token counts are computed here, once, and stored with each message. The first user
+        message becomes the conversation's title if it has none.
+
+        Returns:
+            The new message ids, in the given order.
+        """
+        if not messages:
+            return []
+        rows = [_message_row(conversation_id, m) for m in messages]
+        first_user_text = next((m.content for m in messages if m.role == "user" and m.content), None)
+        inserted = insert(Message).values(rows).returning(Message.id).cte("inserted")
+        values: dict[str, Any] = {
+            "message_count": Conversation.message_count + len(rows),
+            "updated_at": func.now(),
+        }
+        if first_user_text:
+            values["title"] = func.coalesce(Conversation.title, first_user_text[:TITLE_LENGTH])
+        stmt = (
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(**values)
+            .returning(select(func.array_agg(inserted.c.id)).scalar_subquery())
+        )
+        try:
+            row = await self._one(stmt)
+        except IntegrityError as exc:
+            if "fk_ai_messages_conversation_id" in str(exc.orig):
+                raise ConversationNotFoundError(str(conversation_id)) from None
+            raise
+        if row is None:
+            raise ConversationNotFoundError(str(conversation_id))
+        # Identity values are assigned in VALUES order within one INSERT.
+        return sorted(row[0])
+
+    # ── lock (lease) ────────────────────────────────────────────────────────────────────────
+
+    async def acquire_lock(self, conversation_id: uuid.UUID, owner: str, *, lease_seconds: int | None = None) -> bool:
+        """Take the conversation's lease if it is free, lapsed, or already ours. Exactly one caller wins."""
+        lease = dt.timedelta(seconds=lease_seconds or self.lock_lease_seconds)
+        stmt = (
+            update(Conversation)
+            .where(
+                Conversation.id == conversation_id,
+                or_(
+                    Conversation.lock_owner.is_(None),
+                    Conversation.lock_expires_at < func.now(),
+                    Conversation.lock_owner == owner,
+                ),
+            )
+            .values(lock_owner=owner, lock_expires_at=func.now() + lease)
+            .returning(Conversation.id)
+        )
+        return await self._one(stmt) is not None
+
+    async def extend_lock(self, conversation_id: uuid.UUID, owner: str, *, lease_seconds: int | None = None) -> bool:
+        lease = dt.timedelta(seconds=lease_seconds or self.lock_lease_seconds)
+        stmt = (
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.lock_owner == owner)
+            .values(lock_expires_at=func.now() + lease)
+            .returning(Conversation.id)
+        )
+        return await self._one(stmt) is not None
+
+    async def release_lock(self, conversation_id: uuid.UUID, owner: str) -> bool:
+        """Release the lease if we still hold it (a lapsed lease taken over by another owner stays theirs)."""
+        stmt = (
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.lock_owner == owner)
+            .values(lock_owner=None, lock_expires_at=None)
+            .returning(Conversation.id)
+        )
+        return await self._one(stmt) is not None
+
+    @asynccontextmanager
+    async def locked(self, conversation_id: uuid.UUID, owner: str | None = None) -> AsyncIterator[str]:
+        """Hold the conversation's lease for the block; raises ConversationBusyError if someone else has it."""
+        owner = owner or f"worker-{uuid.uuid4().hex[:12]}"
+        if not await self.acquire_lock(conversation_id, owner):
+            raise ConversationBusyError(str(conversation_id))
+        try:
+            yield owner
+        finally:
+            await self.release_lock(conversation_id, owner)
+
+    # ── focus entities (session memory) ─────────────────────────────────────────────────────
+
+    async def get_focus_entities(self, conversation_id: uuid.UUID) -> dict[str, Any]:
+        row = await self._one(select(Conversation.focus_entities).where(Conversation.id == conversation_id))
+        if row is None:
+            raise ConversationNotFoundError(str(conversation_id))
+        return dict(row[0] or {})
+
+    async def update_focus_entities(self, conversation_id: uuid.UUID, patch: dict[str, Any]) -> dict[str, Any]:
+        """Merge `patch` into the focus; a key set to None is removed. Returns the merged focus."""
+        keep = {k: v for k, v in patch.items() if v is not None}
+        drop = [k for k, v in patch.items() if v is None]
+        merged = Conversation.focus_entities.op("||")(cast(keep, JSONB))
+        if drop:
+            merged = merged.op("-")(cast(drop, ARRAY(Text)))
+        stmt = (
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(focus_entities=merged)
+            .returning(Conversation.focus_entities)
+        )
+        row = await self._one(stmt)
+        if row is None:
+            raise ConversationNotFoundError(str(conversation_id))
+        return dict(row[0])
+
+    async def clear_focus_entities(self, conversation_id: uuid.UUID) -> None:
+        await self._update_conversation(
+            conversation_id, focus_entities=literal({}, Conversation.focus_entities.type)
+        )
+
+    # ── plans ───────────────────────────────────────────────────────────────────────────────
+
+    async def create_pending_plan(
+        self,
+        conversation_id: uuid.UUID,
+        user_id: uuid.UUID,
+        plan: Plan,
+        *,
+        source: Source,
+        telegram_chat_id: int | None = None,
+        ttl: dt.timedelta | None = None,
+    ) -> PlanRecord:
+        ttl = ttl or dt.timedelta(hours=self.plan_ttl_hours)
+        stmt = (
+            insert(PendingPlan)
+            .values(
+                conversation_id=conversation_id,
+                user_id=user_id,
+                plan_json=plan.model_dump(mode="json"),
+                source=source,
+                telegram_chat_id=telegram_chat_id,
+                expires_at=func.now() + ttl,
+            )
+            .returning(PendingPlan)
+        )
+        row = await self._one(stmt)
+        return PlanRecord.model_validate(row._mapping)
+
+    async def get_pending_plan(self, conversation_id: uuid.UUID) -> PlanRecord | None:
+        """The newest plan of the conversation still awaiting a decision (not expired)."""
+        stmt = (
+            select(PendingPlan)
+            .where(
+                PendingPlan.conversation_id == conversation_id,
+                PendingPlan.status == "pending",
+                PendingPlan.expires_at > func.now(),
+            )
+            .order_by(PendingPlan.created_at.desc())
+            .limit(1)
+        )
+        row = await self._one(stmt)
+        return None if row is None else PlanRecord.model_validate(row._mapping)
+
+    async def get_plan(self, plan_id: uuid.UUID, *, user_id: uuid.UUID | None = None) -> PlanRecord:
+        stmt = select(PendingPlan).where(PendingPlan.id == plan_id)
+        if user_id is not None:
+            stmt = stmt.where(PendingPlan.user_id == user_id)
+        row = await self._one(stmt)
+        if row is None:
+            raise PlanNotFoundError(str(plan_id))
+        return PlanRecord.model_validate(row._mapping)
+
+    async def approve_plan(self, plan_id: uuid.UUID, *, user_id: uuid.UUID | None = None) -> PlanRecord:
+        return await self._transition(plan_id, "approved", user_id=user_id)
+
+    async def reject_plan(self, plan_id: uuid.UUID, *, user_id: uuid.UUID | None = None) -> PlanRecord:
+        return await self._transition(plan_id, "rejected", user_id=user_id)
+
+    async def start_execution(self, plan_id: uuid.UUID, *, user_id: uuid.UUID | None = None) -> PlanRecord:
+        """approved → executing. Only one caller can win this, which makes a double press execute once."""
+        return await self._transition(plan_id, "executing", user_id=user_id)
+
+    async def complete_execution(self, plan_id: uuid.UUID, results: dict[str, Any]) -> PlanRecord:
+        return await self._transition(plan_id, "completed", results=results)
+
+    async def fail_execution(self, plan_id: uuid.UUID, results: dict[str, Any]) -> PlanRecord:
+        return await self._transition(plan_id, "failed", results=results)
+
+    async def finish_step(self, plan_id: uuid.UUID, results: dict[str, Any]) -> PlanRecord:
+        """executing → approved after one step of a manual run, keeping the results so far."""
+        return await self._transition(plan_id, "approved", results=results)
+
+    async def expire_plan(self, plan_id: uuid.UUID) -> PlanRecord:
+        return await self._transition(plan_id, "expired")
+
+    async def update_telegram_message_id(self, plan_id: uuid.UUID, message_id: int, chat_id: int) -> None:
+        stmt = (
+            update(PendingPlan)
+            .where(PendingPlan.id == plan_id)
+            .values(telegram_message_id=message_id, telegram_chat_id=chat_id, updated_at=func.now())
+            .returning(PendingPlan.id)
+        )
+        if await self._one(stmt) is None:
+            raise PlanNotFoundError(str(plan_id))
+
+    async def expire_stale_plans(self) -> int:
+        """Mark plans past their expiry that never started as expired. Returns how many."""
+        stmt = (
+            update(PendingPlan)
+            .where(PendingPlan.status.in_(("pending", "approved")), PendingPlan.expires_at <= func.now())
+            .values(status="expired", resolved_at=func.now(), updated_at=func.now())
+            .returning(PendingPlan.id)
+        )
+        async with self._conn() as conn:
+            return len((await conn.execute(stmt)).all())
+
+    async def _transition(
+        self,
+        plan_id: uuid.UUID,
+        target: PlanStatus,
+        *,
+        user_id: uuid.UUID | None = None,
+        results: dict[str, Any] | None = None,
+    ) -> PlanRecord:
+        """Move a plan to `target` in one conditional UPDATE; illegal moves change nothing.
+
+        A plan past its expiry that is asked to start (approve/execute) is moved to `expired`
+        instead, and PlanExpiredError is raised.
+        """
+        sources = [s for s, targets in PLAN_TRANSITIONS.items() if target in targets]
+        conditions = [PendingPlan.id == plan_id, PendingPlan.status.in_(sources)]
+        if user_id is not None:
+            conditions.append(PendingPlan.user_id == user_id)
+        new_status: Any = literal(target)
+        if target in _EXPIRY_CHECKED:
+            # Only a plan that has not started can lapse; executing → approved is a step boundary.
+            new_status = func.cast(
+                text(
+                    "CASE WHEN ai_pending_plans.status IN ('pending', 'approved') "
+                    "AND ai_pending_plans.expires_at <= now() THEN 'expired' ELSE :target END"
+                ).bindparams(target=target),
+                PendingPlan.status.type,
+            )
+        values: dict[str, Any] = {"status": new_status, "updated_at": func.now()}
+        if target in _TERMINAL or target in _EXPIRY_CHECKED:
+            values["resolved_at"] = func.coalesce(PendingPlan.resolved_at, func.now())
+        if results is not None:
+            values["execution_results"] = results
+        stmt = update(PendingPlan).where(and_(*conditions)).values(**values).returning(PendingPlan)
+        row = await self._one(stmt)
+        if row is None:
+            current = await self.get_plan(plan_id, user_id=user_id)  # raises PlanNotFoundError
+            raise IllegalPlanTransitionError(plan_id, current.status, target)
+        record = PlanRecord.model_validate(row._mapping)
+        if record.status == "expired" and target != "expired":
+            raise PlanExpiredError(plan_id)
+        return record
+
+
+def _message_row(conversation_id: uuid.UUID, m: NewMessage) -> dict[str, Any]:
+    row = m.model_dump()
+    row["conversation_id"] = conversation_id
+    row["tokens_used"] = count_message_tokens({"content": m.content, "tool_calls": m.tool_calls})
+    if m.role == "tool" and m.content is None and m.tool_result is not None:
+        row["tokens_used"] += count_message_tokens(
+            {"content": json.dumps(m.tool_result, ensure_ascii=False, default=str)}
+        )
+    return row

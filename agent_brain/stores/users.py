@@ -1,0 +1,142 @@
+"""Users, their API tokens and ad accounts."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from agent_brain.db.models import AdAccount, ApiToken, User
+from agent_brain.security import TokenCipher, hash_token, new_api_token
+
+
+class UserRecord(BaseModel):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+    id: uuid.UUID
+    name: str
+    language: str
+    telegram_chat_id: int | None
+
+
+class AdAccountRecord(BaseModel):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+    id: uuid.UUID
+    user_id: uuid.UUID
+    platform: str
+    external_id: str
+    name: str
+    currency: str
+    timezone: str
+    is_sandbox: bool
+
+
+class UserStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def create_user(self, name: str, *, language: str = "ru") -> tuple[UserRecord, str]:
+        """Create a user and a first API token. Returns the user and the token (shown once)."""
+        token = new_api_token()
+        async with self._engine.begin() as conn:
+            row = (await conn.execute(insert(User).values(name=name, language=language).returning(User))).first()
+            await conn.execute(insert(ApiToken).values(user_id=row.id, token_hash=hash_token(token), label="cli"))
+        return UserRecord.model_validate(row._mapping), token
+
+    async def get_or_create_user(self, name: str, *, language: str = "ru") -> UserRecord:
+        stmt = (
+            pg_insert(User)
+            .values(name=name, language=language)
+            .on_conflict_do_update(index_elements=[User.name], set_={"name": User.name})
+            .returning(User)
+        )
+        async with self._engine.begin() as conn:
+            row = (await conn.execute(stmt)).first()
+        return UserRecord.model_validate(row._mapping)
+
+    async def issue_token(self, user_id: uuid.UUID, *, label: str | None = None) -> str:
+        token = new_api_token()
+        async with self._engine.begin() as conn:
+            await conn.execute(insert(ApiToken).values(user_id=user_id, token_hash=hash_token(token), label=label))
+        return token
+
+    async def user_for_token(self, token: str) -> UserRecord | None:
+        """The user owning a live token, touching its last use; None for unknown or revoked tokens."""
+        used = (
+            update(ApiToken)
+            .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+            .values(last_used_at=func.now())
+            .returning(ApiToken.user_id)
+            .cte("used")
+        )
+        stmt = select(User).where(User.id.in_(select(used.c.user_id)))
+        async with self._engine.begin() as conn:
+            row = (await conn.execute(stmt)).first()
+        return None if row is None else UserRecord.model_validate(row._mapping)
+
+    async def get_user(self, user_id: uuid.UUID) -> UserRecord | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(User).where(User.id == user_id))).first()
+        return None if row is None else UserRecord.model_validate(row._mapping)
+
+    async def get_by_name(self, name: str) -> UserRecord | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(User).where(User.name == name))).first()
+        return None if row is None else UserRecord.model_validate(row._mapping)
+
+    async def upsert_ad_account(
+        self,
+        user_id: uuid.UUID,
+        *,
+        external_id: str,
+        name: str,
+        currency: str = "USD",
+        timezone: str = "UTC",
+        is_sandbox: bool = False,
+        access_token: str | None = None,
+        cipher: TokenCipher | None = None,
+        platform: str = "meta",
+    ) -> AdAccountRecord:
+        encrypted = None
+        if access_token is not None:
+            if cipher is None:
+                raise ValueError("an access token can only be stored encrypted: pass a TokenCipher")
+            encrypted = cipher.encrypt(access_token)
+        values = {
+            "user_id": user_id,
+            "platform": platform,
+            "external_id": external_id,
+            "name": name,
+            "currency": currency,
+            "timezone": timezone,
+            "is_sandbox": is_sandbox,
+            "access_token_encrypted": encrypted,
+        }
+        update_values = {k: v for k, v in values.items() if k not in ("user_id", "platform", "external_id")}
+        if encrypted is None:
+            update_values.pop("access_token_encrypted")
+        stmt = (
+            pg_insert(AdAccount)
+            .values(**values)
+            .on_conflict_do_update(constraint="uq_ad_accounts_user_platform_external", set_=update_values)
+            .returning(AdAccount)
+        )
+        async with self._engine.begin() as conn:
+            row = (await conn.execute(stmt)).first()
+        return AdAccountRecord.model_validate(row._mapping)
+
+    async def ad_accounts(self, user_id: uuid.UUID) -> list[AdAccountRecord]:
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(AdAccount).where(AdAccount.user_id == user_id))).all()
+        return [AdAccountRecord.model_validate(r._mapping) for r in rows]
+
+    async def access_token(self, ad_account_id: uuid.UUID, cipher: TokenCipher) -> str | None:
+        async with self._engine.connect() as conn:
+            value = (
+                await conn.execute(
+                    select(AdAccount.access_token_encrypted).where(AdAccount.id == ad_account_id)
+                )
+            ).scalar_one_or_none()
+        return None if value is None else cipher.decrypt(value)

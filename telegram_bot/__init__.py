@@ -1,0 +1,1 @@
+"""Telegram transport (aiogram 3)."""

@@ -1,0 +1,1 @@
+"""Web transport: FastAPI app, SSE streaming and the static web chat."""
