@@ -638,3 +638,59 @@ class DialogAnalysis(Base):
         Index("ix_dialog_analysis_summary_tsv", "summary_tsv", postgresql_using="gin"),
         Index("ix_dialog_analysis_tags", "tags", postgresql_using="gin"),
     )
+
+
+# ── Graph sandbox: the emulated ad platform's own state ─────────────────────────────────────
+
+
+SANDBOX_TYPES = ("adaccount", "campaign", "adset", "ad", "adcreative", "adimage", "customaudience", "adspixel",
+                 "adreportrun")
+
+
+class SandboxObject(Base):
+    """A Graph object of the sandbox (campaign, ad set, ad, creative, audience, …).
+
+    Kept in PostgreSQL so a pause survives a restart and every worker sees the same account.
+    Graph-specific attributes live in `fields`, as the Graph API returns them.
+    """
+
+    __tablename__ = "sandbox_objects"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[str | None] = mapped_column(String(32))
+    campaign_id: Mapped[str | None] = mapped_column(String(32))
+    adset_id: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(400))
+    status: Mapped[str | None] = mapped_column(String(16))
+    fields: Mapped[dict[str, Any]] = mapped_column(Json, server_default=text("'{}'::jsonb"))
+    created_time: Mapped[dt.datetime] = _created()
+    updated_time: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        CheckConstraint(_in("type", SANDBOX_TYPES), name="type"),
+        Index("ix_sandbox_objects_account_type", "account_id", "type"),
+        Index("ix_sandbox_objects_parent", "parent_id"),
+    )
+
+
+class SandboxAdStats(Base):
+    """Daily delivery of one sandbox ad; insights at every level are aggregated from it."""
+
+    __tablename__ = "sandbox_ad_stats"
+    ad_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(32))
+    campaign_id: Mapped[str] = mapped_column(String(32))
+    adset_id: Mapped[str] = mapped_column(String(32))
+    impressions: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    reach: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    clicks: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    link_clicks: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    spend_cents: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # [{"action_type": "...", "value": n}], as Graph reports them.
+    actions: Mapped[list[Any]] = mapped_column(Json, server_default=text("'[]'::jsonb"))
+    video_p25: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    video_p50: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    video_p75: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    video_p95: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    __table_args__ = (Index("ix_sandbox_ad_stats_account_date", "account_id", "date"),)

@@ -1,0 +1,1 @@
+"""Graph API sandbox: an emulator of the Marketing API paths, errors, paging and insights."""
