@@ -223,3 +223,65 @@ async def verify_write(
         else "could not read the object back to verify the change"
     )
     return Verification(verified=False, before=before, after=after, warning=warning)
+
+
+# ── the guard every WRITE tool goes through ─────────────────────────────────────────────────
+
+
+class GuardedWrite(BaseModel):
+    """One platform write, described so the guard can dry-run, deduplicate and verify it.
+
+    `read` returns the fields the write changes (before and after); `apply(validate_only)`
+    performs the write (or only validates it); `expected` is what `read` must show afterwards.
+    """
+
+    model_config = {"arbitrary_types_allowed": True}
+
+    tool: str
+    args: dict[str, Any]
+    account_id: str | None
+    expected: dict[str, Any]
+    read: Callable[[], Awaitable[dict[str, Any]]]
+    apply: Callable[[bool], Awaitable[Any]]
+
+
+class WriteGuard:
+    """Dry-run, exactly-once execution and post-check verification for WRITE tools."""
+
+    def __init__(
+        self,
+        executor: IdempotentExecutor,
+        *,
+        dry_run: bool = False,
+        verify_attempts: int = 2,
+        verify_pause: float = 1.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.executor = executor
+        self.dry_run = dry_run
+        self.verify_attempts = verify_attempts
+        self.verify_pause = verify_pause
+        self._sleep = sleep
+
+    async def run(self, write: GuardedWrite, *, user_id: uuid.UUID | None = None, dry_run: bool | None = None) -> dict[str, Any]:
+        if self.dry_run if dry_run is None else dry_run:
+            # Reads run; the write is only validated by the platform (validate_only) and is not
+            # recorded as executed, so a later real run is not mistaken for a repeat.
+            before = await write.read()
+            await write.apply(True)
+            return {"success": True, "dry_run": True, "would_execute": {"tool": write.tool, "args": write.args},
+                    "current": before, "expected": write.expected, "validation": "passed"}
+
+        async def once() -> dict[str, Any]:
+            before = await write.read()
+            result = await write.apply(False)
+            verification = await verify_write(
+                write.read, write.expected, before=before, attempts=self.verify_attempts,
+                pause=self.verify_pause, sleep=self._sleep,
+            )
+            payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+            return {"success": True, "dry_run": False, "result": payload,
+                    "verification": verification.model_dump(mode="json")}
+
+        outcome = await self.executor.run(write.tool, write.args, write.account_id, once, user_id=user_id)
+        return {**outcome.result, "cached": outcome.cached}

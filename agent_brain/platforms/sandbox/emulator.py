@@ -118,7 +118,9 @@ class GraphEmulator:
             account = await self._account_of(parts)
             pct = self.usage.record(account, 3 if method in ("POST", "DELETE") else 1)
             headers = self.usage.headers(account, pct)
-            await self.faults.apply(method, SANDBOX_BUSINESS_ID)
+            fault = await self.faults.apply(method, SANDBOX_BUSINESS_ID)
+            if fault is not None and fault.kind == "drop_write" and method in ("POST", "DELETE"):
+                return 200, {"success": True}, headers
             body = await self._dispatch(method, parts, params)
             return 200, body, headers
         except GraphAPIError as err:

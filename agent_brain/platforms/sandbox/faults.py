@@ -13,7 +13,11 @@ from typing import Literal
 
 from agent_brain.platforms.sandbox.graph_format import GraphAPIError
 
-FaultKind = Literal["server_error", "rate_limit_429", "throttle", "token_expired", "slow", "invalid_parameter"]
+# drop_write: answer a write with success but do not apply it (Meta is eventually consistent; the
+# post-check must notice).
+FaultKind = Literal[
+    "server_error", "rate_limit_429", "throttle", "token_expired", "slow", "invalid_parameter", "drop_write"
+]
 
 
 @dataclass
@@ -58,14 +62,19 @@ class FaultInjector:
                 return fault
         return None
 
-    async def apply(self, method: str, business_id: str) -> None:
-        """Raise (or delay) according to the next queued fault for this request, if any."""
+    async def apply(self, method: str, business_id: str) -> Fault | None:
+        """Raise (or delay) according to the next queued fault for this request, if any.
+
+        Returns a fault the caller must act on itself (drop_write), else None.
+        """
         fault = self._take(method)
         if fault is None:
-            return
+            return None
         if fault.kind == "slow":
             await asyncio.sleep(fault.delay_seconds)
-            return
+            return None
+        if fault.kind == "drop_write":
+            return fault
         if fault.kind == "server_error":
             raise GraphAPIError(
                 "An unexpected error has occurred. Please retry your request later.",

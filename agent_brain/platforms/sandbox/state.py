@@ -108,7 +108,10 @@ class SandboxState:
             return
         # A multi-row VALUES takes its columns from the first row: give every row every column.
         defaults = {"status": None, "parent_id": None, "campaign_id": None, "adset_id": None, "fields": {}}
-        full = [{**defaults, **row} for row in rows]
+        full = []
+        for row in rows:
+            created = row.get("created_time", func.now())
+            full.append({**defaults, "created_time": created, "updated_time": row.get("updated_time", created), **row})
         async with self._engine.connect() as conn:
             for start in range(0, len(full), 1000):
                 chunk = full[start : start + 1000]
