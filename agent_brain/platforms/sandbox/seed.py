@@ -84,13 +84,14 @@ def _pixel_events(world: DemoWorld) -> dict[str, int]:
     return {"PageView": link_clicks, "ViewContent": link_clicks // 2, "Lead": pixel_leads}
 
 
-async def seed_sandbox(engine: AsyncEngine, world: DemoWorld) -> int:
-    """Insert the world's account into the sandbox; existing objects are kept (idempotent).
+async def seed_sandbox(engine: AsyncEngine, world: DemoWorld) -> dict[str, int]:
+    """Insert the world's account into the sandbox; existing objects and days are kept (idempotent).
 
-    Returns the number of ad-day stat rows in the world.
+    State changed through the API (a paused campaign, a new budget) therefore survives re-seeding.
+    Returns the rows inserted per table.
     """
     state = SandboxState(engine)
-    await state.insert_objects(sandbox_objects(world))
-    stats = sandbox_stats(world)
-    await state.insert_stats(stats)
-    return len(stats)
+    return {
+        "sandbox_objects": await state.insert_objects(sandbox_objects(world)),
+        "sandbox_ad_stats": await state.insert_stats(sandbox_stats(world)),
+    }

@@ -100,27 +100,35 @@ class SandboxState:
             for r in rows
         ]
 
-    async def insert_objects(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Bulk insert of seed objects; existing ids are left untouched (idempotent seeding)."""
+    async def insert_objects(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Bulk insert of seed objects; existing ids are left untouched (idempotent seeding).
+
+        Returns how many rows were new.
+        """
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         if not rows:
-            return
+            return 0
         # A multi-row VALUES takes its columns from the first row: give every row every column.
         defaults = {"status": None, "parent_id": None, "campaign_id": None, "adset_id": None, "fields": {}}
         full = []
         for row in rows:
             created = row.get("created_time", func.now())
             full.append({**defaults, "created_time": created, "updated_time": row.get("updated_time", created), **row})
+        inserted = 0
         async with self._engine.connect() as conn:
             for start in range(0, len(full), 1000):
-                chunk = full[start : start + 1000]
-                await conn.execute(pg_insert(SandboxObject).values(chunk).on_conflict_do_nothing())
+                stmt = pg_insert(SandboxObject).values(full[start : start + 1000]).on_conflict_do_nothing()
+                inserted += len((await conn.execute(stmt.returning(SandboxObject.id))).all())
+        return inserted
 
-    async def insert_stats(self, rows: Sequence[dict[str, Any]]) -> None:
+    async def insert_stats(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Bulk insert of ad-day stats, keeping existing days; returns how many rows were new."""
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+        inserted = 0
         async with self._engine.connect() as conn:
             for start in range(0, len(rows), 1000):
-                chunk = list(rows[start : start + 1000])
-                await conn.execute(pg_insert(SandboxAdStats).values(chunk).on_conflict_do_nothing())
+                stmt = pg_insert(SandboxAdStats).values(list(rows[start : start + 1000])).on_conflict_do_nothing()
+                inserted += len((await conn.execute(stmt.returning(SandboxAdStats.ad_id))).all())
+        return inserted

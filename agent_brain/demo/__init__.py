@@ -1,0 +1,1 @@
+"""The demo business (a dental clinic): a deterministic world generator and its database seed."""

@@ -1,0 +1,35 @@
+"""Build the process's ad-platform adapter from settings: Meta with a real token, else the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from agent_brain.config import Settings
+from agent_brain.platforms.graph.client import GraphClient
+from agent_brain.platforms.meta.adapter import MetaAdapter
+from agent_brain.platforms.sandbox.app import create_sandbox_app
+
+# The sandbox accepts any non-empty token; this one makes sandbox traffic easy to recognise.
+SANDBOX_TOKEN = "sandbox-access-token"
+
+
+@asynccontextmanager
+async def open_meta_adapter(settings: Settings, engine: AsyncEngine) -> AsyncIterator[MetaAdapter]:
+    """One GraphClient (one connection pool) per process, wrapped in a MetaAdapter.
+
+    Without FB_ACCESS_TOKEN the Graph sandbox is mounted in-process over httpx.ASGITransport,
+    its state in this database, so the whole product works with no keys.
+    """
+    if settings.uses_graph_sandbox:
+        app = create_sandbox_app(engine)
+        client = GraphClient(SANDBOX_TOKEN, version=settings.graph_api_version,
+                             transport=httpx.ASGITransport(app=app))
+    else:
+        assert settings.fb_access_token is not None
+        client = GraphClient(settings.fb_access_token, version=settings.graph_api_version)
+    async with client:
+        yield MetaAdapter(client)
