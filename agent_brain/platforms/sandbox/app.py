@@ -36,8 +36,11 @@ def create_sandbox_app(
     faults: FaultInjector | None = None,
     today: Callable[[], dt.date] | None = None,
     valid_tokens: set[str] | None = None,
+    usage_capacity: int = 3000,
 ) -> FastAPI:
-    emulator = GraphEmulator(SandboxState(engine), faults=faults, today=today, valid_tokens=valid_tokens)
+    """The emulator app. `usage_capacity`: weighted calls per 5 minutes that read as 100 % usage."""
+    emulator = GraphEmulator(SandboxState(engine), faults=faults, today=today, valid_tokens=valid_tokens,
+                             usage_capacity=usage_capacity)
     app = FastAPI(title="agent-brain Graph sandbox", docs_url="/_sandbox/docs", openapi_url="/_sandbox/openapi.json")
     app.state.emulator = emulator
 

@@ -60,7 +60,7 @@ IGNORED_PARAMS = {"access_token", "execution_options", "appsecret_proof", "metho
 class UsageMeter:
     """Per-account call accounting behind the X-*-Usage headers (writes weigh 3 calls)."""
 
-    capacity: int = 600
+    capacity: int = 3000
     window_seconds: float = 300.0
     calls: dict[str, deque[tuple[float, int]]] = field(default_factory=dict)
 
@@ -95,13 +95,14 @@ class GraphEmulator:
         today: Callable[[], dt.date] | None = None,
         valid_tokens: set[str] | None = None,
         base_url: str = "https://graph.facebook.com",
+        usage_capacity: int = 3000,
     ) -> None:
         self.state = state
         self.faults = faults or FaultInjector()
         self.today = today or (lambda: dt.datetime.now(dt.UTC).date())
         self.valid_tokens = valid_tokens
         self.base_url = base_url
-        self.usage = UsageMeter()
+        self.usage = UsageMeter(capacity=usage_capacity)
         self.writes_applied = 0  # observable by tests: real state changes made
 
     # ── entry point ─────────────────────────────────────────────────────────────────────────

@@ -1,0 +1,250 @@
+"""An asyncio circuit breaker driven by pybreaker's state machine.
+
+pybreaker's `CircuitBreaker.call` holds its lock for the whole guarded call (calls run one at a
+time) and its async path is Tornado-only, so an `async def` wrapped by it never trips. Here the
+lock is held only for the bookkeeping before and after the call, never across `await`; states,
+counters, storage and listeners stay pybreaker's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import pybreaker
+
+from agent_brain.platforms.graph.clock import Clock, utc_now
+from agent_brain.platforms.graph.errors import (
+    CircuitOpenError,
+    NetworkError,
+    ThrottledError,
+    TransientError,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# What "the platform is unhealthy" means. A user's bad request (invalid parameter, missing
+# permission, expired token) must not open the circuit for every user of the platform.
+PLATFORM_FAILURES: tuple[type[BaseException], ...] = (TransientError, ThrottledError, NetworkError)
+
+
+def is_platform_failure(exc: BaseException) -> bool:
+    return isinstance(exc, PLATFORM_FAILURES)
+
+
+@dataclass(frozen=True)
+class BreakerConfig:
+    """`half_open_max_calls` trial calls may run at once while half-open (default: the number of
+    successes needed to close, so a healthy platform closes the circuit in one round)."""
+
+    fail_max: int = 5
+    reset_timeout: float = 60.0
+    success_threshold: int = 2
+    half_open_max_calls: int | None = None
+
+    @property
+    def max_trials(self) -> int:
+        return self.half_open_max_calls or self.success_threshold
+
+
+@dataclass(frozen=True)
+class BreakerStatus:
+    """What `/status` shows for one platform."""
+
+    platform: str
+    state: str  # "closed" | "open" | "half-open"
+    failures: int
+    seconds_until_retry: float
+
+
+class _ClockedCircuitBreaker(pybreaker.CircuitBreaker):
+    """pybreaker's breaker with `opened_at` taken from an injectable clock."""
+
+    def __init__(self, *, clock: Clock, **kwargs: Any) -> None:
+        self._clock = clock
+        super().__init__(**kwargs)
+
+    def open(self) -> bool:
+        with self._lock:
+            self._state_storage.opened_at = self._clock()
+            self.state = self._state_storage.state = pybreaker.STATE_OPEN  # type: ignore[assignment]
+            return self._throw_new_error_on_trip
+
+
+class _GenerationListener(pybreaker.CircuitBreakerListener):
+    """Counts state changes so that a call admitted under an earlier state cannot drive the current one."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+
+    def state_change(self, cb: pybreaker.CircuitBreaker, old_state: Any, new_state: Any) -> None:
+        self.generation += 1
+        log.warning("circuit %s: %s -> %s", cb.name, getattr(old_state, "name", None), new_state.name)
+
+
+@dataclass(frozen=True)
+class _Ticket:
+    generation: int
+    trial: bool
+
+
+class AsyncCircuitBreaker:
+    """Guards coroutine calls to one platform.
+
+    Closed: calls run concurrently; `fail_max` consecutive platform failures open the circuit.
+    Open: calls fail fast with `CircuitOpenError` until `reset_timeout` has elapsed.
+    Half-open: up to `max_trials` calls at once; `success_threshold` successes close the
+    circuit, any platform failure re-opens it. Errors that are not platform failures count as
+    the platform answering (pybreaker's semantics for excluded errors). `CancelledError`
+    counts as nothing.
+    """
+
+    def __init__(
+        self,
+        platform: str,
+        config: BreakerConfig | None = None,
+        *,
+        clock: Clock = utc_now,
+        is_failure: Callable[[BaseException], bool] = is_platform_failure,
+        listeners: Sequence[pybreaker.CircuitBreakerListener] = (),
+        state_storage: pybreaker.CircuitBreakerStorage | None = None,
+    ) -> None:
+        self.platform = platform
+        self.config = config or BreakerConfig()
+        self._clock = clock
+        self._generations = _GenerationListener()
+        self._cb = _ClockedCircuitBreaker(
+            clock=clock,
+            fail_max=self.config.fail_max,
+            reset_timeout=self.config.reset_timeout,
+            success_threshold=self.config.success_threshold,
+            exclude=[lambda exc: not is_failure(exc)],
+            listeners=[self._generations, *listeners],
+            state_storage=state_storage,
+            name=platform,
+            # On a trip pybreaker then re-raises the caller's own exception, not its own error.
+            throw_new_error_on_trip=False,
+        )
+        self._trials_in_flight = 0
+        self._trials_generation = 0
+
+    @property
+    def state(self) -> str:
+        return self._cb.current_state
+
+    @property
+    def failures(self) -> int:
+        return self._cb.fail_counter
+
+    def seconds_until_retry(self) -> float:
+        """Seconds until an open circuit lets a trial call through (0 unless open)."""
+        if self._cb.current_state != pybreaker.STATE_OPEN:
+            return 0.0
+        opened_at = self._cb._state_storage.opened_at
+        if opened_at is None:
+            return 0.0
+        until = opened_at + timedelta(seconds=self._cb.reset_timeout)
+        return max(0.0, (until - self._clock()).total_seconds())
+
+    def status(self) -> BreakerStatus:
+        return BreakerStatus(self.platform, self.state, self.failures, self.seconds_until_retry())
+
+    async def call(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        """Await `fn(*args, **kwargs)` under the breaker's rules.
+
+        Raises:
+            CircuitOpenError: the circuit is open (or half-open with all trial slots taken).
+        """
+        ticket = self._admit(fn, args, kwargs)
+        try:
+            result = await fn(*args, **kwargs)
+        except asyncio.CancelledError:
+            self._release(ticket)
+            raise
+        except BaseException as exc:
+            self._record_failure(ticket, exc)
+            raise
+        self._record_success(ticket)
+        return result
+
+    def _admit(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Ticket:
+        with self._cb._lock:
+            state = self._cb.state  # also picks up a change made through shared storage
+            if state.name == pybreaker.STATE_OPEN:
+                remaining = self.seconds_until_retry()
+                if remaining > 0:
+                    raise CircuitOpenError(self.platform, remaining)
+                self._cb.half_open()
+                state = self._cb.state
+            if self._trials_generation != self._generations.generation:
+                # Trials admitted under an earlier state no longer occupy a slot.
+                self._trials_generation = self._generations.generation
+                self._trials_in_flight = 0
+            trial = state.name == pybreaker.STATE_HALF_OPEN
+            if trial:
+                if self._trials_in_flight >= self.config.max_trials:
+                    # The trials decide within one call's time; a second is an honest estimate.
+                    raise CircuitOpenError(self.platform, 1.0)
+                self._trials_in_flight += 1
+            for listener in self._cb.listeners:
+                listener.before_call(self._cb, fn, *args, **kwargs)
+            return _Ticket(self._generations.generation, trial)
+
+    def _release(self, ticket: _Ticket) -> bool:
+        """Free the ticket's trial slot; True if its result may still drive the state."""
+        current = ticket.generation == self._generations.generation
+        if ticket.trial and current:
+            self._trials_in_flight -= 1
+        return current
+
+    def _record_success(self, ticket: _Ticket) -> None:
+        with self._cb._lock:
+            if self._release(ticket):
+                self._cb.state._handle_success()
+
+    def _record_failure(self, ticket: _Ticket, exc: BaseException) -> None:
+        with self._cb._lock:
+            if not self._release(ticket):
+                return
+            traceback = exc.__traceback__
+            try:
+                self._cb.state._handle_error(exc, reraise=False)
+            except BaseException as raised:
+                # pybreaker re-raises the caller's exception when the failure trips the circuit;
+                # the caller re-raises it anyway, anything else is a real error.
+                if raised is not exc:
+                    raise
+            finally:
+                exc.__traceback__ = traceback
+
+
+class BreakerRegistry:
+    """One breaker per platform name, created on first use with the registry's config."""
+
+    def __init__(self, config: BreakerConfig | None = None, *, clock: Clock = utc_now) -> None:
+        self.config = config or BreakerConfig()
+        self._clock = clock
+        self._breakers: dict[str, AsyncCircuitBreaker] = {}
+
+    def get(self, platform: str) -> AsyncCircuitBreaker:
+        breaker = self._breakers.get(platform)
+        if breaker is None:
+            breaker = self._breakers[platform] = AsyncCircuitBreaker(platform, self.config, clock=self._clock)
+        return breaker
+
+    def statuses(self) -> list[BreakerStatus]:
+        return [breaker.status() for _, breaker in sorted(self._breakers.items())]
+
+
+default_registry = BreakerRegistry()
+
+
+def get_breaker(platform: str) -> AsyncCircuitBreaker:
+    """The process-wide breaker for `platform` (e.g. "meta")."""
+    return default_registry.get(platform)
