@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from agent_brain.config import Settings
 from agent_brain.db import migrate
 from agent_brain.db.engine import create_engine, resolve_database_url
+from agent_brain.platforms.factory import open_meta_adapter
+from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.stores.unified import UnifiedStore
 from agent_brain.stores.users import UserStore
 
@@ -25,6 +27,7 @@ class Runtime:
     engine: AsyncEngine
     conversations: UnifiedStore
     users: UserStore
+    meta: MetaAdapter
 
     async def database_ok(self) -> bool:
         try:
@@ -42,15 +45,17 @@ async def open_runtime(settings: Settings, *, run_migrations: bool = True) -> As
     try:
         if run_migrations:
             await migrate.upgrade(engine)
-        yield Runtime(
-            settings=settings,
-            engine=engine,
-            conversations=UnifiedStore(
-                engine,
-                lock_lease_seconds=settings.conversation_lock_lease_seconds,
-                plan_ttl_hours=settings.plan_ttl_hours,
-            ),
-            users=UserStore(engine),
-        )
+        async with open_meta_adapter(settings, engine) as meta:
+            yield Runtime(
+                settings=settings,
+                engine=engine,
+                conversations=UnifiedStore(
+                    engine,
+                    lock_lease_seconds=settings.conversation_lock_lease_seconds,
+                    plan_ttl_hours=settings.plan_ttl_hours,
+                ),
+                users=UserStore(engine),
+                meta=meta,
+            )
     finally:
         await engine.dispose()

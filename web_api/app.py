@@ -36,6 +36,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
             "database": db_ok,
             "model": "offline" if rt.settings.uses_offline_model else rt.settings.chat_assistant_model,
             "platform": "sandbox" if rt.settings.uses_graph_sandbox else "meta",
+            "circuit_breaker": rt.meta.client.breaker.status().state,
         }
         return JSONResponse(body, status_code=200 if db_ok else 503)
 
