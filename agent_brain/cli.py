@@ -80,7 +80,7 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
             from agent_brain.demo.seed import seed_demo
 
             report = await seed_demo(runtime.engine)
-            log.info("demo world ready: %s", report)
+            log.info("%s", report)
         app = create_app(settings, runtime=runtime)
         server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info"))
         print(f"agent-brain web chat: http://{args.host}:{args.port}/  (health: /health)", flush=True)

@@ -70,6 +70,10 @@ class DemoSeedReport:
     def changed(self) -> bool:
         return any(self.inserted.values())
 
+    def __str__(self) -> str:
+        new = sum(self.inserted.values())
+        return f"demo world for {self.today}: {new} new rows in {self.seconds:.1f} s" + ("" if new else " (up to date)")
+
 
 async def seed_demo(engine: AsyncEngine, *, today: date | None = None) -> DemoSeedReport:
     """Seed (or top up) the demo user «demo», its sandbox ad account, its business data and the
