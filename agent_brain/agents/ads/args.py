@@ -1,0 +1,75 @@
+"""Arguments of the Ads agent's 17 tools. Field descriptions are what the model reads."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from agent_brain.tools.periods import PeriodArgs
+
+PlatformId = Field(pattern=r"^[0-9]{5,20}$", description="Platform (Meta) object id, digits only")
+MIN_BUDGET_CENTS = 100  # Meta's floor for a daily budget is about $1
+
+
+class GetCampaignsArgs(PeriodArgs):
+    status: Literal["ACTIVE", "PAUSED", "all"] = Field(default="all", description="Filter by campaign status")
+
+
+class CampaignArgs(PeriodArgs):
+    campaignId: str = PlatformId
+
+
+class GetSpendReportArgs(PeriodArgs):
+    groupBy: Literal["day", "campaign", "adset", "direction"] = Field(
+        default="day", description="How to break the spend down")
+
+
+class GetDirectionsArgs(PeriodArgs):
+    status: Literal["active", "paused", "all"] = Field(default="all")
+
+
+class DirectionArgs(PeriodArgs):
+    directionId: uuid.UUID = Field(description="Direction id (from getDirections)")
+
+
+class GetROIReportArgs(PeriodArgs):
+    directionId: uuid.UUID | None = Field(default=None, description="Only creatives of this direction")
+
+
+class GetROIComparisonArgs(PeriodArgs):
+    compareBy: Literal["creative", "direction"] = Field(default="direction")
+    ids: list[uuid.UUID] | None = Field(default=None, max_length=10,
+                                        description="Creative or direction ids to compare; all when omitted")
+
+
+class CampaignRefArgs(BaseModel):
+    campaignId: str = PlatformId
+    reason: str | None = Field(default=None, max_length=300, description="Why, in the user's words")
+
+
+class AdSetRefArgs(BaseModel):
+    adsetId: str = PlatformId
+    reason: str | None = Field(default=None, max_length=300)
+
+
+class UpdateBudgetArgs(BaseModel):
+    adsetId: str = PlatformId
+    dailyBudgetCents: int = Field(ge=MIN_BUDGET_CENTS, le=10_000_000,
+                                  description="New daily budget in cents of the account currency ($50 = 5000)")
+
+
+class DirectionRefArgs(BaseModel):
+    directionId: uuid.UUID
+    reason: str | None = Field(default=None, max_length=300)
+
+
+class UpdateDirectionBudgetArgs(BaseModel):
+    directionId: uuid.UUID
+    dailyBudgetCents: int = Field(ge=MIN_BUDGET_CENTS, le=10_000_000, description="New daily budget in cents")
+
+
+class UpdateDirectionTargetCPLArgs(BaseModel):
+    directionId: uuid.UUID
+    targetCplCents: int = Field(ge=1, le=1_000_000, description="Target cost per lead in cents ($15 = 1500)")

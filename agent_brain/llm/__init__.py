@@ -1,0 +1,1 @@
+"""Models: the ChatModel interface, the OpenAI-compatible client and the offline model."""

@@ -1,0 +1,1 @@
+"""Tools: typed declarations (registry), the context handlers run with, shared argument types."""

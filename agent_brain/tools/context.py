@@ -1,0 +1,45 @@
+"""What a tool handler may use: the caller's identity and account, the database, the platform.
+
+Handlers get everything through this object, never through globals, so every query is scoped to
+`user_id` (a user sees and acts on their own data only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from agent_brain.platforms.meta.adapter import MetaAdapter
+from agent_brain.platforms.write_safety import WriteGuard
+
+
+@dataclass
+class ToolContext:
+    user_id: uuid.UUID
+    engine: AsyncEngine
+    meta: MetaAdapter
+    writes: WriteGuard
+    ad_account_id: uuid.UUID | None = None  # our ad_accounts.id
+    platform_account_id: str | None = None  # e.g. "act_100200300400"
+    currency: str = "USD"
+    timezone: str = "UTC"
+    language: Literal["ru", "en"] = "ru"
+    conversation_id: uuid.UUID | None = None
+    dry_run: bool = False
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+
+    def require_account(self) -> str:
+        """The platform ad account id, or a clear error when the user has none linked."""
+        if not self.platform_account_id:
+            from agent_brain.tools.registry import ToolError
+
+            raise ToolError(
+                "К этому пользователю не привязан рекламный аккаунт." if self.language == "ru"
+                else "No ad account is linked to this user.",
+                code="no_ad_account",
+            )
+        return self.platform_account_id
