@@ -59,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--language", choices=("ru", "en"), default="ru")
     create.set_defaults(handler=_users_create)
 
+    chat = sub.add_parser("chat", help="terminal chat over the orchestrator (--json: one event per line)")
+    chat.add_argument("--user", default="demo", help="user name (default: the demo user)")
+    chat.add_argument("--json", action="store_true", help="read lines from stdin, print events as JSON lines")
+    chat.set_defaults(handler=_chat)
+
     sandbox = sub.add_parser("sandbox", help="serve the Graph API sandbox over HTTP (for outside Graph clients)")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8765)
@@ -128,6 +133,17 @@ async def _users_create(args: argparse.Namespace, settings: Settings) -> int:
     print(f"created user {user.name} ({user.id}); API token (shown once):")
     print(token)
     return 0
+
+
+async def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from agent_brain.demo.seed import seed_demo
+    from agent_brain.runtime import open_runtime
+    from agent_brain.terminal_chat import run_terminal_chat
+
+    async with open_runtime(settings) as runtime:
+        if args.user == "demo":
+            await seed_demo(runtime.engine)
+        return await run_terminal_chat(runtime, args.user, as_json=args.json)
 
 
 async def _sandbox(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,4 +1,4 @@
-"""Process-wide wiring: settings → database engine → stores. Built once per process."""
+"""Process-wide wiring: settings → database → platform → models → agents → orchestrator. Built once per process."""
 
 from __future__ import annotations
 
@@ -10,11 +10,15 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agent_brain.agents import load_agents
 from agent_brain.config import Settings
 from agent_brain.db import migrate
 from agent_brain.db.engine import create_engine, resolve_database_url
+from agent_brain.llm.factory import build_models
+from agent_brain.orchestrator.orchestrator import Orchestrator
 from agent_brain.platforms.factory import open_meta_adapter
 from agent_brain.platforms.meta.adapter import MetaAdapter
+from agent_brain.platforms.write_safety import IdempotentExecutor, WriteGuard
 from agent_brain.stores.unified import UnifiedStore
 from agent_brain.stores.users import UserStore
 
@@ -28,6 +32,7 @@ class Runtime:
     conversations: UnifiedStore
     users: UserStore
     meta: MetaAdapter
+    orchestrator: Orchestrator
 
     async def database_ok(self) -> bool:
         try:
@@ -46,16 +51,29 @@ async def open_runtime(settings: Settings, *, run_migrations: bool = True) -> As
         if run_migrations:
             await migrate.upgrade(engine)
         async with open_meta_adapter(settings, engine) as meta:
-            yield Runtime(
+            model, small_model = build_models(settings)
+            conversations = UnifiedStore(
+                engine,
+                lock_lease_seconds=settings.conversation_lock_lease_seconds,
+                plan_ttl_hours=settings.plan_ttl_hours,
+            )
+            orchestrator = Orchestrator(
+                engine=engine, model=model, small_model=small_model, agents=load_agents(), meta=meta,
+                store=conversations,
+                writes=WriteGuard(IdempotentExecutor(engine), dry_run=settings.dry_run_mode),
+                dry_run=settings.dry_run_mode,
+            )
+            runtime = Runtime(
                 settings=settings,
                 engine=engine,
-                conversations=UnifiedStore(
-                    engine,
-                    lock_lease_seconds=settings.conversation_lock_lease_seconds,
-                    plan_ttl_hours=settings.plan_ttl_hours,
-                ),
+                conversations=conversations,
                 users=UserStore(engine),
                 meta=meta,
+                orchestrator=orchestrator,
             )
+            try:
+                yield runtime
+            finally:
+                await orchestrator.wait_idle()  # turns whose callers left still finish and persist
     finally:
         await engine.dispose()

@@ -195,6 +195,18 @@ class UnifiedStore:
         if values:
             await self._update_conversation(conversation_id, **values)
 
+    async def record_turn(
+        self, conversation_id: uuid.UUID, *, last_agent: str | None, last_domain: str | None,
+        focus_patch: dict[str, Any],
+    ) -> None:
+        """End of a turn in one statement: last agent/domain and focus entities merged."""
+        values: dict[str, Any] = {"last_agent": last_agent, "last_domain": last_domain}
+        if focus_patch:
+            values["focus_entities"] = Conversation.focus_entities.op("||")(
+                cast({k: v for k, v in focus_patch.items() if v is not None}, JSONB)
+            )
+        await self._update_conversation(conversation_id, **values)
+
     async def _update_conversation(self, conversation_id: uuid.UUID, **values: Any) -> None:
         stmt = (
             update(Conversation)

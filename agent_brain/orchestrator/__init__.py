@@ -1,0 +1,1 @@
+"""The orchestrator: classification, agents, policy and plans, events."""

@@ -1,0 +1,105 @@
+"""Which agent(s) a message is for: keyword stems first (RU + EN), then context, then a model.
+
+Strong stems name a domain's objects ("кампани", "креатив", "лид", "диалог"); weak stems are
+metrics several domains share ("cpl", "расход", "roi") and only count when no strong stem
+matched. Several strong domains → `mixed` with those agents. The path that decided is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from agent_brain.llm.base import ChatModel, ModelRequest, TurnHints, complete
+
+log = logging.getLogger(__name__)
+
+DOMAINS = ("ads", "creative", "crm", "whatsapp")
+
+STRONG: dict[str, tuple[str, ...]] = {
+    "ads": ("кампани", "адсет", "ад сет", "группу объявлен", "групп объявлен", "направлен", "бюджет",
+            "campaign", "adset", "ad set", "direction", "budget", "таргет", "targeting"),
+    "creative": ("креатив", "видео", "ролик", "баннер", "retention", "удержан", "досмотр", "транскрип",
+                 "creative", "video", "transcript", "a/b", "аб тест", "ab test", "сплит"),
+    "crm": ("лид", "заявк", "воронк", "выручк", "продаж", "этап", "стади", "оплат", "покупк", "средний чек",
+            "lead", "funnel", "revenue", "sales", "stage", "purchase", "average check", "crm", "срм"),
+    "whatsapp": ("диалог", "переписк", "whatsapp", "ватсап", "вотсап", "рассылк", "возражен", "жаловал",
+                 "dialog", "conversation", "chat with", "broadcast", "objection", "complain"),
+}
+WEAK: dict[str, tuple[str, ...]] = {
+    "ads": ("расход", "потрат", "spend", "cpl", "cpm", "ctr", "roi", "окупаем", "показ", "impression", "охват",
+            "reach", "реклам", "ads", "объявлен", "пауз", "останов", "stop", "pause"),
+    "crm": ("клиент", "конверси", "conversion", "client"),
+    "whatsapp": ("сообщени", "message", "написал", "напиш"),
+}
+_WORD = re.compile(r"[\w/+-]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Classification:
+    domain: str  # one of DOMAINS or "mixed"
+    agents: tuple[str, ...]
+    path: str  # keywords | context | llm | offline | default
+
+
+def keyword_domains(text: str) -> list[str]:
+    lowered = " ".join(_WORD.findall(text.lower().replace("ё", "е")))
+    strong = [d for d in DOMAINS if any(stem in lowered for stem in STRONG[d])]
+    if strong:
+        return strong
+    return [d for d in DOMAINS if any(stem in lowered for stem in WEAK.get(d, ()))]
+
+
+def _result(domains: Sequence[str], path: str) -> Classification:
+    ordered = tuple(d for d in DOMAINS if d in domains)
+    return Classification("mixed" if len(ordered) > 1 else ordered[0], ordered, path)
+
+
+class Classifier:
+    def __init__(self, model: ChatModel, *, model_name: str | None = None) -> None:
+        self.model = model
+        self.model_name = model_name
+
+    async def classify(
+        self, text: str, *, last_domain: str | None = None, history: Sequence[dict] = (), hints: TurnHints | None = None
+    ) -> Classification:
+        found = keyword_domains(text)
+        if found:
+            return _result(found, "keywords")
+        if last_domain in DOMAINS:
+            # No domain words: a follow-up ("а за вчера?", "pause it") continues the last topic.
+            return Classification(last_domain, (last_domain,), "context")
+        by_model = await self._ask_model(text, history, hints)
+        if by_model:
+            return _result(by_model, "llm" if self.model.is_llm else "offline")
+        return Classification("ads", ("ads",), "default")
+
+    async def _ask_model(self, text: str, history: Sequence[dict], hints: TurnHints | None) -> list[str]:
+        system = (
+            "Classify the marketer's message for routing. Domains: ads (campaigns, ad sets, directions, budgets, "
+            "spend, ROI), creative (creatives, videos, retention, A/B tests), crm (leads, funnel, revenue), "
+            "whatsapp (dialogs, messages, broadcasts). Answer with JSON only: "
+            '{"domain": "ads|creative|crm|whatsapp|mixed", "agents": ["..."]}'
+        )
+        request = ModelRequest(
+            messages=[{"role": "system", "content": system}, *list(history)[-4:], {"role": "user", "content": text}],
+            model=self.model_name, json_output=True, temperature=0,
+            hints=TurnHints(purpose="classify", domains=DOMAINS, **_hint_fields(hints)),
+        )
+        try:
+            turn = await complete(self.model, request)
+            data = json.loads(turn.content or "{}")
+        except Exception:  # a fallback must not break the turn
+            log.warning("classifier model fallback failed", exc_info=True)
+            return []
+        return [a for a in (data.get("agents") or [data.get("domain")]) if a in DOMAINS]
+
+
+def _hint_fields(hints: TurnHints | None) -> dict:
+    if hints is None:
+        return {}
+    return {"language": hints.language, "focus": hints.focus, "resolver": hints.resolver, "today": hints.today,
+            "currency": hints.currency}

@@ -1,0 +1,384 @@
+"""The Orchestrator: one user message in, a stream of typed events out.
+
+A turn runs in a task of its own and feeds a queue the caller reads. If the caller goes away
+(a browser tab closes, an SSE client disconnects) the turn still finishes: the reply is
+persisted, the run traced and the conversation's lock released. Two messages to one
+conversation never run at once: the second gets a `busy` error, not a lost message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from agent_brain.agents.base import AgentSpec
+from agent_brain.agents.runner import AgentRun, run_agent
+from agent_brain.llm.base import ChatModel, ModelRequest, TurnHints, complete
+from agent_brain.orchestrator.classifier import Classification, Classifier
+from agent_brain.orchestrator.events import (
+    ApprovalRequired,
+    Classified,
+    Done,
+    Error,
+    Event,
+    StepResult,
+    Text,
+)
+from agent_brain.orchestrator.plans import PlanExecutor, PlanNotRunnableError
+from agent_brain.orchestrator.resolver import TurnEntityResolver
+from agent_brain.platforms.meta.adapter import MetaAdapter
+from agent_brain.platforms.write_safety import WriteGuard
+from agent_brain.stores.errors import ConversationNotFoundError, PlanNotFoundError
+from agent_brain.stores.records import ConversationRecord, NewMessage, Plan, PlanRecord, Source
+from agent_brain.stores.runs import RunRecord, RunsStore
+from agent_brain.stores.unified import UnifiedStore
+from agent_brain.stores.users import UserStore
+from agent_brain.tools.context import ToolContext
+from agent_brain.tools.registry import ToolRegistry
+
+log = logging.getLogger(__name__)
+
+HISTORY_MESSAGES = 30
+MAX_MESSAGE_CHARS = 8000
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+_YES = re.compile(r"^\s*(да|ага|ок|окей|ok|okay|yes|y|подтверждаю|выполняй|confirm|approve)[\s.!]*$", re.I)
+_NO = re.compile(r"^\s*(нет|no|n|отмена|отменить|отмени|cancel|reject|не надо)[\s.!]*$", re.I)
+
+
+def detect_language(text: str) -> str:
+    return "ru" if _CYRILLIC.search(text) else "en"
+
+
+@dataclass(frozen=True)
+class TurnRequest:
+    user_id: uuid.UUID
+    text: str
+    source: Source
+    conversation_id: uuid.UUID | None = None
+    telegram_chat_id: int | None = None
+    dry_run: bool | None = None
+
+
+class Orchestrator:
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        model: ChatModel,
+        agents: Sequence[AgentSpec],
+        meta: MetaAdapter,
+        writes: WriteGuard,
+        classifier: Classifier | None = None,
+        small_model: ChatModel | None = None,
+        store: UnifiedStore | None = None,
+        dry_run: bool = False,
+    ) -> None:
+        self.engine = engine
+        self.model = model
+        self.small_model = small_model or model
+        self.agents = {a.name: a for a in agents}
+        self.tools = ToolRegistry.merged(*(a.tools for a in agents))
+        self.meta = meta
+        self.writes = writes
+        self.classifier = classifier or Classifier(self.small_model)
+        self.store = store or UnifiedStore(engine)
+        self.users = UserStore(engine)
+        self.runs = RunsStore(engine)
+        self.plans = PlanExecutor(self.store, self.tools)
+        self.dry_run = dry_run
+        self._turns: set[asyncio.Task[None]] = set()
+
+    # ── public API ──────────────────────────────────────────────────────────────────────────
+
+    async def process(self, request: TurnRequest) -> AsyncIterator[Event]:
+        """Stream a turn's events. Closing this iterator early does not cancel the turn."""
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        task = asyncio.create_task(self._turn(request, queue))
+        self._turns.add(task)
+        task.add_done_callback(self._turns.discard)
+        while True:
+            event = await queue.get()
+            if event is None:
+                return
+            yield event
+
+    async def wait_idle(self) -> None:
+        """Wait for turns whose callers went away (tests, shutdown)."""
+        while self._turns:
+            await asyncio.gather(*list(self._turns), return_exceptions=True)
+
+    async def context_for(self, user_id: uuid.UUID, *, language: str = "ru",
+                          conversation_id: uuid.UUID | None = None, dry_run: bool | None = None) -> ToolContext:
+        accounts = await self.users.ad_accounts(user_id)
+        account = accounts[0] if accounts else None
+        return ToolContext(
+            user_id=user_id, engine=self.engine, meta=self.meta, writes=self.writes,
+            ad_account_id=account.id if account else None,
+            platform_account_id=account.external_id if account else None,
+            currency=account.currency if account else "USD", timezone=account.timezone if account else "UTC",
+            language="ru" if language == "ru" else "en", conversation_id=conversation_id,
+            dry_run=self.dry_run if dry_run is None else dry_run,
+        )
+
+    async def execute_plan(
+        self, user_id: uuid.UUID, plan_id: uuid.UUID, *, step_index: int | None = None, auto_retry: bool = False,
+        language: str = "ru",
+    ) -> AsyncIterator[Event]:
+        """Run an approved plan (all steps, or one) and persist the outcome in its conversation."""
+        try:
+            plan = await self.store.get_plan(plan_id, user_id=user_id)
+        except PlanNotFoundError:
+            yield Error(code="not_found", message="План не найден" if language == "ru" else "Plan not found")
+            return
+        ctx = await self.context_for(user_id, language=language, conversation_id=plan.conversation_id)
+        async for event in self._run_plan(plan, ctx, step_index=step_index, auto_retry=auto_retry):
+            yield event
+
+    async def reject_plan(self, user_id: uuid.UUID, plan_id: uuid.UUID, *, language: str = "ru") -> PlanRecord:
+        ctx = await self.context_for(user_id, language=language)
+        record = await self.plans.reject(plan_id, ctx)
+        await self.store.add_message(record.conversation_id, NewMessage(
+            role="assistant", content="План отменён." if language == "ru" else "Plan cancelled.", domain="system"))
+        return record
+
+    # ── one turn ────────────────────────────────────────────────────────────────────────────
+
+    async def _turn(self, request: TurnRequest, queue: asyncio.Queue[Event | None]) -> None:
+        async def emit(event: Event) -> None:
+            await queue.put(event)
+
+        try:
+            await self._run_turn(request, emit)
+        except Exception:
+            log.exception("turn failed")
+            await emit(Error(code="internal", message="Внутренняя ошибка; ваш запрос не потерян, повторите позже."
+                             if detect_language(request.text) == "ru" else
+                             "Internal error; your message was kept, please try again later."))
+        finally:
+            await queue.put(None)
+
+    async def _run_turn(self, request: TurnRequest, emit: Any) -> None:
+        language = detect_language(request.text)
+        text = request.text.strip()
+        if not text:
+            await emit(Error(code="empty", message="Пустое сообщение" if language == "ru" else "Empty message"))
+            return
+        if len(text) > MAX_MESSAGE_CHARS:
+            await emit(Error(code="too_long", message=(
+                f"Сообщение слишком длинное ({len(text)} символов, максимум {MAX_MESSAGE_CHARS})."
+                if language == "ru" else
+                f"The message is too long ({len(text)} characters, at most {MAX_MESSAGE_CHARS}).")))
+            return
+        try:
+            conv = await self.store.get_or_create(
+                user_id=request.user_id, source=request.source, conversation_id=request.conversation_id,
+                telegram_chat_id=request.telegram_chat_id)
+        except ConversationNotFoundError:
+            await emit(Error(code="not_found", message="Диалог не найден" if language == "ru"
+                             else "Conversation not found"))
+            return
+        owner = f"turn-{uuid.uuid4().hex[:12]}"
+        if not await self.store.acquire_lock(conv.id, owner):
+            await emit(Error(code="busy", message="Я ещё отвечаю на предыдущее сообщение — подождите немного."
+                             if language == "ru" else "Still answering your previous message — one moment."))
+            return
+        try:
+            await self._locked_turn(conv, request, text, language, emit)
+        finally:
+            # Shielded: even a cancelled turn must not leave the conversation locked.
+            await asyncio.shield(self.store.release_lock(conv.id, owner))
+
+    async def _locked_turn(self, conv: ConversationRecord, request: TurnRequest, text: str, language: str,
+                           emit: Any) -> None:
+        history, ctx, pending = await asyncio.gather(
+            self.store.load_openai_messages(conv.id, HISTORY_MESSAGES),
+            self.context_for(request.user_id, language=language, conversation_id=conv.id, dry_run=request.dry_run),
+            self.store.get_pending_plan(conv.id),
+        )
+        if pending is not None and (_YES.match(text) or _NO.match(text)):
+            await self._text_approval(conv, pending, text, ctx, emit)
+            return
+        resolver = TurnEntityResolver(ctx)
+        hints = TurnHints(language=ctx.language, focus=dict(conv.focus_entities), resolver=resolver,
+                          today=ctx.today, currency=ctx.currency)
+        classification = await self.classifier.classify(text, last_domain=conv.last_domain,
+                                                        history=_plain(history), hints=hints)
+        await emit(Classified(domain=classification.domain, agents=list(classification.agents),
+                              path=classification.path))
+        runs = [AgentRun(self.agents[name], conv.mode) for name in classification.agents]
+        agent_started = time.perf_counter()
+        if len(runs) == 1:
+            await self._run_one(runs[0], history, text, ctx, conv.mode, hints, emit)
+            final_text = runs[0].final_text
+        else:
+            final_text = await self._run_mixed(runs, history, text, ctx, conv.mode, hints, emit)
+        latency_ms = int((time.perf_counter() - agent_started) * 1000)
+
+        plan = await self._make_plan(conv, request, runs, language)
+        messages = [NewMessage(role="user", content=text)]
+        for run in runs:
+            messages.extend(run.new_messages)
+        if len(runs) > 1:
+            messages.append(NewMessage(role="assistant", content=final_text, agent="orchestrator", domain="mixed"))
+        if plan is not None:
+            # The approval modal is rebuilt from the last assistant message's plan_json.
+            last = messages[-1]
+            messages[-1] = last.model_copy(update={"plan_json": {**plan.plan_json, "plan_id": str(plan.id)}})
+        await self.store.add_messages(conv.id, messages)
+        focus: dict[str, Any] = {}
+        for run in runs:
+            focus.update(run.focus_updates)
+        await self.store.record_turn(conv.id, last_agent=runs[-1].agent.name, last_domain=classification.domain,
+                                     focus_patch=focus)
+        await self.runs.record([_run_record(conv, r, classification, latency_ms) for r in runs])
+        if plan is not None:
+            await emit(ApprovalRequired(plan_id=str(plan.id), plan=plan.plan_json))
+        await emit(Done(conversation_id=str(conv.id), text=final_text, mode=conv.mode,
+                        plan_id=str(plan.id) if plan else None))
+
+    async def _run_one(self, run: AgentRun, history: list[dict[str, Any]], text: str, ctx: ToolContext, mode: str,
+                       hints: TurnHints, emit: Any) -> None:
+        try:
+            async for event in run_agent(run.agent, model=self.model, history=history, user_text=text, ctx=ctx,
+                                         mode=mode, hints=_for_agent(hints, run.agent.name), run=run):
+                await emit(event)
+        except Exception as exc:
+            log.exception("agent %s failed", run.agent.name)
+            run.status, run.error = "error", f"{type(exc).__name__}: {exc}"
+            run.final_text = ("Не получилось выполнить запрос: внутренняя ошибка агента." if ctx.language == "ru"
+                              else "I could not complete this request: the agent hit an internal error.")
+            run.new_messages.append(NewMessage(role="assistant", content=run.final_text, agent=run.agent.name))
+            await emit(Text(text=run.final_text, agent=run.agent.name))
+
+    async def _run_mixed(self, runs: list[AgentRun], history: list[dict[str, Any]], text: str, ctx: ToolContext,
+                         mode: str, hints: TurnHints, emit: Any) -> str:
+        """Agents in parallel; their tool events stream, their texts are merged into one answer."""
+
+        async def quiet(event: Event) -> None:
+            if not isinstance(event, Text):
+                await emit(event)
+
+        await asyncio.gather(*(self._run_one(r, history, text, ctx, mode, hints, quiet) for r in runs))
+        parts = "\n\n".join(f"[{r.agent.title}]\n{r.final_text}" for r in runs if r.final_text)
+        request = ModelRequest(
+            messages=[{"role": "system", "content": "Combine the specialists' answers into one reply for the user, "
+                                                    "in the user's language. Keep every number. Be brief."},
+                      {"role": "user", "content": f"Question: {text}\n\nAnswers:\n{parts}"}],
+            hints=TurnHints(purpose="synthesize", language=hints.language, currency=hints.currency),
+        )
+        try:
+            turn = await complete(self.model, request)
+            final = turn.content or parts
+        except Exception:  # the agents' own answers are still worth showing
+            log.warning("synthesis failed", exc_info=True)
+            final = parts
+        await emit(Text(text=final, agent="orchestrator"))
+        return final
+
+    async def _make_plan(self, conv: ConversationRecord, request: TurnRequest, runs: list[AgentRun],
+                         language: str) -> PlanRecord | None:
+        steps = [step for run in runs for step in run.plan_steps]
+        if not steps:
+            return None
+        names = ", ".join(s.action for s in steps)
+        summary = (f"Нужно подтверждение: {names}" if language == "ru" else f"Needs your approval: {names}")
+        return await self.store.create_pending_plan(
+            conv.id, request.user_id, Plan(steps=steps, summary=summary), source=request.source,
+            telegram_chat_id=request.telegram_chat_id)
+
+    async def _text_approval(self, conv: ConversationRecord, pending: PlanRecord, text: str, ctx: ToolContext,
+                             emit: Any) -> None:
+        """"да/yes/ок" approves and runs the pending plan; "нет/no/отмена" rejects it."""
+        await emit(Classified(domain="approval", agents=[], path="approval"))
+        await self.store.add_message(conv.id, NewMessage(role="user", content=text, domain="system"))
+        if _NO.match(text):
+            await self.plans.reject(pending.id, ctx)
+            reply = "Хорошо, план отменён." if ctx.language == "ru" else "OK, the plan is cancelled."
+            await self.store.add_message(conv.id, NewMessage(role="assistant", content=reply, domain="system"))
+            await emit(Text(text=reply))
+            await emit(Done(conversation_id=str(conv.id), text=reply, mode=conv.mode, plan_id=str(pending.id)))
+            return
+        async for event in self._run_plan(pending, ctx):
+            await emit(event)
+
+    async def _run_plan(self, plan: PlanRecord, ctx: ToolContext, *, step_index: int | None = None,
+                        auto_retry: bool = False) -> AsyncIterator[Event]:
+        steps: list[StepResult] = []
+
+        async def collect(step: StepResult) -> None:
+            steps.append(step)
+
+        try:
+            if step_index is None:
+                execution = await self.plans.execute_all(plan.id, ctx, auto_retry=auto_retry, on_step=collect)
+            else:
+                execution = await self.plans.execute_step(plan.id, step_index, ctx, on_step=collect)
+        except PlanNotRunnableError as exc:
+            yield Error(code="plan_not_runnable", message=str(exc))
+            return
+        for step in steps:
+            yield step
+        reply = render_execution(execution.plan, steps, ctx.language)
+        await self.store.add_message(plan.conversation_id, NewMessage(
+            role="assistant", content=reply, domain="system",
+            tool_result={"plan_id": str(plan.id), "status": execution.plan.status,
+                         "steps": [s.to_json() for s in steps]}))
+        yield Text(text=reply)
+        yield Done(conversation_id=str(plan.conversation_id), text=reply, plan_id=str(plan.id))
+
+
+def render_execution(plan: PlanRecord, steps: list[StepResult], language: str) -> str:
+    """A short report of executed steps with their verification."""
+    ru = language == "ru"
+    lines = []
+    for step in steps:
+        if not step.success:
+            lines.append(f"❌ {step.action}: {step.error}")
+            continue
+        result = step.result or {}
+        verification = result.get("verification") or {}
+        if result.get("dry_run"):
+            mark = "🧪 " + ("проверено без выполнения (dry-run)" if ru else "validated, not applied (dry-run)")
+        elif verification.get("verified"):
+            mark = "✅ " + ("выполнено и проверено" if ru else "done and verified")
+        elif verification:
+            mark = "⚠️ " + (verification.get("warning") or ("не подтверждено" if ru else "not verified"))
+        else:
+            mark = "✅ " + ("выполнено" if ru else "done")
+        if result.get("cached"):
+            mark += " (" + ("уже было выполнено ранее" if ru else "already done before") + ")"
+        target = (result.get("target") or {}).get("name")
+        lines.append(f"{step.action}{f' «{target}»' if target else ''}: {mark}")
+    total = len(plan.plan.steps)
+    done = sum(1 for r in (plan.execution_results or {}).values() if r.get("success"))
+    head = (f"План: выполнено {done} из {total}." if ru else f"Plan: {done} of {total} steps done.")
+    return "\n".join([head, *lines])
+
+
+def _plain(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in history if m["role"] in ("user", "assistant") and m.get("content")]
+
+
+def _for_agent(hints: TurnHints, agent: str) -> TurnHints:
+    return TurnHints(purpose="agent", language=hints.language, agent=agent, focus=hints.focus,
+                     resolver=hints.resolver, today=hints.today, currency=hints.currency)
+
+
+def _run_record(conv: ConversationRecord, run: AgentRun, classification: Classification, latency_ms: int) -> RunRecord:
+    return RunRecord(
+        conversation_id=conv.id, user_id=conv.user_id, model=run.model or "unknown", agent=run.agent.name,
+        domain=classification.domain, prompt_version=run.agent.prompt.version,
+        classifier_path=classification.path, prompt_tokens=run.usage.prompt_tokens,
+        completion_tokens=run.usage.completion_tokens, tools_planned=run.tools_planned,
+        tools_executed=run.tools_executed, tool_errors=run.tool_errors, latency_ms=latency_ms,
+        status=run.status, error=run.error,
+    )
+
