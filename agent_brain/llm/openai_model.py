@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import openai
@@ -41,6 +41,7 @@ class OpenAIChatModel:
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         attempts: int = 3,
         http_client: Any | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         # The SDK's own retries are off: one retry policy, ours, visible in one place.
         self._client = openai.AsyncOpenAI(
@@ -49,6 +50,7 @@ class OpenAIChatModel:
         self.default_model = model
         self.name = model
         self.attempts = attempts
+        self._sleep = sleep
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -72,6 +74,7 @@ class OpenAIChatModel:
             stop=stop_after_attempt(self.attempts),
             wait=wait_exponential_jitter(multiplier=0.5, max=8),
             reraise=True,
+            sleep=self._sleep,
         ):
             with attempt:
                 return await self._client.chat.completions.create(**kwargs)
