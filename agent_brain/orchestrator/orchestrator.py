@@ -9,6 +9,7 @@ conversation never run at once: the second gets a `busy` error, not a lost messa
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 import time
@@ -198,11 +199,13 @@ class Orchestrator:
 
     async def _locked_turn(self, conv: ConversationRecord, request: TurnRequest, text: str, language: str,
                            emit: Any) -> None:
-        history, ctx, pending = await asyncio.gather(
+        history, turn_ctx, pending = await asyncio.gather(
             self.store.load_openai_messages(conv.id, HISTORY_MESSAGES),
             self.context_for(request.user_id, language=language, conversation_id=conv.id, dry_run=request.dry_run),
             self.store.get_pending_plan(conv.id),
         )
+        # Writes run directly in this turn (auto mode) deduplicate within the turn only.
+        ctx = dataclasses.replace(turn_ctx, writes=turn_ctx.writes.scoped(f"turn:{uuid.uuid4()}"))
         if pending is not None and (_YES.match(text) or _NO.match(text)):
             await self._text_approval(conv, pending, text, ctx, emit)
             return

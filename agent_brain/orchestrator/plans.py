@@ -7,6 +7,7 @@ what the user approved is what runs. Status moves only along the store's legal t
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -111,7 +112,9 @@ class PlanExecutor:
         except (UnknownToolError, ToolArgumentsError) as exc:
             return StepResult(plan_id=str(plan.id), index=index, action=step.action, success=False,
                               error=exc.message, result={"code": exc.code})
-        outcome = await run_tool(tool, args, ctx)
+        # The step is the request: a double press or a re-run of this step writes once.
+        step_ctx = dataclasses.replace(ctx, writes=ctx.writes.scoped(f"plan:{plan.id}:{index}"))
+        outcome = await run_tool(tool, args, step_ctx)
         return StepResult(plan_id=str(plan.id), index=index, action=step.action, success=outcome.success,
                           result=outcome.data if outcome.success else {"code": outcome.error_code},
                           error=outcome.error)

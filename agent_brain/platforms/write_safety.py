@@ -34,8 +34,11 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def operation_key(tool_name: str, args: dict[str, Any], ad_account_id: str | None) -> str:
+def operation_key(tool_name: str, args: dict[str, Any], ad_account_id: str | None, scope: str | None = None) -> str:
+    """SHA-256 of tool + canonical args + account (+ the request that issued it, when scoped)."""
     payload = f"{tool_name}\n{canonical_json(args)}\n{ad_account_id or ''}"
+    if scope:
+        payload += f"\n{scope}"
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -79,6 +82,7 @@ class IdempotentExecutor:
         operation: Callable[[], Awaitable[Any]],
         *,
         user_id: uuid.UUID | None = None,
+        scope: str | None = None,
     ) -> IdempotentOutcome:
         """Run `operation` once per (tool, args, account) within the TTL.
 
@@ -86,7 +90,7 @@ class IdempotentExecutor:
         (the platform refused it, so nothing changed) may be retried. If the operation raises,
         the failure is recorded and the exception propagates.
         """
-        key = operation_key(tool_name, args, ad_account_id)
+        key = operation_key(tool_name, args, ad_account_id, scope)
         if await self._claim(key, tool_name, args, ad_account_id, user_id):
             try:
                 result = await operation()
@@ -246,7 +250,12 @@ class GuardedWrite(BaseModel):
 
 
 class WriteGuard:
-    """Dry-run, exactly-once execution and post-check verification for WRITE tools."""
+    """Dry-run, exactly-once execution and post-check verification for WRITE tools.
+
+    `scope` names the request a write belongs to (a chat turn, a plan step). Duplicates within
+    one request — a double press, a re-sent step, a model repeating a call — execute once;
+    the same change asked for again later (pause → resume → pause) is a new operation.
+    """
 
     def __init__(
         self,
@@ -256,12 +265,18 @@ class WriteGuard:
         verify_attempts: int = 2,
         verify_pause: float = 1.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        scope: str | None = None,
     ) -> None:
         self.executor = executor
         self.dry_run = dry_run
         self.verify_attempts = verify_attempts
         self.verify_pause = verify_pause
         self._sleep = sleep
+        self.scope = scope
+
+    def scoped(self, scope: str) -> WriteGuard:
+        return WriteGuard(self.executor, dry_run=self.dry_run, verify_attempts=self.verify_attempts,
+                          verify_pause=self.verify_pause, sleep=self._sleep, scope=scope)
 
     async def run(self, write: GuardedWrite, *, user_id: uuid.UUID | None = None, dry_run: bool | None = None) -> dict[str, Any]:
         if self.dry_run if dry_run is None else dry_run:
@@ -283,5 +298,6 @@ class WriteGuard:
             return {"success": True, "dry_run": False, "result": payload,
                     "verification": verification.model_dump(mode="json")}
 
-        outcome = await self.executor.run(write.tool, write.args, write.account_id, once, user_id=user_id)
+        outcome = await self.executor.run(write.tool, write.args, write.account_id, once, user_id=user_id,
+                                          scope=self.scope)
         return {**outcome.result, "cached": outcome.cached}

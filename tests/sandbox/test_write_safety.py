@@ -213,3 +213,28 @@ async def test_expired_records_are_replaced_and_purged(engine: AsyncEngine) -> N
         await conn.execute(text("UPDATE ai_idempotent_operations SET expires_at = now() - interval '1 second'"))
         await conn.commit()
     assert await executor.purge_expired() == 1
+
+
+def resume(meta: MetaAdapter, campaign_id: str) -> GuardedWrite:
+    async def read() -> dict:
+        return {"status": (await meta.get_campaign(campaign_id)).status}
+
+    return GuardedWrite(
+        tool="resumeCampaign", args={"campaignId": campaign_id}, account_id="act_42", expected={"status": "ACTIVE"},
+        read=read, apply=lambda validate_only: meta.set_status(campaign_id, "ACTIVE", validate_only=validate_only),
+    )
+
+
+async def test_regression_pause_resume_pause_in_separate_requests_all_execute(
+    guard: WriteGuard, meta: MetaAdapter, sandbox: Sandbox
+) -> None:
+    """Keyed on arguments alone, the second pause replayed the first one's cached result and the
+    campaign stayed ACTIVE. Scoped to the request that issued it, each request writes."""
+    await guard.scoped("turn:1").run(pause(meta, "1001"))
+    await guard.scoped("turn:2").run(resume(meta, "1001"))
+    third = await guard.scoped("turn:3").run(pause(meta, "1001"))
+    assert third["cached"] is False and third["verification"]["verified"]
+    assert (await meta.get_campaign("1001")).status == "PAUSED"
+    assert sandbox.emulator.writes_applied == 3
+    replay = await guard.scoped("turn:3").run(pause(meta, "1001"))  # the same request again: deduplicated
+    assert replay["cached"] is True and sandbox.emulator.writes_applied == 3
