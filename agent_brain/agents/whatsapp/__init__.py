@@ -1,1 +1,8 @@
-"""whatsapp agent."""
+"""whatsapp agent: dialogs and messages, dialog analysis, summary search, bulk messages."""
+
+from agent_brain.agents.base import AgentSpec
+from agent_brain.agents.whatsapp.tools import tools
+
+AGENT = AgentSpec(name="whatsapp", domain="whatsapp", title="WhatsApp диалоги", tools=tools, prompt_id="whatsapp-v1")
+
+__all__ = ["AGENT", "tools"]
