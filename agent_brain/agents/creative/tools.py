@@ -47,6 +47,7 @@ from agent_brain.db.models import (
 from agent_brain.money import format_money
 from agent_brain.platforms.graph.errors import GraphError
 from agent_brain.platforms.write_safety import GuardedWrite
+from agent_brain.tools.common import iso, say
 from agent_brain.tools.context import ToolContext
 from agent_brain.tools.periods import PeriodArgs
 from agent_brain.tools.registry import READ, WRITE, ToolError, ToolRegistry
@@ -70,8 +71,6 @@ _SUMMED = ("spend_cents", "impressions", "clicks", "link_clicks", "leads", "vide
 # ── small shared helpers ────────────────────────────────────────────────────────────────────
 
 
-def _say(ctx: ToolContext, ru: str, en: str) -> str:
-    return ru if ctx.language == "ru" else en
 
 
 def _not_found(ctx: ToolContext, kind: str = "creative") -> ToolError:
@@ -80,7 +79,7 @@ def _not_found(ctx: ToolContext, kind: str = "creative") -> ToolError:
         "direction": ("Направление не найдено", "Direction not found"),
         "test": ("Тест не найден", "Test not found"),
     }[kind]
-    return ToolError(_say(ctx, ru, en), code="not_found")
+    return ToolError(say(ctx, ru, en), code="not_found")
 
 
 def _period(args: PeriodArgs, ctx: ToolContext) -> tuple[dt.date, dt.date, dict[str, str]]:
@@ -131,8 +130,6 @@ def _target(creative: Row[Any]) -> dict[str, str]:
     return {"id": str(creative.id), "name": creative.title}
 
 
-def _iso(value: dt.datetime | dt.date | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 # ── queries ─────────────────────────────────────────────────────────────────────────────────
@@ -304,14 +301,14 @@ async def getCreativeDetails(args: CreativeRefArgs, ctx: ToolContext) -> dict[st
         "retention": _retention(row._mapping),
         "duration_seconds": creative.duration_seconds,
         "fb_creative_id": creative.fb_creative_id,
-        "created_at": _iso(creative.created_at),
+        "created_at": iso(creative.created_at),
         "has_transcript": bool(creative.transcript),
         "ads": [{"id": a.fb_ad_id, "ad_set_id": a.fb_adset_id, "campaign_id": a.fb_campaign_id,
                  "direction_id": str(a.direction_id) if a.direction_id else None,
                  "status": statuses.get(a.fb_ad_id)} for a in ads],
-        "analysis": {"score": analysis.score, "verdict": analysis.verdict, "created_at": _iso(analysis.created_at)}
+        "analysis": {"score": analysis.score, "verdict": analysis.verdict, "created_at": iso(analysis.created_at)}
         if analysis else None,
-        "running_test": {"id": str(test.id), "budget_cents": test.budget_cents, "started_at": _iso(test.started_at)}
+        "running_test": {"id": str(test.id), "budget_cents": test.budget_cents, "started_at": iso(test.started_at)}
         if test else None,
     }
     for k in ("spend_cents", "impressions", "clicks", "ctr", "leads", "cpl_cents", "cpm_cents"):
@@ -357,12 +354,12 @@ async def getCreativeAnalysis(args: CreativeRefArgs, ctx: ToolContext) -> dict[s
     async with ctx.engine.connect() as conn:
         rows = (await conn.execute(stmt)).all()
     if not rows:
-        raise ToolError(_say(ctx, "У креатива ещё нет анализа: его можно запустить (triggerCreativeAnalysis).",
+        raise ToolError(say(ctx, "У креатива ещё нет анализа: его можно запустить (triggerCreativeAnalysis).",
                              "This creative has no analysis yet; one can be run (triggerCreativeAnalysis)."),
                         code="no_analysis")
     return {"item": _analysis_item(creative, rows[0]._mapping),
             "history": [{"id": str(a.id), "score": a.score, "verdict": a.verdict, "model": a.model,
-                         "created_at": _iso(a.created_at)} for a in rows]}
+                         "created_at": iso(a.created_at)} for a in rows]}
 
 
 def _analysis_item(creative: Row[Any], a: Mapping[str, Any]) -> dict[str, Any]:
@@ -371,7 +368,7 @@ def _analysis_item(creative: Row[Any], a: Mapping[str, Any]) -> dict[str, Any]:
         "score": a["score"], "verdict": a["verdict"], "summary": a["summary"],
         "strengths": list(a["strengths"] or []), "weaknesses": list(a["weaknesses"] or []),
         "recommendations": list(a["recommendations"] or []), "model": a["model"],
-        "created_at": _iso(a.get("created_at")),
+        "created_at": iso(a.get("created_at")),
     }
 
 
@@ -485,7 +482,7 @@ async def getCreativeScores(args: CreativeScoresArgs, ctx: ToolContext) -> dict[
         rows = (await conn.execute(stmt)).all()
     items = [{"id": str(r.id), "name": r.title, "status": r.status, "media_type": r.media_type,
               "risk_score": r.risk_score, "llm_score": r.llm_score, "risk_level": r.risk_level,
-              "factors": list(r.factors or []), "scored_at": _iso(r.scored_at)} for r in rows]
+              "factors": list(r.factors or []), "scored_at": iso(r.scored_at)} for r in rows]
     total = {"avg_risk_score": round(sum(i["risk_score"] for i in items) / len(items), 1) if items else None,
              "high_risk_count": sum(1 for i in items if i["risk_level"] == "high")}
     return {"items": items, "count": len(items), "total": total}
@@ -524,7 +521,7 @@ async def getCreativeTests(args: CreativeTestsArgs, ctx: ToolContext) -> dict[st
     items = [{
         "id": str(r.id), "name": r.title, "creative_id": str(r.creative_id), "direction": r.direction,
         "status": r.status, "budget_cents": r.budget_cents, "ad_set_id": r.fb_adset_id,
-        "started_at": _iso(r.started_at), "ended_at": _iso(r.ended_at), **_metrics(r._mapping),
+        "started_at": iso(r.started_at), "ended_at": iso(r.ended_at), **_metrics(r._mapping),
         "verdict": (r.results or {}).get("verdict"), "conclusion": (r.results or {}).get("conclusion"),
     } for r in rows]
     return {"items": items, "count": len(items), "total": _total(items)}
@@ -537,7 +534,7 @@ async def getCreativeTranscript(args: CreativeRefArgs, ctx: ToolContext) -> dict
     creative = await _creative(ctx, args.creativeId)
     if not creative.transcript:
         raise ToolError(
-            _say(ctx, f"У креатива «{creative.title}» нет транскрипции"
+            say(ctx, f"У креатива «{creative.title}» нет транскрипции"
                       + (" (это не видео)." if creative.media_type != "video" else "."),
                  f"The creative “{creative.title}” has no transcript"
                  + (" (it is not a video)." if creative.media_type != "video" else ".")),
@@ -559,7 +556,7 @@ async def _heuristic_analysis(ctx: ToolContext, creative: Row[Any]) -> dict[str,
         else [own]
     m, avg = _metrics(own._mapping), _total(_metrics(r._mapping) for r in peers)
     if not m["impressions"]:
-        raise ToolError(_say(ctx, f"У креатива «{creative.title}» нет показов за {ANALYSIS_DAYS} дней: анализировать нечего.",
+        raise ToolError(say(ctx, f"У креатива «{creative.title}» нет показов за {ANALYSIS_DAYS} дней: анализировать нечего.",
                              f"The creative “{creative.title}” had no impressions in {ANALYSIS_DAYS} days: "
                              "nothing to analyse."), code="no_data")
     retention = _retention(own._mapping)
@@ -575,69 +572,69 @@ async def _heuristic_analysis(ctx: ToolContext, creative: Row[Any]) -> dict[str,
     if m["cpl_cents"] is not None and avg["cpl_cents"]:
         ratio = m["cpl_cents"] / avg["cpl_cents"]
         score += max(-30, min(25, round((1 - ratio) * 60)))
-        text = _say(ctx, f"CPL {money(m['cpl_cents'])} против {money(avg['cpl_cents'])} в среднем по направлению",
+        text = say(ctx, f"CPL {money(m['cpl_cents'])} против {money(avg['cpl_cents'])} в среднем по направлению",
                     f"CPL {money(m['cpl_cents'])} vs {money(avg['cpl_cents'])} direction average")
         if ratio <= 0.9:
             strengths.append(text)
         elif ratio >= 1.1:
             weaknesses.append(text)
-            advice.append(_say(ctx, "Сместить бюджет на креативы направления с более низким CPL",
+            advice.append(say(ctx, "Сместить бюджет на креативы направления с более низким CPL",
                                "Shift budget to the direction's creatives with a lower CPL"))
     elif not m["leads"] and m["spend_cents"]:
         score -= 25
-        weaknesses.append(_say(ctx, f"Потрачено {money(m['spend_cents'])} без единой заявки",
+        weaknesses.append(say(ctx, f"Потрачено {money(m['spend_cents'])} без единой заявки",
                                f"{money(m['spend_cents'])} spent without a single lead"))
-        advice.append(_say(ctx, "Поставить креатив на паузу или сменить оффер", "Pause the creative or change the offer"))
+        advice.append(say(ctx, "Поставить креатив на паузу или сменить оффер", "Pause the creative or change the offer"))
 
     target = own.target_cpl_cents
     if target and m["cpl_cents"] is not None:
         if m["cpl_cents"] <= target:
             score += 5
-            strengths.append(_say(ctx, f"CPL в пределах цели {money(target)}", f"CPL within the {money(target)} target"))
+            strengths.append(say(ctx, f"CPL в пределах цели {money(target)}", f"CPL within the {money(target)} target"))
         elif m["cpl_cents"] > 1.3 * target:
             score -= 5
-            weaknesses.append(_say(ctx, f"CPL выше цели {money(target)} более чем на 30%",
+            weaknesses.append(say(ctx, f"CPL выше цели {money(target)} более чем на 30%",
                                    f"CPL more than 30% above the {money(target)} target"))
 
     if avg["ctr"]:
         ctr_ratio = m["ctr"] / avg["ctr"]
         score += max(-10, min(10, round((ctr_ratio - 1) * 20)))
-        text = _say(ctx, f"CTR {m['ctr']}% против {avg['ctr']}% по направлению",
+        text = say(ctx, f"CTR {m['ctr']}% против {avg['ctr']}% по направлению",
                     f"CTR {m['ctr']}% vs {avg['ctr']}% in the direction")
         if ctr_ratio >= 1.1:
             strengths.append(text)
         elif ctr_ratio <= 0.9:
             weaknesses.append(text)
-            advice.append(_say(ctx, "Усилить первый кадр и заголовок, чтобы поднять CTR",
+            advice.append(say(ctx, "Усилить первый кадр и заголовок, чтобы поднять CTR",
                                 "Strengthen the first frame and headline to lift CTR"))
 
     if retention:
         if retention["p25"] >= 60:
             score += 5
-            strengths.append(_say(ctx, f"Сильный хук: {retention['p25']}% досматривают до 25%",
+            strengths.append(say(ctx, f"Сильный хук: {retention['p25']}% досматривают до 25%",
                                   f"Strong hook: {retention['p25']}% watch to 25%"))
         elif retention["p25"] < 40:
             score -= 5
-            weaknesses.append(_say(ctx, f"Слабый хук: лишь {retention['p25']}% досматривают до 25%",
+            weaknesses.append(say(ctx, f"Слабый хук: лишь {retention['p25']}% досматривают до 25%",
                                    f"Weak hook: only {retention['p25']}% watch to 25%"))
-            advice.append(_say(ctx, "Переснять первые 3 секунды", "Re-cut the first 3 seconds"))
+            advice.append(say(ctx, "Переснять первые 3 секунды", "Re-cut the first 3 seconds"))
         if retention["p25"] and retention["p75"] / retention["p25"] < 0.5:
-            weaknesses.append(_say(ctx, f"Середина теряет зрителей: с 25% до 75% доходит {retention['p75']}%",
+            weaknesses.append(say(ctx, f"Середина теряет зрителей: с 25% до 75% доходит {retention['p75']}%",
                                    f"Viewers drop off mid-video: {retention['p75']}% reach 75%"))
-            advice.append(_say(ctx, "Сократить ролик и показать оффер раньше", "Shorten the video and show the offer earlier"))
+            advice.append(say(ctx, "Сократить ролик и показать оффер раньше", "Shorten the video and show the offer earlier"))
 
     score = max(5, min(98, score))
     verdict = "excellent" if score >= 80 else "good" if score >= 65 else "average" if score >= 45 else "poor"
     if not advice:
-        advice.append(_say(ctx, "Масштабировать: поднять бюджет на 20%", "Scale: raise the budget by 20%")
+        advice.append(say(ctx, "Масштабировать: поднять бюджет на 20%", "Scale: raise the budget by 20%")
                       if verdict in ("excellent", "good")
-                      else _say(ctx, "Протестировать новый вариант креатива", "Test a new variant of the creative"))
+                      else say(ctx, "Протестировать новый вариант креатива", "Test a new variant of the creative"))
     headline = {"excellent": ("Отличный креатив", "Excellent creative"), "good": ("Хороший креатив", "Good creative"),
                 "average": ("Средний результат", "Average result"), "poor": ("Слабый креатив", "Weak creative")}[verdict]
     details = ". ".join((strengths + weaknesses)[:2])
     return {
         "score": score, "verdict": verdict,
-        "summary": f"{_say(ctx, *headline)}. {details}." if details else f"{_say(ctx, *headline)}.",
+        "summary": f"{say(ctx, *headline)}. {details}." if details else f"{say(ctx, *headline)}.",
         "strengths": strengths, "weaknesses": weaknesses, "recommendations": advice,
         "inputs": {"from": start.isoformat(), "to": end.isoformat(), "ctr": m["ctr"], "cpl_cents": m["cpl_cents"],
                    "leads": m["leads"], "direction_ctr": avg["ctr"], "direction_cpl_cents": avg["cpl_cents"],
@@ -690,7 +687,7 @@ async def _creative_status(ctx: ToolContext, creative_id: uuid.UUID) -> str | No
 
 
 def _no_ads_error(ctx: ToolContext, creative: Row[Any]) -> ToolError:
-    return ToolError(_say(ctx, f"Креатив «{creative.title}» не показывается ни в одном объявлении.",
+    return ToolError(say(ctx, f"Креатив «{creative.title}» не показывается ни в одном объявлении.",
                           f"The creative “{creative.title}” is not used by any ad."), code="no_ads")
 
 
@@ -735,17 +732,17 @@ async def launchCreative(args: LaunchCreativeArgs, ctx: ToolContext) -> dict[str
     creative = await _creative(ctx, args.creativeId)
     direction = await _direction(ctx, args.directionId)
     if not creative.fb_creative_id:
-        raise ToolError(_say(ctx, f"Креатив «{creative.title}» не загружен в рекламный кабинет.",
+        raise ToolError(say(ctx, f"Креатив «{creative.title}» не загружен в рекламный кабинет.",
                              f"The creative “{creative.title}” is not uploaded to the ad account."),
                         code="not_uploaded")
     if not direction.fb_adset_id:
-        raise ToolError(_say(ctx, f"У направления «{direction.name}» нет группы объявлений.",
+        raise ToolError(say(ctx, f"У направления «{direction.name}» нет группы объявлений.",
                              f"The direction “{direction.name}” has no ad set."), code="no_ad_set")
     ad_set_id: str = direction.fb_adset_id
     existing = await _mapped_ads(ctx, creative.id, ad_set_id=ad_set_id)
     statuses = await _ad_statuses(ctx, [(a.fb_ad_id, ad_set_id) for a in existing]) if existing else {}
     if "ACTIVE" in statuses.values():
-        raise ToolError(_say(ctx, f"Креатив «{creative.title}» уже запущен в направлении «{direction.name}».",
+        raise ToolError(say(ctx, f"Креатив «{creative.title}» уже запущен в направлении «{direction.name}».",
                              f"The creative “{creative.title}” already runs in “{direction.name}”."),
                         code="already_running")
     campaign_id = direction.fb_campaign_id or (await ctx.meta.get_ad_set(ad_set_id)).campaign_id
@@ -770,7 +767,7 @@ async def launchCreative(args: LaunchCreativeArgs, ctx: ToolContext) -> dict[str
         out = {"ad_id": result.object_id, "ad_set_id": ad_set_id, "direction": direction.name,
                "creative_status": "active"}
         if not direction.is_active or direction.campaign_status != "ACTIVE":
-            out["warning"] = _say(ctx, "Направление на паузе: объявление не будет показываться, пока его не включат.",
+            out["warning"] = say(ctx, "Направление на паузе: объявление не будет показываться, пока его не включат.",
                                   "The direction is paused: the ad will not deliver until it is resumed.")
         return out
 
@@ -800,7 +797,7 @@ async def _test_campaign_id(ctx: ToolContext) -> str | None:
 
 
 def _running_test_error(ctx: ToolContext, creative: Row[Any], test_id: Any) -> ToolError:
-    return ToolError(_say(ctx, f"У креатива «{creative.title}» уже идёт тест (id {test_id}).",
+    return ToolError(say(ctx, f"У креатива «{creative.title}» уже идёт тест (id {test_id}).",
                           f"The creative “{creative.title}” already has a running test (id {test_id})."),
                      code="test_running")
 
@@ -813,7 +810,7 @@ async def startCreativeTest(args: StartCreativeTestArgs, ctx: ToolContext) -> di
     account = ctx.require_account()
     creative = await _creative(ctx, args.creativeId)
     if not creative.fb_creative_id or creative.direction_id is None:
-        raise ToolError(_say(ctx, f"Креатив «{creative.title}» нельзя протестировать: нет загруженного креатива "
+        raise ToolError(say(ctx, f"Креатив «{creative.title}» нельзя протестировать: нет загруженного креатива "
                                   "или направления.",
                              f"The creative “{creative.title}” cannot be tested: it has no uploaded creative or "
                              "no direction."), code="not_testable")
@@ -827,15 +824,15 @@ async def startCreativeTest(args: StartCreativeTestArgs, ctx: ToolContext) -> di
         raise _running_test_error(ctx, creative, running)
     campaign_id = await _test_campaign_id(ctx)
     if campaign_id is None or not direction.fb_adset_id:
-        raise ToolError(_say(ctx, "Не найдена кампания для тестов креативов: создайте её в рекламном кабинете.",
+        raise ToolError(say(ctx, "Не найдена кампания для тестов креативов: создайте её в рекламном кабинете.",
                              "No campaign for creative tests was found: create one in the ad account."),
                         code="no_test_campaign")
     template = await ctx.meta.get_ad_set(direction.fb_adset_id)  # the test reaches the direction's audience
     if template.targeting is None:
-        raise ToolError(_say(ctx, "У направления нет таргетинга для теста.", "The direction has no targeting to test on."),
+        raise ToolError(say(ctx, "У направления нет таргетинга для теста.", "The direction has no targeting to test on."),
                         code="no_targeting")
     daily = args.budgetCents // TEST_DAYS
-    name = _say(ctx, f"Тест: {creative.title}", f"Test: {creative.title}")
+    name = say(ctx, f"Тест: {creative.title}", f"Test: {creative.title}")
     created: dict[str, str] = {}
 
     async def read() -> dict[str, Any]:
@@ -857,7 +854,7 @@ async def startCreativeTest(args: StartCreativeTestArgs, ctx: ToolContext) -> di
             return {"validated": True}
         created["ad_set_id"] = ad_set.object_id
         ad = await ctx.meta.create_ad(account, ad_set_id=ad_set.object_id, creative_id=creative.fb_creative_id,
-                                      name=f"{creative.title} — {_say(ctx, 'тест', 'test')}", status="ACTIVE")
+                                      name=f"{creative.title} — {say(ctx, 'тест', 'test')}", status="ACTIVE")
         created["ad_id"] = ad.object_id
         try:
             async with ctx.engine.begin() as conn:
@@ -902,7 +899,7 @@ async def _test_to_stop(ctx: ToolContext, args: StopCreativeTestArgs) -> Row[Any
         test = (await conn.execute(stmt)).first()
     if test is None:
         if args.testId is None:
-            raise ToolError(_say(ctx, "У этого креатива нет идущего теста.", "This creative has no running test."),
+            raise ToolError(say(ctx, "У этого креатива нет идущего теста.", "This creative has no running test."),
                             code="no_running_test")
         raise _not_found(ctx, "test")
     return test
@@ -915,7 +912,7 @@ async def stopCreativeTest(args: StopCreativeTestArgs, ctx: ToolContext) -> dict
     ctx.require_account()
     test = await _test_to_stop(ctx, args)
     if test.status != "running":
-        raise ToolError(_say(ctx, f"Тест уже не идёт (статус {test.status}).",
+        raise ToolError(say(ctx, f"Тест уже не идёт (статус {test.status}).",
                              f"The test is not running (status {test.status})."), code="test_not_running")
     ads = await _mapped_ads(ctx, test.creative_id, ad_set_id=test.fb_adset_id) if test.fb_adset_id else []
     pairs = sorted({(a.fb_ad_id, a.fb_adset_id) for a in ads})
@@ -931,7 +928,7 @@ async def stopCreativeTest(args: StopCreativeTestArgs, ctx: ToolContext) -> dict
             await ctx.meta.set_status(ad_id, "PAUSED", validate_only=validate_only)
         if not validate_only:
             results = {**(test.results or {}), "verdict": "stopped",
-                       "conclusion": _say(ctx, "Тест остановлен вручную", "Test stopped manually")}
+                       "conclusion": say(ctx, "Тест остановлен вручную", "Test stopped manually")}
             async with ctx.engine.begin() as conn:
                 # Only a running test is stopped: a concurrent stop or completion is not overwritten.
                 await conn.execute(update(CreativeTest)

@@ -11,7 +11,6 @@ import uuid
 from collections import Counter
 from itertools import pairwise
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Row, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,8 +28,8 @@ from agent_brain.db.models import (
     WhatsAppDialog,
 )
 from agent_brain.platforms.write_safety import GuardedWrite
+from agent_brain.tools.common import iso, like_pattern, period_window, say
 from agent_brain.tools.context import ToolContext
-from agent_brain.tools.periods import PeriodArgs
 from agent_brain.tools.registry import READ, WRITE, ToolError, ToolRegistry
 
 tools = ToolRegistry("crm")
@@ -41,32 +40,16 @@ TOP_BUYERS = 5
 # ── small helpers ───────────────────────────────────────────────────────────────────────────
 
 
-def _say(ctx: ToolContext, ru: str, en: str) -> str:
-    return ru if ctx.language == "ru" else en
 
 
-def _iso(value: dt.datetime | dt.date | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _tz(ctx: ToolContext) -> dt.tzinfo:
-    try:
-        return ZoneInfo(ctx.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
 
 
-def _period(args: PeriodArgs, ctx: ToolContext) -> tuple[dict[str, Any], dt.datetime, dt.datetime]:
-    """The period as reported, and its [start, end) instants: the dates are the account's local days."""
-    first, last = args.date_range(ctx.today)
-    tz = _tz(ctx)
-    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return {"from": first.isoformat(), "to": last.isoformat(), "label": args.label()}, start, end
 
 
 def _normal(name: str) -> str:
@@ -74,9 +57,6 @@ def _normal(name: str) -> str:
     return " ".join(name.casefold().replace("ё", "е").split())
 
 
-def _like(fragment: str) -> str:
-    escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _search_conditions(search: str) -> list[Any]:
@@ -85,7 +65,7 @@ def _search_conditions(search: str) -> list[Any]:
     digits_of_phone = func.regexp_replace(func.coalesce(Lead.phone, ""), r"\D", "", "g")
     conditions = []
     for word in search.split():
-        options = [name.ilike(_like(word.replace("ё", "е").replace("Ё", "Е")), escape="\\")]
+        options = [name.ilike(like_pattern(word.replace("ё", "е").replace("Ё", "Е")), escape="\\")]
         digits = "".join(ch for ch in word if ch.isdigit())
         if digits:
             options.append(digits_of_phone.like(f"%{digits}%"))
@@ -116,7 +96,7 @@ def _stage_named(ctx: ToolContext, stages: list[Row[Any]], name: str) -> Row[Any
             return stage
     names = [s.name for s in stages]
     raise ToolError(
-        _say(ctx, f"Этап «{name}» не найден. Доступные этапы: {', '.join(names)}",
+        say(ctx, f"Этап «{name}» не найден. Доступные этапы: {', '.join(names)}",
              f"Stage “{name}” not found. Valid stages: {', '.join(names)}"),
         code="unknown_stage", details={"stages": names},
     )
@@ -131,7 +111,7 @@ async def _lead_or_error(conn: AsyncConnection, ctx: ToolContext, lead_id: uuid.
             .where(Lead.id == lead_id, Lead.user_id == ctx.user_id))
     row = (await conn.execute(stmt)).first()
     if row is None:  # another user's lead looks exactly like a missing one
-        raise ToolError(_say(ctx, "Лид не найден", "Lead not found"), code="not_found")
+        raise ToolError(say(ctx, "Лид не найден", "Lead not found"), code="not_found")
     return row
 
 
@@ -146,7 +126,7 @@ async def getLeads(args: GetLeadsArgs, ctx: ToolContext) -> dict[str, Any]:
     several leads match, ask the user which one."""
     # A lookup by name must not miss a lead created before the default 7 days.
     all_time = args.search is not None and not ({"period", "dateFrom"} & args.model_fields_set)
-    period, start, end = _period(args, ctx)
+    period, start, end = period_window(args, ctx)
     async with ctx.engine.connect() as conn:
         conditions = await _lead_filters(conn, ctx, args)
         if not all_time:
@@ -165,7 +145,7 @@ async def getLeads(args: GetLeadsArgs, ctx: ToolContext) -> dict[str, Any]:
     items = [
         {"id": str(r.id), "name": r.name, "phone": r.phone, "email": r.email, "stage": r.stage,
          "temperature": r.temperature, "score": r.score, "direction": r.direction, "source": r.source,
-         "created_at": _iso(r.created_at)}
+         "created_at": iso(r.created_at)}
         for r in rows
     ]
     return {
@@ -209,7 +189,7 @@ async def getLeadDetails(args: LeadRefArgs, ctx: ToolContext) -> dict[str, Any]:
     return {"item": {
         "id": str(lead.id), "name": lead.name, "phone": lead.phone, "email": lead.email,
         "stage": row.stage, "temperature": lead.temperature, "score": lead.score, "notes": lead.notes,
-        "created_at": _iso(lead.created_at), "updated_at": _iso(lead.updated_at),
+        "created_at": iso(lead.created_at), "updated_at": iso(lead.updated_at),
         "attribution": {
             "source": lead.source, "direction": row.direction, "creative": row.creative,
             "fb_ad_id": lead.fb_ad_id, "utm": lead.utm or {},
@@ -232,7 +212,7 @@ async def _history(conn: AsyncConnection, lead_id: uuid.UUID) -> list[dict[str, 
         .where(LeadStageChange.lead_id == lead_id)
         .order_by(LeadStageChange.changed_at, LeadStageChange.id)
     )).all()
-    return [{"from": r.from_stage, "to": r.to_stage, "changed_by": r.changed_by, "changed_at": _iso(r.changed_at)}
+    return [{"from": r.from_stage, "to": r.to_stage, "changed_by": r.changed_by, "changed_at": iso(r.changed_at)}
             for r in rows]
 
 
@@ -242,7 +222,7 @@ async def _purchases(conn: AsyncConnection, ctx: ToolContext, lead_id: uuid.UUID
         .where(Purchase.lead_id == lead_id, Purchase.user_id == ctx.user_id).order_by(Purchase.purchased_at)
     )).all()
     return [{"id": str(r.id), "amount_cents": r.amount_cents, "currency": r.currency, "product": r.product,
-             "purchased_at": _iso(r.purchased_at)} for r in rows]
+             "purchased_at": iso(r.purchased_at)} for r in rows]
 
 
 async def _lead_dialog(
@@ -265,10 +245,10 @@ async def _lead_dialog(
         return None
     analysis = None if row.analysis_id is None else {
         "summary": row.summary, "tags": list(row.tags), "interest_level": row.interest_level,
-        "objections": list(row.objections), "insights": row.insights, "analyzed_at": _iso(row.analyzed_at),
+        "objections": list(row.objections), "insights": row.insights, "analyzed_at": iso(row.analyzed_at),
     }
     return {"id": str(row.id), "phone": row.phone, "status": row.status, "message_count": row.message_count,
-            "last_message_at": _iso(row.last_message_at), "analysis": analysis}
+            "last_message_at": iso(row.last_message_at), "analysis": analysis}
 
 
 # ── getFunnelStats ──────────────────────────────────────────────────────────────────────────
@@ -279,7 +259,7 @@ async def getFunnelStats(args: FunnelArgs, ctx: ToolContext) -> dict[str, Any]:
     """Sales funnel for leads created in the period (optionally one direction): per stage in funnel
     order, how many leads reached it (`count`) and sit there now (`current`), conversion % from the
     first stage and from the previous stage; totals of won / lost / in progress and the weakest step."""
-    period, start, end = _period(args, ctx)
+    period, start, end = period_window(args, ctx)
     async with ctx.engine.connect() as conn:
         stages = await _stages(conn, ctx)
         groups = await _funnel_groups(conn, ctx, args, start, end)
@@ -371,7 +351,7 @@ async def getRevenueStats(args: FunnelArgs, ctx: ToolContext) -> dict[str, Any]:
     """Revenue from purchases made in the period (optionally one direction): revenue, number of
     purchases, average check, lead→purchase conversion (share of the period's new leads that have
     bought), and the top 5 buyers by revenue. Money is in cents of `currency`."""
-    period, start, end = _period(args, ctx)
+    period, start, end = period_window(args, ctx)
     in_period = [Purchase.user_id == ctx.user_id, Purchase.purchased_at >= start, Purchase.purchased_at < end]
     if args.directionId:
         in_period.append(Lead.direction_id == args.directionId)
@@ -389,7 +369,7 @@ async def getRevenueStats(args: FunnelArgs, ctx: ToolContext) -> dict[str, Any]:
             .limit(TOP_BUYERS)
         )).all()
     items = [{"id": str(r.id), "name": r.name, "revenue_cents": int(r.revenue), "purchases": r.purchases,
-              "last_purchase_at": _iso(r.last)} for r in top]
+              "last_purchase_at": iso(r.last)} for r in top]
     return {
         "period": period, "currency": ctx.currency,
         "items": items, "count": len(items),
@@ -442,7 +422,7 @@ async def updateLeadStage(args: UpdateLeadStageArgs, ctx: ToolContext) -> dict[s
         if validate_only:  # the lead and the stage were resolved above; check the lead is still there
             current = (await read())["stage"]
             if current is None:
-                raise ToolError(_say(ctx, "Лид не найден", "Lead not found"), code="not_found")
+                raise ToolError(say(ctx, "Лид не найден", "Lead not found"), code="not_found")
             return {"valid": True, "from_stage": current, "to_stage": target.name}
         return await _move_lead(ctx, lead.id, target, names, args.note)
 
@@ -467,7 +447,7 @@ async def _move_lead(
             select(Lead.stage_id).where(Lead.id == lead_id, Lead.user_id == ctx.user_id).with_for_update()
         )).scalar_one_or_none()
         if current is None:
-            raise ToolError(_say(ctx, "Лид не найден", "Lead not found"), code="not_found")
+            raise ToolError(say(ctx, "Лид не найден", "Lead not found"), code="not_found")
         if current == target.id:  # already there: no history row for a move that did not happen
             return {"changed": False, "from_stage": target.name, "to_stage": target.name}
         values: dict[str, Any] = {"stage_id": target.id, "updated_at": func.now()}
@@ -481,4 +461,4 @@ async def _move_lead(
             .returning(LeadStageChange.changed_at)
         )).scalar_one()
     return {"changed": True, "from_stage": names.get(current), "to_stage": target.name,
-            "changed_at": _iso(changed_at)}
+            "changed_at": iso(changed_at)}

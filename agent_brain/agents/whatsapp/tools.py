@@ -14,7 +14,6 @@ import re
 import uuid
 from functools import reduce
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Row, case, func, insert, literal_column, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -29,8 +28,8 @@ from agent_brain.agents.whatsapp.args import (
 )
 from agent_brain.db.models import DialogAnalysis, Direction, Lead, WhatsAppDialog, WhatsAppMessage
 from agent_brain.platforms.write_safety import GuardedWrite
+from agent_brain.tools.common import iso, like_pattern, period_window, say
 from agent_brain.tools.context import ToolContext
-from agent_brain.tools.periods import PeriodArgs
 from agent_brain.tools.registry import READ, WRITE, ToolError, ToolRegistry
 
 tools = ToolRegistry("whatsapp")
@@ -43,33 +42,14 @@ ANALYSED_MESSAGES = 200  # the latest ones; enough to judge a dialog, bounded fo
 # ── small helpers ───────────────────────────────────────────────────────────────────────────
 
 
-def _say(ctx: ToolContext, ru: str, en: str) -> str:
-    return ru if ctx.language == "ru" else en
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
-def _tz(ctx: ToolContext) -> dt.tzinfo:
-    try:
-        return ZoneInfo(ctx.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
 
 
-def _period(args: PeriodArgs, ctx: ToolContext) -> tuple[dict[str, Any], dt.datetime, dt.datetime]:
-    """The period as reported, and its [start, end) instants: the dates are the account's local days."""
-    first, last = args.date_range(ctx.today)
-    tz = _tz(ctx)
-    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return {"from": first.isoformat(), "to": last.isoformat(), "label": args.label()}, start, end
 
 
-def _like(fragment: str) -> str:
-    escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _search_conditions(search: str) -> list[Any]:
@@ -77,7 +57,7 @@ def _search_conditions(search: str) -> list[Any]:
     name = func.translate(func.coalesce(WhatsAppDialog.contact_name, ""), "Ёё", "Ее")
     conditions = []
     for word in search.split():
-        options = [name.ilike(_like(word.replace("ё", "е").replace("Ё", "Е")), escape="\\")]
+        options = [name.ilike(like_pattern(word.replace("ё", "е").replace("Ё", "Е")), escape="\\")]
         digits = "".join(ch for ch in word if ch.isdigit())
         if digits:
             options.append(WhatsAppDialog.phone.like(f"%{digits}%"))
@@ -86,7 +66,7 @@ def _search_conditions(search: str) -> list[Any]:
 
 
 def _dialog_not_found(ctx: ToolContext, phone: str) -> ToolError:
-    return ToolError(_say(ctx, f"Диалог с номером {phone} не найден", f"No dialog with {phone}"), code="not_found")
+    return ToolError(say(ctx, f"Диалог с номером {phone} не найден", f"No dialog with {phone}"), code="not_found")
 
 
 async def _dialog_or_error(conn: AsyncConnection, ctx: ToolContext, phone: str) -> Row[Any]:
@@ -105,7 +85,7 @@ async def _dialog_or_error(conn: AsyncConnection, ctx: ToolContext, phone: str) 
 
 def _dialog_json(row: Row[Any]) -> dict[str, Any]:
     return {"id": str(row.id), "name": row.contact_name or row.phone, "phone": row.phone, "status": row.status,
-            "message_count": row.message_count, "last_message_at": _iso(row.last_message_at),
+            "message_count": row.message_count, "last_message_at": iso(row.last_message_at),
             "lead_id": str(row.lead_id) if row.lead_id else None}
 
 
@@ -119,7 +99,7 @@ async def getDialogs(args: GetDialogsArgs, ctx: ToolContext) -> dict[str, Any]:
     preview of the last message. Filters: interestLevel, search by part of a name or phone (a search
     without an explicit period looks at all dialogs)."""
     all_time = args.search is not None and not ({"period", "dateFrom"} & args.model_fields_set)
-    period, start, end = _period(args, ctx)
+    period, start, end = period_window(args, ctx)
     conditions = [WhatsAppDialog.user_id == ctx.user_id]
     if not all_time:
         conditions += [WhatsAppDialog.last_message_at >= start, WhatsAppDialog.last_message_at < end]
@@ -178,7 +158,7 @@ async def getDialogMessages(args: DialogMessagesArgs, ctx: ToolContext) -> dict[
         stored = (await conn.execute(
             select(func.count()).where(WhatsAppMessage.dialog_id == dialog.id))).scalar_one()
     name = dialog.contact_name or dialog.phone
-    items = [{"id": r.id, "name": name, "direction": r.direction, "text": r.text, "sent_at": _iso(r.sent_at)}
+    items = [{"id": r.id, "name": name, "direction": r.direction, "text": r.text, "sent_at": iso(r.sent_at)}
              for r in reversed(rows)]
     return {"dialog": _dialog_json(dialog), "items": items, "count": len(items), "total": {"messages": stored}}
 
@@ -325,7 +305,7 @@ def _analysis_json(dialog: Row[Any], analysis: dict[str, Any], source: str) -> d
         **_dialog_json(dialog), "source": source,
         "summary": analysis["summary"], "language": analysis["language"],
         "interest_level": analysis["interest_level"], "objections": list(analysis["objections"]),
-        "tags": list(analysis["tags"]), "insights": analysis["insights"], "analyzed_at": _iso(analyzed_at),
+        "tags": list(analysis["tags"]), "insights": analysis["insights"], "analyzed_at": iso(analyzed_at),
         # Messages newer than the analysis are not reflected in it.
         "stale": bool(dialog.last_message_at and analyzed_at < dialog.last_message_at),
     }}
@@ -402,7 +382,7 @@ async def searchDialogSummaries(args: SearchDialogSummariesArgs, ctx: ToolContex
     items = [
         {"id": str(r.id), "name": r.contact_name or r.phone, "phone": r.phone, "snippet": r.snippet,
          "tags": list(r.tags), "interest_level": r.interest_level, "rank": round(float(r.rank), 4),
-         "match": match, "last_message_at": _iso(r.last_message_at)}
+         "match": match, "last_message_at": iso(r.last_message_at)}
         for match, rows in (("all_terms", exact), ("any_term", partial)) for r in rows
     ]
     return {
@@ -432,7 +412,7 @@ async def sendBulkMessage(args: SendBulkMessageArgs, ctx: ToolContext) -> dict[s
     unknown = [p for p in args.phones if p not in known]
     if not recipients:
         raise ToolError(
-            _say(ctx, f"Ни один номер не найден среди ваших диалогов: {', '.join(unknown)}",
+            say(ctx, f"Ни один номер не найден среди ваших диалогов: {', '.join(unknown)}",
                  f"None of the numbers is among your dialogs: {', '.join(unknown)}"),
             code="no_recipients", details={"unknown_phones": unknown},
         )
@@ -457,7 +437,7 @@ async def sendBulkMessage(args: SendBulkMessageArgs, ctx: ToolContext) -> dict[s
             "queued": len(recipients), "delivery": "queued_in_crm",
             "recipients": [{"id": str(r.id), "name": r.contact_name or r.phone, "phone": r.phone}
                            for r in recipients],
-            "notice": _say(ctx,
+            "notice": say(ctx,
                            "Сообщения поставлены в очередь в CRM и записаны в диалоги; WhatsApp-шлюз не подключён, "
                            "поэтому клиентам они пока не доставлены.",
                            "The messages were queued in the CRM and recorded in the dialogs; no WhatsApp gateway "
