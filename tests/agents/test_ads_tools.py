@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tool_calls import make_callers
 
 from agent_brain.agents.ads import AGENT, tools
 from agent_brain.tools.context import ToolContext
 from agent_brain.tools.periods import PeriodArgs
-from agent_brain.tools.registry import READ, WRITE, ToolArgumentsError, ToolOutcome, run_tool
+from agent_brain.tools.registry import READ, WRITE, ToolArgumentsError
 
 DANGEROUS = {"pauseCampaign", "resumeCampaign", "pauseAdSet", "resumeAdSet", "updateBudget",
              "updateDirectionBudget", "pauseDirection"}
@@ -27,17 +28,7 @@ READS = {"getCampaigns", "getCampaignDetails", "getAdSets", "getSpendReport", "g
 # ── helpers ─────────────────────────────────────────────────────────────────────────────────
 
 
-async def call(ctx: ToolContext, name: str, **raw: Any) -> ToolOutcome:
-    tool = tools.get(name)
-    return await run_tool(tool, tool.validate(raw), ctx)
-
-
-async def ok(ctx: ToolContext, name: str, **raw: Any) -> dict[str, Any]:
-    outcome = await call(ctx, name, **raw)
-    assert outcome.success, outcome.error
-    assert outcome.data is not None
-    json.dumps(outcome.data)  # the transports serialise it as is
-    return outcome.data
+call, ok = make_callers(tools)
 
 
 async def sql(engine: AsyncEngine, query: str, **params: Any) -> list[Any]:

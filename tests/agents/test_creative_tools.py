@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import uuid
 from typing import Any
 
 import pytest
 from sqlalchemy import insert, select, text
+from tool_calls import make_callers
 
 from agent_brain.agents.creative import AGENT
 from agent_brain.agents.creative.tools import MIN_LEADS, tools
 from agent_brain.db.models import AdAccount, Creative
 from agent_brain.stores.users import UserStore
 from agent_brain.tools.context import ToolContext
-from agent_brain.tools.registry import ToolArgumentsError, ToolOutcome, run_tool
+from agent_brain.tools.registry import ToolArgumentsError
 
 IMPLANT = "Имплантация за 1 день"
 VENEERS = "Белоснежная улыбка"
@@ -36,16 +36,7 @@ EXPECTED = {
 }
 
 
-async def call(ctx: ToolContext, name: str, **raw: Any) -> ToolOutcome:
-    tool = tools.get(name)
-    return await run_tool(tool, tool.validate(raw), ctx)
-
-
-async def ok(ctx: ToolContext, name: str, **raw: Any) -> dict[str, Any]:
-    outcome = await call(ctx, name, **raw)
-    assert outcome.success, outcome.error
-    json.dumps(outcome.data)  # results are stored and streamed as JSON
-    return outcome.data or {}
+call, ok = make_callers(tools)
 
 
 async def sql(ctx: ToolContext, query: str, **params: Any) -> list[Any]:

@@ -10,27 +10,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
+from tool_calls import make_callers
 
 from agent_brain.agents.crm import AGENT
 from agent_brain.agents.crm.tools import tools
 from agent_brain.db.models import FunnelStage, Lead, LeadStageChange, Purchase
 from agent_brain.stores.users import UserStore
 from agent_brain.tools.context import ToolContext
-from agent_brain.tools.registry import READ, WRITE, ToolOutcome, run_tool
+from agent_brain.tools.registry import READ, WRITE
 
 STAGES = ["Новый", "Консультация", "Записана", "Пришла на приём", "Лечение", "Оплачено", "Отказ"]
 
 
-async def call(ctx: ToolContext, name: str, **raw: Any) -> ToolOutcome:
-    tool = tools.get(name)
-    return await run_tool(tool, tool.validate(raw), ctx)
-
-
-async def ok(ctx: ToolContext, name: str, **raw: Any) -> dict[str, Any]:
-    outcome = await call(ctx, name, **raw)
-    assert outcome.success, outcome.error
-    assert outcome.data is not None
-    return outcome.data
+call, ok = make_callers(tools)
 
 
 def last_days(ctx: ToolContext, days: int) -> tuple[dt.datetime, dt.datetime]:

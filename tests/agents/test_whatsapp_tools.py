@@ -9,27 +9,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, literal_column, select
+from tool_calls import make_callers
 
 from agent_brain.agents.whatsapp import AGENT
 from agent_brain.agents.whatsapp.tools import tools
 from agent_brain.db.models import DialogAnalysis, WhatsAppDialog, WhatsAppMessage
 from agent_brain.stores.users import UserStore
 from agent_brain.tools.context import ToolContext
-from agent_brain.tools.registry import READ, WRITE, ToolOutcome, run_tool
+from agent_brain.tools.registry import READ, WRITE
 
 MARIA, ANNA, JAMES = "+79991234567", "+77001234567", "+447700900123"
 
 
-async def call(ctx: ToolContext, name: str, **raw: Any) -> ToolOutcome:
-    tool = tools.get(name)
-    return await run_tool(tool, tool.validate(raw), ctx)
-
-
-async def ok(ctx: ToolContext, name: str, **raw: Any) -> dict[str, Any]:
-    outcome = await call(ctx, name, **raw)
-    assert outcome.success, outcome.error
-    assert outcome.data is not None
-    return outcome.data
+call, ok = make_callers(tools)
 
 
 async def scalar(ctx: ToolContext, stmt: Any) -> Any:
