@@ -1,4 +1,4 @@
-"""Which agent(s) a message is for: keyword stems first (RU + EN), then context, then a model.
+"""Which agent(s) a message is for: keyword stems first (RU + EN), then a model, then the last topic.
 
 Strong stems name a domain's objects ("кампани", "креатив", "лид", "диалог"); weak stems are
 metrics several domains share ("cpl", "расход", "roi") and only count when no strong stem
@@ -69,12 +69,14 @@ class Classifier:
         found = keyword_domains(text)
         if found:
             return _result(found, "keywords")
-        if last_domain in DOMAINS:
-            # No domain words: a follow-up ("а за вчера?", "pause it") continues the last topic.
-            return Classification(last_domain, (last_domain,), "context")
+        # No domain words. The model sees the recent history, so it can tell a message naming
+        # only objects ("Сравни «Белоснежная улыбка» и …") from a follow-up of the last topic.
         by_model = await self._ask_model(text, history, hints)
         if by_model:
             return _result(by_model, "llm" if self.model.is_llm else "offline")
+        if last_domain in DOMAINS:
+            # Nothing decided it: a follow-up ("а за вчера?", "pause it") continues the last topic.
+            return Classification(last_domain, (last_domain,), "context")
         return Classification("ads", ("ads",), "default")
 
     async def _ask_model(self, text: str, history: Sequence[dict], hints: TurnHints | None) -> list[str]:

@@ -104,7 +104,7 @@ async def test_classifier_paths() -> None:
     classifier = Classifier(model)
     keywords = await classifier.classify("Лиды за сегодня")
     assert (keywords.domain, keywords.path) == ("crm", "keywords") and not model.requests
-    follow_up = await classifier.classify("а за вчера?", last_domain="ads")
+    follow_up = await Classifier(_JsonModel("{}")).classify("а за вчера?", last_domain="ads")
     assert (follow_up.domain, follow_up.path) == ("ads", "context")
     fallback = await classifier.classify("Как там дела у Анны?")
     assert (fallback.domain, fallback.agents, fallback.path) == ("crm", ("crm",), "llm")

@@ -1,0 +1,584 @@
+"""Labelled evaluation set for the offline model: messages → expected tool calls or a question.
+
+Names are resolved against the demo clinic (`build_world(2026-05-20)`): campaign and ad set ids
+come from the world; directions, creatives, leads and tests get uuid5 ids derived from their
+names/keys (the production resolver gives database ids). `today` is Wednesday 2026-05-20.
+
+A case expects either `calls` — (tool, the arguments that matter) — or `ask=True`: no tool call,
+a question instead. `agent` limits the tools to one agent's (default: all 42). `history` is the
+previous turn's tool calls; `focus` the conversation's focus entities.
+
+`CASES` were written alongside the parser. `BLIND` and `BLIND_2` were each written in one go
+and run only afterwards, to see how the parser generalises: on their first run 75/83 (90.4 %)
+and 37/45 (82.2 %) were right. The misses were then fixed by general changes (vocabulary gaps
+like "transcribe", "заявок"; verbs after a cue taken for names; an ad set «Тест: X» swallowing
+the word "тест"; "креатив Виниры" naming a creative), never by special-casing a message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent_brain.demo.world import build_world
+from agent_brain.llm.base import Entity
+from agent_brain.llm.offline import StaticResolver
+from agent_brain.llm.offline.text import detect_language
+
+TODAY = dt.date(2026, 5, 20)
+WORLD = build_world(TODAY)
+NS = uuid.UUID("5d7e6a1c-3b0f-4c1e-9a55-0f1f2e3d4c5b")
+
+
+def _uid(kind: str, key: str) -> str:
+    return str(uuid.uuid5(NS, f"{kind}:{key}"))
+
+
+def world_entities() -> list[Entity]:
+    out: list[Entity] = []
+    for c in WORLD.campaigns:
+        out.append(Entity("campaign", c.id, c.name, {"status": c.status}))
+        for a in c.ad_sets:
+            out.append(Entity("adset", a.id, a.name, {"campaign_id": c.id, "status": a.status,
+                                                      "daily_budget_cents": a.daily_budget_cents}))
+    out += [Entity("direction", _uid("direction", d.name), d.name) for d in WORLD.directions]
+    out += [Entity("creative", _uid("creative", c.title), c.title) for c in WORLD.creatives]
+    out += [Entity("lead", _uid("lead", lead.key), lead.name, {"phone": lead.phone, "stage": lead.stage})
+            for lead in WORLD.leads]
+    out += [Entity("dialog", d.phone, d.contact_name) for d in WORLD.dialogs]
+    out += [Entity("test", _uid("test", t.key), t.creative_title) for t in WORLD.creative_tests]
+    return out
+
+
+def resolver() -> StaticResolver:
+    return StaticResolver(world_entities())
+
+
+def C(name: str) -> str:  # noqa: N802 — short helpers keep the table readable
+    return WORLD.campaign(name).id
+
+
+def A(name: str) -> str:  # noqa: N802
+    return WORLD.ad_set(name).id
+
+
+def D(name: str) -> str:  # noqa: N802
+    return _uid("direction", name)
+
+
+def CR(name: str) -> str:  # noqa: N802
+    return _uid("creative", name)
+
+
+def L(name: str) -> str:  # noqa: N802
+    return _uid("lead", next(lead.key for lead in WORLD.leads if lead.name == name))
+
+
+class Contains(str):
+    """Expected argument: a string containing this (case-insensitive)."""
+
+
+ABSENT = object()  # expected argument: must not be given
+
+
+@dataclass(frozen=True)
+class Case:
+    message: str
+    calls: tuple[tuple[str, dict[str, Any]], ...] = ()
+    ask: bool = False
+    agent: str | None = None
+    history: tuple[tuple[str, dict[str, Any]], ...] = ()
+    focus: dict[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+
+    @property
+    def lang(self) -> str:
+        return detect_language(self.message, "ru")
+
+
+def c(message: str, *calls: tuple[str, dict[str, Any]], **kw: Any) -> Case:
+    return Case(message, tuple(calls), **kw)
+
+
+def ask(message: str, **kw: Any) -> Case:
+    return Case(message, ask=True, **kw)
+
+
+def call(tool: str, **args: Any) -> tuple[str, dict[str, Any]]:
+    return tool, args
+
+
+P = "+79991234567"  # Мария Сидорова
+P2 = "+77001234567"  # Анна Иванова
+
+CASES: list[Case] = [
+    # ── ads: reads ──────────────────────────────────────────────────────────────────────────
+    c("Покажи кампании", call("getCampaigns", status=ABSENT, period=ABSENT)),
+    c("Какие кампании сейчас активны?", call("getCampaigns", status="ACTIVE")),
+    c("show paused campaigns", call("getCampaigns", status="PAUSED")),
+    c("How are my campaigns doing this month?", call("getCampaigns", period="this_month")),
+    c("Кампании за прошлый месяц", call("getCampaigns", period="last_month")),
+    c("Расскажи про кампанию Имплантация Москва", call("getCampaignDetails", campaignId=C("Имплантация Москва"))),
+    c("details of campaign Виниры СПб for the last 14 days",
+      call("getCampaignDetails", campaignId=C("Виниры СПб"), period="last_14d")),
+    c("как дела у кампании «Отбеливание Москва» за вчера",
+      call("getCampaignDetails", campaignId=C("Отбеливание Москва"), period="yesterday")),
+    c("Покажи адсеты кампании Имплантация Москва", call("getAdSets", campaignId=C("Имплантация Москва"))),
+    c("list the ad sets of Виниры СПб", call("getAdSets", campaignId=C("Виниры СПб"))),
+    c("группы объявлений кампании Брекеты Москва за 30 дней",
+      call("getAdSets", campaignId=C("Брекеты Москва"), period="last_30d")),
+    c("Покажи расходы за сегодня", call("getSpendReport", period="today")),
+    c("Сколько потратили вчера?", call("getSpendReport", period="yesterday")),
+    c("spend by day for the last 7 days", call("getSpendReport", groupBy="day", period="last_7d")),
+    c("расходы по кампаниям за неделю", call("getSpendReport", groupBy="campaign", period="last_7d")),
+    c("Какой CPL за месяц?", call("getSpendReport", period="last_30d")),
+    c("spend breakdown by direction this month", call("getSpendReport", groupBy="direction", period="this_month")),
+    c("Какие направления активны?", call("getDirections", status="active")),
+    c("Покажи направления", call("getDirections")),
+    c("list directions on pause", call("getDirections", status="paused")),
+    c("Покажи направление Виниры", call("getDirectionDetails", directionId=D("Виниры"))),
+    c("details of the Отбеливание direction", call("getDirectionDetails", directionId=D("Отбеливание"))),
+    c("что с направлением Брекеты?", call("getDirectionDetails", directionId=D("Брекеты"))),
+    c("Динамика направления Имплантация по дням за 2 недели",
+      call("getDirectionMetrics", directionId=D("Имплантация"), period="last_14d")),
+    c("daily metrics for direction Виниры last 30 days",
+      call("getDirectionMetrics", directionId=D("Виниры"), period="last_30d")),
+    c("Какой ROI за последнюю неделю?", call("getROIReport", period="last_7d")),
+    c("ROI report for Имплантация this month",
+      call("getROIReport", directionId=D("Имплантация"), period="this_month")),
+    c("окупаемость креативов направления Виниры", call("getROIReport", directionId=D("Виниры"))),
+    c("Сравни окупаемость направлений", call("getROIComparison", compareBy="direction")),
+    c("compare ROI of creatives for last month", call("getROIComparison", compareBy="creative", period="last_month")),
+    c("сравни ROI направлений Имплантация и Виниры",
+      call("getROIComparison", compareBy="direction", ids=[D("Имплантация"), D("Виниры")])),
+    c("Как дела с рекламой?", call("getCampaigns")),
+    # ── ads: writes ─────────────────────────────────────────────────────────────────────────
+    c("Поставь на паузу кампанию Имплантация Москва", call("pauseCampaign", campaignId=C("Имплантация Москва"))),
+    c("pause campaign Виниры СПб because the CPL is too high",
+      call("pauseCampaign", campaignId=C("Виниры СПб"), reason=Contains("cpl is too high"))),
+    c("Останови кампанию «Брекеты Москва»", call("pauseCampaign", campaignId=C("Брекеты Москва"))),
+    c("Включи кампанию Лечение кариеса Москва", call("resumeCampaign", campaignId=C("Лечение кариеса Москва"))),
+    c("resume the campaign Лечение кариеса Москва", call("resumeCampaign", campaignId=C("Лечение кариеса Москва"))),
+    c("сними с паузы кампанию Отбеливание Москва", call("resumeCampaign", campaignId=C("Отбеливание Москва"))),
+    c("Поставь на паузу адсет Москва 45-65", call("pauseAdSet", adsetId=A("Москва 45-65"))),
+    c("pause ad set СПб 22-40 женщины", call("pauseAdSet", adsetId=A("СПб 22-40 женщины"))),
+    c("Возобнови адсет Москва 18-60", call("resumeAdSet", adsetId=A("Москва 18-60"))),
+    c("turn on the ad set Москва 18-60", call("resumeAdSet", adsetId=A("Москва 18-60"))),
+    c("Поставь бюджет 50$ на адсет Москва 25-45", call("updateBudget", adsetId=A("Москва 25-45"),
+                                                        dailyBudgetCents=5000)),
+    c("set the daily budget of ad set Москва 45-65 to $70",
+      call("updateBudget", adsetId=A("Москва 45-65"), dailyBudgetCents=7000)),
+    c("бюджет адсета СПб 22-40 женщины сделай 65 долларов",
+      call("updateBudget", adsetId=A("СПб 22-40 женщины"), dailyBudgetCents=6500)),
+    c("увеличь бюджет адсета Москва 25-45 на 20%", call("updateBudget", adsetId=A("Москва 25-45"),
+                                                         dailyBudgetCents=6000), tags=("percent",)),
+    c("cut the budget of ad set Москва 45-65 by $10",
+      call("updateBudget", adsetId=A("Москва 45-65"), dailyBudgetCents=3000), tags=("money",)),
+    c("Поставь бюджет направления Виниры $60", call("updateDirectionBudget", directionId=D("Виниры"),
+                                                     dailyBudgetCents=6000)),
+    c("set the Отбеливание direction budget to 40 dollars",
+      call("updateDirectionBudget", directionId=D("Отбеливание"), dailyBudgetCents=4000)),
+    c("бюджет направления Брекеты 5 000 руб", ask=True, tags=("money", "currency")),
+    c("увеличь бюджет направления Виниры на 20%", call("getDirectionDetails", directionId=D("Виниры")),
+      tags=("percent",)),
+    ask("Измени бюджет направления"),
+    ask("увеличь бюджет направления Виниры", tags=("money",)),
+    c("Установи целевой CPL для направления Отбеливание 15 долларов",
+      call("updateDirectionTargetCPL", directionId=D("Отбеливание"), targetCplCents=1500)),
+    c("set target CPL of Брекеты to $20.50", call("updateDirectionTargetCPL", directionId=D("Брекеты"),
+                                                   targetCplCents=2050)),
+    c("поставь на паузу направление Виниры", call("pauseDirection", directionId=D("Виниры"))),
+    c("pause the direction Брекеты", call("pauseDirection", directionId=D("Брекеты"))),
+    c("Отключи направление Отбеливание", call("pauseDirection", directionId=D("Отбеливание"))),
+    c("останови неэффективные кампании", call("getCampaigns")),
+    # ── creative ────────────────────────────────────────────────────────────────────────────
+    c("Покажи все креативы", call("getCreatives")),
+    c("покажи видео креативы направления Виниры",
+      call("getCreatives", mediaType="video", directionId=D("Виниры"))),
+    c("show draft creatives", call("getCreatives", status="draft")),
+    c("активные креативы за неделю", call("getCreatives", status="active", period="last_7d")),
+    c("Расскажи про креатив «Белоснежная улыбка»", call("getCreativeDetails", creativeId=CR("Белоснежная улыбка"))),
+    c("creative details Улыбка за 2 визита", call("getCreativeDetails", creativeId=CR("Улыбка за 2 визита"))),
+    c("Покажи retention креатива Белоснежная улыбка",
+      call("getCreativeMetrics", creativeId=CR("Белоснежная улыбка"))),
+    c("досмотры ролика Имплантация за 1 день за 2 недели",
+      call("getCreativeMetrics", creativeId=CR("Имплантация за 1 день"), period="last_14d")),
+    c("metrics of creative Элайнеры вместо брекетов yesterday",
+      call("getCreativeMetrics", creativeId=CR("Элайнеры вместо брекетов"), period="yesterday")),
+    c("Покажи анализ креатива Белоснежная улыбка", call("getCreativeAnalysis", creativeId=CR("Белоснежная улыбка"))),
+    c("what were the recommendations for Улыбка за 2 визита",
+      call("getCreativeAnalysis", creativeId=CR("Улыбка за 2 визита"))),
+    c("Топ креативы по CPL", call("getTopCreatives", metric="cpl")),
+    c("top 3 creatives by CTR this month", call("getTopCreatives", metric="ctr", limit=3, period="this_month")),
+    c("5 лучших креативов по лидам за месяц", call("getTopCreatives", metric="leads", limit=5, period="last_30d")),
+    c("Худшие креативы за прошлый месяц", call("getWorstCreatives", period="last_month")),
+    c("show the 3 worst creatives in Имплантация",
+      call("getWorstCreatives", limit=3, directionId=D("Имплантация"))),
+    c("Сравни Белоснежная улыбка и Улыбка за 2 визита",
+      call("compareCreatives", creativeIds=[CR("Белоснежная улыбка"), CR("Улыбка за 2 визита")])),
+    c("compare creatives «Имплантация за 1 день», «Брекеты без боли» and «Минус 8 тонов»",
+      call("compareCreatives", creativeIds=[CR("Имплантация за 1 день"), CR("Брекеты без боли"),
+                                            CR("Минус 8 тонов")])),
+    ask("Сравни эти 3 креатива"),
+    c("Покажи креативы с высоким риском", call("getCreativeScores", riskLevel="high")),
+    c("risk score of creative Скидка 20% на имплант",
+      call("getCreativeScores", creativeId=CR("Скидка 20% на имплант"))),
+    c("Какие тесты сейчас идут?", call("getCreativeTests", status="running")),
+    c("history of A/B tests for Имплантация за 1 день",
+      call("getCreativeTests", creativeId=CR("Имплантация за 1 день"))),
+    c("завершённые тесты", call("getCreativeTests", status="completed")),
+    c("Покажи транскрипцию креатива «Белоснежная улыбка»",
+      call("getCreativeTranscript", creativeId=CR("Белоснежная улыбка"))),
+    c("transcript of Лечение кариеса без боли", call("getCreativeTranscript", creativeId=CR("Лечение кариеса без боли"))),
+    c("Проанализируй креатив Улыбка за 2 визита", call("triggerCreativeAnalysis", creativeId=CR("Улыбка за 2 визита"))),
+    c("run analysis for creative Белые зубы к лету",
+      call("triggerCreativeAnalysis", creativeId=CR("Белые зубы к лету"))),
+    ask("Проанализируй креатив"),
+    c("Запусти креатив Белоснежная улыбка в направление Виниры",
+      call("launchCreative", creativeId=CR("Белоснежная улыбка"), directionId=D("Виниры"))),
+    c("launch creative Рассрочка 0% на имплантацию in direction Имплантация",
+      call("launchCreative", creativeId=CR("Рассрочка 0% на имплантацию"), directionId=D("Имплантация"))),
+    ask("Запусти креатив в направление"),
+    c("Останови креатив Скидка 20% на имплант", call("pauseCreative", creativeId=CR("Скидка 20% на имплант"))),
+    c("pause creative Брекеты для подростков", call("pauseCreative", creativeId=CR("Брекеты для подростков"))),
+    c("Запусти A/B тест креатива Улыбка за 2 визита",
+      call("startCreativeTest", creativeId=CR("Улыбка за 2 визита"), budgetCents=ABSENT)),
+    c("start a test for creative Белоснежная улыбка with a $30 budget",
+      call("startCreativeTest", creativeId=CR("Белоснежная улыбка"), budgetCents=3000)),
+    c("протестируй креатив Детский стоматолог за 25$",
+      call("startCreativeTest", creativeId=CR("Детский стоматолог"), budgetCents=2500)),
+    c("Останови тест креатива Голливудская улыбка в СПб",
+      call("stopCreativeTest", creativeId=CR("Голливудская улыбка в СПб"))),
+    c("stop the test of Элайнеры вместо брекетов", call("stopCreativeTest", creativeId=CR("Элайнеры вместо брекетов"))),
+    # ── crm ─────────────────────────────────────────────────────────────────────────────────
+    c("Лиды за сегодня", call("getLeads", period="today")),
+    c("Найди горячих лидов", call("getLeads", temperature="hot")),
+    c("лиды со скором > 70 на этапе консультация", call("getLeads", minScore=71, stage="Консультация")),
+    c("show warm leads from Виниры", call("getLeads", temperature="warm", directionId=D("Виниры"))),
+    c("cold leads last month", call("getLeads", temperature="cold", period="last_month")),
+    c("последние 10 лидов", call("getLeads", limit=10)),
+    c("лиды, которые записались", call("getLeads", stage="Записана")),
+    c("найди лида Смирнов", call("getLeads", search="Смирнов")),
+    c("leads with score between 50 and 80", call("getLeads", minScore=50, maxScore=80)),
+    c("тёплые лиды со скором от 60", call("getLeads", temperature="warm", minScore=60)),
+    c("Покажи лида Анна Иванова", call("getLeadDetails", leadId=L("Анна Иванова"))),
+    c("tell me about lead Иван Петров", call("getLeadDetails", leadId=L("Иван Петров"))),
+    c("Расскажи про Петра Сидорова", call("getLeadDetails", leadId=L("Пётр Сидоров")), tags=("inflection",)),
+    c("Покажи воронку за месяц", call("getFunnelStats", period="last_30d")),
+    c("funnel for Имплантация this month", call("getFunnelStats", directionId=D("Имплантация"), period="this_month")),
+    c("конверсия по этапам за неделю", call("getFunnelStats", period="last_7d")),
+    c("Какая выручка за месяц?", call("getRevenueStats", period="last_30d")),
+    c("revenue for last month", call("getRevenueStats", period="last_month")),
+    c("средний чек по направлению Брекеты", call("getRevenueStats", directionId=D("Брекеты"))),
+    c("Переведи Анну Иванову на консультацию",
+      call("updateLeadStage", leadId=L("Анна Иванова"), stage="Консультация")),
+    c("move lead Пётр Сидоров to stage Записана", call("updateLeadStage", leadId=L("Пётр Сидоров"), stage="Записана")),
+    c("Отметь, что Иван Петров оплатил", call("updateLeadStage", leadId=L("Иван Петров"), stage="Оплачено")),
+    c("mark Мария Сидорова as paid", call("updateLeadStage", leadId=L("Мария Сидорова"), stage="Оплачено")),
+    ask("Переведи Марию Сидорову"),
+    # ── whatsapp ────────────────────────────────────────────────────────────────────────────
+    c("Последние диалоги", call("getDialogs")),
+    c("горячие диалоги за неделю", call("getDialogs", interestLevel="hot", period="last_7d")),
+    c("show the last 5 conversations", call("getDialogs", limit=5)),
+    c("Покажи переписку с +77001234567", call("getDialogMessages", phone=P2)),
+    c("show the conversation with +7 700 123 45 67", call("getDialogMessages", phone=P2), tags=("phone",)),
+    c("Покажи диалог с Марией Сидоровой", call("getDialogMessages", phone=P), tags=("inflection",)),
+    c("Проанализируй диалог с +7999123456", call("analyzeDialog", phone="+7999123456")),
+    c("analyze the dialog with 8 999 123 45 67", call("analyzeDialog", phone=P), tags=("phone",)),
+    c("Найди диалоги, где жаловались на цену", call("searchDialogSummaries", query=Contains("цен"))),
+    c("find conversations where clients asked about installments",
+      call("searchDialogSummaries", query=Contains("installments"))),
+    c("Кто спрашивал про рассрочку?", call("searchDialogSummaries", query=Contains("рассрочк"))),
+    c("Отправь на +77001234567 и 8 999 123-45-67: Здравствуйте! Скидка 10% до пятницы",
+      call("sendBulkMessage", phones=[P2, P], message="Здравствуйте! Скидка 10% до пятницы")),
+    c('send "Hi! We have free slots on Saturday" to +447700900123, +12025550143',
+      call("sendBulkMessage", phones=["+447700900123", "+12025550143"], message="Hi! We have free slots on Saturday")),
+    ask("Сделай рассылку горячим лидам"),
+    # ── mixed requests ──────────────────────────────────────────────────────────────────────
+    c("Покажи расходы за вчера и горячих лидов", call("getSpendReport", period="yesterday"),
+      call("getLeads", temperature="hot"), tags=("mixed",)),
+    c("Покажи лидов из кампании «Имплантация Москва»", call("getCampaignDetails", campaignId=C("Имплантация Москва")),
+      call("getLeads", directionId=D("Имплантация")), tags=("mixed",)),
+    c("show spend for last week and the funnel", call("getSpendReport", period="last_7d"), call("getFunnelStats"),
+      tags=("mixed",)),
+    c("Топ-5 креативов по CPL и выручка за месяц", call("getTopCreatives", limit=5, metric="cpl", period="last_30d"),
+      call("getRevenueStats", period="last_30d"), tags=("mixed",)),
+    c("Поставь на паузу кампанию Виниры СПб и покажи последние диалоги",
+      call("pauseCampaign", campaignId=C("Виниры СПб")), call("getDialogs"), tags=("mixed",)),
+    c("покажи направления, горячих лидов и последние диалоги", call("getDirections"),
+      call("getLeads", temperature="hot"), call("getDialogs"), tags=("mixed",)),
+    c("pause campaigns Имплантация Москва and Виниры СПб", call("pauseCampaign", campaignId=C("Имплантация Москва")),
+      call("pauseCampaign", campaignId=C("Виниры СПб")), tags=("mixed",)),
+    c("Покажи расходы за вчера и горячих лидов", call("getLeads", temperature="hot"), agent="crm", tags=("mixed",)),
+    c("Покажи расходы за вчера и горячих лидов", call("getSpendReport", period="yesterday"), agent="ads",
+      tags=("mixed",)),
+    c("show the funnel and analyze the dialog with +77001234567", call("getFunnelStats"),
+      call("analyzeDialog", phone=P2), tags=("mixed",)),
+    c("поставь на паузу кампанию Брекеты Москва и направление Брекеты",
+      call("pauseCampaign", campaignId=C("Брекеты Москва")), call("pauseDirection", directionId=D("Брекеты")),
+      tags=("mixed",)),
+    # ── follow-ups ──────────────────────────────────────────────────────────────────────────
+    c("а за вчера?", call("getSpendReport", period="yesterday", groupBy="campaign"),
+      history=(call("getSpendReport", period="last_7d", groupBy="campaign"),), tags=("followup",)),
+    c("and yesterday?", call("getCampaignDetails", campaignId=C("Имплантация Москва"), period="yesterday"),
+      history=(call("getCampaignDetails", campaignId=C("Имплантация Москва"), period="last_7d"),),
+      tags=("followup",)),
+    c("поставь её на паузу", call("pauseCampaign", campaignId=C("Имплантация Москва")),
+      history=(call("getCampaignDetails", campaignId=C("Имплантация Москва")),), tags=("followup",)),
+    c("pause it", call("pauseCampaign", campaignId=C("Виниры СПб")), focus={"campaignId": C("Виниры СПб")},
+      tags=("followup",)),
+    c("а по Виниры?", call("getDirectionMetrics", directionId=D("Виниры"), period="last_14d"),
+      history=(call("getDirectionMetrics", directionId=D("Имплантация"), period="last_14d"),), tags=("followup",)),
+    c("а по Виниры?", call("getCampaignDetails", campaignId=C("Виниры СПб")),
+      history=(call("getCampaignDetails", campaignId=C("Имплантация Москва")),), tags=("followup",)),
+    c("поставь его на паузу", call("pauseDirection", directionId=D("Брекеты")), focus={"directionId": D("Брекеты")},
+      tags=("followup",)),
+    c("покажи его retention", call("getCreativeMetrics", creativeId=CR("Белоснежная улыбка")),
+      history=(call("getCreativeDetails", creativeId=CR("Белоснежная улыбка")),), tags=("followup",)),
+    c("переведи её на этап Записана", call("updateLeadStage", leadId=L("Анна Иванова"), stage="Записана"),
+      history=(call("getLeadDetails", leadId=L("Анна Иванова")),), tags=("followup",)),
+    c("проанализируй его", call("analyzeDialog", phone=P2), history=(call("getDialogMessages", phone=P2),),
+      tags=("followup",)),
+    c("а холодные?", call("getLeads", temperature="cold", period="today"),
+      history=(call("getLeads", temperature="hot", period="today"),), tags=("followup",)),
+    c("а по CTR?", call("getTopCreatives", metric="ctr"), history=(call("getTopCreatives", metric="cpl"),),
+      tags=("followup",)),
+    c("and for the Виниры direction?", call("getDirectionMetrics", directionId=D("Виниры"), period="yesterday"),
+      history=(call("getSpendReport", period="yesterday"),), tags=("followup",)),
+    c("а за прошлый месяц?", call("getCampaignDetails", campaignId=C("Брекеты Москва"), period="last_month"),
+      focus={"campaignId": C("Брекеты Москва")}, tags=("followup",)),
+    c("and the same for Виниры СПб", call("pauseCampaign", campaignId=C("Виниры СПб")),
+      history=(call("pauseCampaign", campaignId=C("Имплантация Москва")),), tags=("followup",)),
+    c("а его транскрипцию?", call("getCreativeTranscript", creativeId=CR("Улыбка за 2 визита")),
+      focus={"creativeId": CR("Улыбка за 2 визита")}, tags=("followup",)),
+    # ── typos and inflection ────────────────────────────────────────────────────────────────
+    c("детали кампании Имплантацыя Москва", call("getCampaignDetails", campaignId=C("Имплантация Москва")),
+      tags=("typo",)),
+    c("покажи креатив Белоснежная улыпка", call("getCreativeDetails", creativeId=CR("Белоснежная улыбка")),
+      tags=("typo",)),
+    c("покажи лида Ивана Петрова", call("getLeadDetails", leadId=L("Иван Петров")), tags=("inflection",)),
+    c("поставь на паузу направление Отбеливания", call("pauseDirection", directionId=D("Отбеливание")),
+      tags=("inflection",)),
+    c("расходы по направлению Брикеты", call("getDirectionMetrics", directionId=D("Брекеты")), tags=("typo",)),
+    c("Сравни Белоснежную улыбку и Улыбку за 2 визита",
+      call("compareCreatives", creativeIds=[CR("Белоснежная улыбка"), CR("Улыбка за 2 визита")]),
+      tags=("inflection",)),
+    c("кампанию Имплантация на паузу", call("pauseCampaign", campaignId=C("Имплантация Москва")),
+      tags=("partial",)),
+    c("pause the campaign Vinir SPb", ask=True, tags=("typo",)),
+    c("Покажи креативы направления Винир", call("getCreatives", directionId=D("Виниры")), tags=("typo",)),
+    # ── clarifications ──────────────────────────────────────────────────────────────────────
+    ask("кампанию Москва на паузу"),
+    ask("креатив улыбка"),
+    ask("покажи кампанию Фуфло"),
+    ask("pause campaign Summer Sale"),
+    ask("поставь на паузу"),
+    ask("Покажи retention видео"),
+    ask("покажи лида Елена Кузнецова", tags=("duplicates",)),
+    ask("set budget of ad set Москва 25-45 to 5000 rubles", tags=("currency",)),
+    ask("покажи адсеты", agent="ads"),
+    # A name that matches nothing is never replaced by the object in focus.
+    ask("pause Summer Sale", focus={"campaignId": C("Виниры СПб")}, tags=("safety",)),
+    ask("поставь на паузу кампанию «Летняя акция»", focus={"campaignId": C("Виниры СПб")}, tags=("safety",)),
+    # ── periods and values ──────────────────────────────────────────────────────────────────
+    c("расходы с 1 по 15 марта", call("getSpendReport", dateFrom="2026-03-01", dateTo="2026-03-15")),
+    c("spend from 2026-03-01 to 2026-03-15", call("getSpendReport", dateFrom="2026-03-01", dateTo="2026-03-15")),
+    c("расходы 01.03–15.03", call("getSpendReport", dateFrom="2026-03-01", dateTo="2026-03-15")),
+    c("spend March 1-15", call("getSpendReport", dateFrom="2026-03-01", dateTo="2026-03-15")),
+    c("лиды за позавчера", call("getLeads", dateFrom="2026-05-18", dateTo="2026-05-18")),
+    c("расходы за последние 10 дней", call("getSpendReport", dateFrom="2026-05-10", dateTo="2026-05-19")),
+    c("расходы в апреле", call("getSpendReport", period="last_month")),
+    c("выручка за март", call("getRevenueStats", dateFrom="2026-03-01", dateTo="2026-03-31")),
+    c("spend this week", call("getSpendReport", dateFrom="2026-05-18", dateTo="2026-05-20")),
+    c("воронка за 3 месяца", call("getFunnelStats", period="last_90d")),
+    c("spend for the last 14 days", call("getSpendReport", period="last_14d")),
+    c("leads since May 1", call("getLeads", dateFrom="2026-05-01", dateTo="2026-05-20")),
+    c("расходы в этом месяце по направлениям", call("getSpendReport", period="this_month", groupBy="direction")),
+    c("выручка с 10 апреля по 5 мая", call("getRevenueStats", dateFrom="2026-04-10", dateTo="2026-05-05")),
+    # ── help and identity (no tool) ─────────────────────────────────────────────────────────
+    ask("Что ты умеешь?", agent="ads", tags=("help",)),
+    ask("are you GPT?", tags=("help",)),
+]
+
+# Blind batch 1 (see the module docstring).
+BLIND: list[Case] = [
+    c("what did we spend today?", call("getSpendReport", period="today")),
+    c("show me yesterday's spend per ad set", call("getSpendReport", period="yesterday", groupBy="adset")),
+    c("which campaigns are paused?", call("getCampaigns", status="PAUSED")),
+    c("give me the campaign list for the last 90 days", call("getCampaigns", period="last_90d")),
+    c("how is the Брекеты Москва campaign performing?", call("getCampaignDetails", campaignId=C("Брекеты Москва"))),
+    c("show ad sets for campaign Отбеливание Москва", call("getAdSets", campaignId=C("Отбеливание Москва"))),
+    c("what's our CPL this week?", call("getSpendReport", dateFrom="2026-05-18", dateTo="2026-05-20")),
+    c("list all directions", call("getDirections")),
+    c("show the Имплантация direction", call("getDirectionDetails", directionId=D("Имплантация"))),
+    c("Виниры direction trend for the past 2 weeks",
+      call("getDirectionMetrics", directionId=D("Виниры"), period="last_14d")),
+    c("what's the ROI?", call("getROIReport")),
+    c("compare ROI across directions", call("getROIComparison", compareBy="direction")),
+    c("stop campaign Отбеливание Москва", call("pauseCampaign", campaignId=C("Отбеливание Москва"))),
+    c("reactivate campaign Лечение кариеса Москва", call("resumeCampaign", campaignId=C("Лечение кариеса Москва"))),
+    c("disable ad set Москва 18-35", call("pauseAdSet", adsetId=A("Москва 18-35"))),
+    c("enable ad set Москва 45-65", call("resumeAdSet", adsetId=A("Москва 45-65"))),
+    c("increase the budget of ad set СПб 22-40 женщины by 10%",
+      call("updateBudget", adsetId=A("СПб 22-40 женщины"), dailyBudgetCents=4950)),
+    c("change the daily budget for direction Имплантация to $120",
+      call("updateDirectionBudget", directionId=D("Имплантация"), dailyBudgetCents=12000)),
+    c("lower the target CPL for Виниры to $22",
+      call("updateDirectionTargetCPL", directionId=D("Виниры"), targetCplCents=2200)),
+    c("turn off the Лечение кариеса direction", call("pauseDirection", directionId=D("Лечение кариеса"))),
+    c("show me all video creatives", call("getCreatives", mediaType="video")),
+    c("paused creatives", call("getCreatives", status="paused")),
+    c("tell me about the creative Минус 8 тонов", call("getCreativeDetails", creativeId=CR("Минус 8 тонов"))),
+    c("video retention for Отбеливание ZOOM за 1 час",
+      call("getCreativeMetrics", creativeId=CR("Отбеливание ZOOM за 1 час"))),
+    c("latest analysis of Брекеты без боли", call("getCreativeAnalysis", creativeId=CR("Брекеты без боли"))),
+    c("best 10 creatives by leads", call("getTopCreatives", metric="leads", limit=10)),
+    c("which creatives are underperforming?", call("getWorstCreatives")),
+    c("compare Белые зубы к лету vs Минус 8 тонов",
+      call("compareCreatives", creativeIds=[CR("Белые зубы к лету"), CR("Минус 8 тонов")])),
+    c("high risk creatives", call("getCreativeScores", riskLevel="high")),
+    c("running tests", call("getCreativeTests", status="running")),
+    c("transcribe Врач-имплантолог отвечает на вопросы",
+      call("getCreativeTranscript", creativeId=CR("Врач-имплантолог отвечает на вопросы"))),
+    c("analyze creative Чек-ап зубов за $29", call("triggerCreativeAnalysis", creativeId=CR("Чек-ап зубов за $29"))),
+    c("launch Элайнеры вместо брекетов into the Брекеты direction",
+      call("launchCreative", creativeId=CR("Элайнеры вместо брекетов"), directionId=D("Брекеты"))),
+    c("pause the creative Виниры: до и после", call("pauseCreative", creativeId=CR("Виниры: до и после"))),
+    c("A/B test the creative Белые зубы к лету with $15",
+      call("startCreativeTest", creativeId=CR("Белые зубы к лету"), budgetCents=1500)),
+    c("end the test for Голливудская улыбка в СПб", call("stopCreativeTest", creativeId=CR("Голливудская улыбка в СПб"))),
+    c("new leads today", call("getLeads", period="today")),
+    c("hot leads in Имплантация with score over 80",
+      call("getLeads", temperature="hot", directionId=D("Имплантация"), minScore=81)),
+    c("leads at the consultation stage", call("getLeads", stage="Консультация")),
+    c("show lead Мария Сидорова", call("getLeadDetails", leadId=L("Мария Сидорова"))),
+    c("conversion funnel for last week", call("getFunnelStats", period="last_7d")),
+    c("how much revenue did we make yesterday?", call("getRevenueStats", period="yesterday")),
+    c("move Иван Петров to Лечение", call("updateLeadStage", leadId=L("Иван Петров"), stage="Лечение")),
+    c("recent WhatsApp chats", call("getDialogs")),
+    c("open the chat with +79991234567", call("getDialogMessages", phone=P)),
+    c("analyze conversation +447700900123", call("analyzeDialog", phone="+447700900123")),
+    c("search dialogs for 'гарантия'", call("searchDialogSummaries", query=Contains("гарантия"))),
+    c("broadcast 'Clinic closed on Monday' to +77001234567",
+      call("sendBulkMessage", phones=[P2], message=Contains("Clinic closed on Monday"))),
+    c("show spend yesterday and hot leads", call("getSpendReport", period="yesterday"),
+      call("getLeads", temperature="hot")),
+    c("top creatives and the funnel this month", call("getTopCreatives", period="this_month"),
+      call("getFunnelStats", period="this_month")),
+    c("сколько денег ушло за неделю?", call("getSpendReport", period="last_7d")),
+    c("статистика по кампаниям за вчера", call("getCampaigns", period="yesterday")),
+    c("выключи адсет Москва 25-45", call("pauseAdSet", adsetId=A("Москва 25-45"))),
+    c("подними бюджет направления Брекеты до 50 долларов",
+      call("updateDirectionBudget", directionId=D("Брекеты"), dailyBudgetCents=5000)),
+    c("снизь бюджет адсета Москва 18-35 на 5$", call("updateBudget", adsetId=A("Москва 18-35"),
+                                                      dailyBudgetCents=3000)),
+    c("какие креативы на паузе?", call("getCreatives", status="paused")),
+    c("покажи картинки направления Отбеливание", call("getCreatives", mediaType="image",
+                                                        directionId=D("Отбеливание"))),
+    c("проанализируй ролик Брекеты без боли", call("triggerCreativeAnalysis", creativeId=CR("Брекеты без боли"))),
+    c("запусти тест Белые зубы к лету", call("startCreativeTest", creativeId=CR("Белые зубы к лету"))),
+    c("какие лиды отказались?", call("getLeads", stage="Отказ")),
+    c("сколько лидов пришло на приём за месяц", call("getLeads", stage="Пришла на приём", period="last_30d")),
+    c("переведи лида Пётр Сидоров в статус Отказ", call("updateLeadStage", leadId=L("Пётр Сидоров"), stage="Отказ")),
+    c("покажи диалоги с холодными клиентами", call("getDialogs", interestLevel="cold")),
+    ask("разошли всем: Завтра клиника не работает"),
+    c("Какие возражения чаще всего в диалогах?", call("searchDialogSummaries", query=Contains("возражени"))),
+    c("а за месяц?", call("getFunnelStats", period="last_30d"), history=(call("getFunnelStats", period="last_7d"),)),
+    c("и для Отбеливание", call("getDirectionDetails", directionId=D("Отбеливание")),
+      history=(call("getDirectionDetails", directionId=D("Виниры")),)),
+    c("включи её обратно", call("resumeCampaign", campaignId=C("Виниры СПб")),
+      history=(call("pauseCampaign", campaignId=C("Виниры СПб")),)),
+    c("поставь бюджет 70$", call("updateBudget", adsetId=A("Москва 25-45"), dailyBudgetCents=7000),
+      focus={"adsetId": A("Москва 25-45")}),
+    c("what about Виниры?", call("getROIReport", directionId=D("Виниры")),
+      history=(call("getROIReport", directionId=D("Имплантация")),)),
+    c("and last month?", call("getRevenueStats", period="last_month"),
+      history=(call("getRevenueStats", period="this_month"),)),
+    c("now pause it", call("pauseCreative", creativeId=CR("Минус 8 тонов")),
+      history=(call("getCreativeDetails", creativeId=CR("Минус 8 тонов")),)),
+    c("направление виниры поставь на паузу пожалуйста", call("pauseDirection", directionId=D("Виниры"))),
+    c("покажи креатив Голивудская улыбка в СПб", call("getCreativeDetails", creativeId=CR("Голливудская улыбка в СПб"))),
+    c("детали направления Имплантацыя", call("getDirectionDetails", directionId=D("Имплантация"))),
+    c("лиды по направлению Брекеты за вчера", call("getLeads", directionId=D("Брекеты"), period="yesterday")),
+    c("выручка по направлению Имплантация за прошлый месяц",
+      call("getRevenueStats", directionId=D("Имплантация"), period="last_month")),
+    c("Сколько заявок было сегодня?", call("getLeads", period="today")),
+    c("Покажи худшие 3 креатива направления Брекеты",
+      call("getWorstCreatives", limit=3, directionId=D("Брекеты"))),
+    c("сравни креативы Брекеты без боли и Брекеты для подростков за месяц",
+      call("compareCreatives", creativeIds=[CR("Брекеты без боли"), CR("Брекеты для подростков")], period="last_30d")),
+    c("покажи скоринг креатива Элайнеры вместо брекетов",
+      call("getCreativeScores", creativeId=CR("Элайнеры вместо брекетов"))),
+    c("история тестов", call("getCreativeTests")),
+    c("set the budget to $80", call("updateBudget", adsetId=A("Москва 45-65"), dailyBudgetCents=8000),
+      focus={"adsetId": A("Москва 45-65")}),
+]
+
+# Blind batch 2, written after batch 1's fixes (see the module docstring).
+BLIND_2: list[Case] = [
+    c("Hi! Could you show me how much we spent over the last 30 days?", call("getSpendReport", period="last_30d")),
+    c("пожалуйста, покажи расходы за прошлую неделю по дням", call("getSpendReport", period="last_7d",
+                                                                    groupBy="day")),
+    c("How many leads did we get yesterday?", call("getLeads", period="yesterday")),
+    c("give me a list of active directions", call("getDirections", status="active")),
+    c("Как там кампания Виниры СПб?", call("getCampaignDetails", campaignId=C("Виниры СПб"))),
+    c("I want to pause the Отбеливание Москва campaign, it's too expensive",
+      call("pauseCampaign", campaignId=C("Отбеливание Москва"))),
+    c("Please resume ad set Москва 45-65", call("resumeAdSet", adsetId=A("Москва 45-65"))),
+    c("Сделай бюджет направления Отбеливание 45$ в день",
+      call("updateDirectionBudget", directionId=D("Отбеливание"), dailyBudgetCents=4500)),
+    c("reduce the Брекеты direction budget by 25%", call("getDirectionDetails", directionId=D("Брекеты"))),
+    c("целевой CPL для Виниры поставь 18 долларов",
+      call("updateDirectionTargetCPL", directionId=D("Виниры"), targetCplCents=1800)),
+    c("Which creatives have the highest CTR?", call("getTopCreatives", metric="ctr")),
+    c("покажи 3 самых плохих креатива", call("getWorstCreatives", limit=3)),
+    c("what does the video Улыбка за 2 визита say?", call("getCreativeTranscript",
+                                                          creativeId=CR("Улыбка за 2 визита"))),
+    c("сделай анализ креатива Минус 8 тонов", call("triggerCreativeAnalysis", creativeId=CR("Минус 8 тонов"))),
+    c("please launch the creative Детский стоматолог in the Лечение кариеса direction",
+      call("launchCreative", creativeId=CR("Детский стоматолог"), directionId=D("Лечение кариеса"))),
+    c("выключи креатив Керамические виниры E.max", call("pauseCreative", creativeId=CR("Керамические виниры E.max"))),
+    c("Start an A/B test for Ровные зубы в рассрочку", call("startCreativeTest",
+                                                            creativeId=CR("Ровные зубы в рассрочку"))),
+    c("останови тест Элайнеры вместо брекетов", call("stopCreativeTest", creativeId=CR("Элайнеры вместо брекетов"))),
+    c("Are there any A/B tests that finished?", call("getCreativeTests", status="completed")),
+    c("creative scores for Имплант под ключ от $790", call("getCreativeScores",
+                                                           creativeId=CR("Имплант под ключ от $790"))),
+    c("show hot leads for the last 3 days", call("getLeads", temperature="hot", dateFrom="2026-05-17",
+                                                 dateTo="2026-05-19")),
+    c("лиды с оценкой выше 90", call("getLeads", minScore=91)),
+    c("who is Анна Иванова?", call("getLeadDetails", leadId=L("Анна Иванова"))),
+    c("Лида Пётр Сидоров переведи на этап Лечение", call("updateLeadStage", leadId=L("Пётр Сидоров"),
+                                                           stage="Лечение")),
+    c("What's our average check this month?", call("getRevenueStats", period="this_month")),
+    c("where do we lose leads in the funnel?", call("getFunnelStats")),
+    c("открой переписку с Анной Ивановой", call("getDialogMessages", phone=P2)),
+    c("What did +79991234567 write to us?", call("getDialogMessages", phone=P)),
+    c("проанализируй переписку с Марией Сидоровой", call("analyzeDialog", phone=P)),
+    c("find dialogs mentioning pain", call("searchDialogSummaries", query=Contains("pain"))),
+    c("send +77001234567 a message: Your appointment is confirmed",
+      call("sendBulkMessage", phones=[P2], message="Your appointment is confirmed")),
+    c("warm dialogs from this week", call("getDialogs", interestLevel="warm", dateFrom="2026-05-18",
+                                          dateTo="2026-05-20")),
+    c("Покажи расходы за неделю, воронку и топ креативов", call("getSpendReport", period="last_7d"),
+      call("getFunnelStats", period="last_7d"), call("getTopCreatives", period="last_7d")),
+    c("pause direction Виниры and show its creatives", call("pauseDirection", directionId=D("Виниры")),
+      call("getCreatives", directionId=D("Виниры"))),
+    c("а за 30 дней?", call("getTopCreatives", metric="cpl", period="last_30d"),
+      history=(call("getTopCreatives", metric="cpl"),)),
+    c("и по Брекеты Москва", call("getAdSets", campaignId=C("Брекеты Москва")),
+      history=(call("getAdSets", campaignId=C("Имплантация Москва")),)),
+    c("ok, pause that campaign", call("pauseCampaign", campaignId=C("Брекеты Москва")),
+      history=(call("getCampaignDetails", campaignId=C("Брекеты Москва")),)),
+    c("what about warm ones?", call("getLeads", temperature="warm"), history=(call("getLeads", temperature="hot"),)),
+    ask("поставь бюджет 100$"),
+    ask("покажи креатив Виниры"),
+    ask("pause the campaign Москва"),
+    ask("переведи Елену Кузнецову на консультацию"),
+    c("расходы за 1 мая", call("getSpendReport", dateFrom="2026-05-01", dateTo="2026-05-01")),
+    c("spend between 2026-04-01 and 2026-04-10", call("getSpendReport", dateFrom="2026-04-01",
+                                                      dateTo="2026-04-10")),
+    c("leads for May", call("getLeads", period="this_month")),
+]
