@@ -24,6 +24,7 @@ from agent_brain.platforms.graph.client import GraphClient
 from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.platforms.sandbox.app import create_sandbox_app
 from agent_brain.platforms.write_safety import GuardedWrite, IdempotentExecutor, WriteGuard
+from agent_brain.stores.users import UserStore
 from agent_brain.tools.context import ToolContext
 from agent_brain.tools.registry import READ, WRITE, ToolRegistry
 
@@ -379,3 +380,80 @@ async def test_platform_outage_becomes_a_clear_message(world) -> None:  # type: 
         owner = (await conn.execute(text("SELECT lock_owner FROM ai_conversations WHERE id = :i"),
                                     {"i": conv.id})).scalar_one()
     assert owner is None
+
+
+def two_pauses(world):  # type: ignore[no-untyped-def]
+    others = [world["campaign_id"], world["other_campaign_id"]]
+    return lambda text: [ToolCall.make(f"c{i}", "pauseCampaign", {"campaignId": c}) for i, c in enumerate(others)]
+
+
+@pytest.fixture
+async def world2(world):  # type: ignore[no-untyped-def]
+    campaigns = {c.name: c.id for c in await world["meta"].list_campaigns("act_100200300400")}
+    world["other_campaign_id"] = campaigns["Имплантация Москва"]
+    return world
+
+
+async def test_manual_approval_runs_one_step_at_a_time(world2) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    world = world2
+    orchestrator = world["build"](Scripted(two_pauses(world)))
+    conv = await _conversation(world, orchestrator, "plan")
+    events = await collect(orchestrator, TurnRequest(world["user_id"], "pause both", "web", conv.id))
+    plan_id = uuid.UUID(next(e for e in events if e["type"] == "approval_required")["plan_id"])
+    first = [e.to_json() async for e in orchestrator.execute_plan(world["user_id"], plan_id, step_index=0)]
+    assert [e["index"] for e in first if e["type"] == "step_result"] == [0]
+    assert (await orchestrator.store.get_plan(plan_id)).status == "approved"
+    assert (await world["meta"].get_campaign(world["other_campaign_id"])).status == "ACTIVE"
+    repeat = [e.to_json() async for e in orchestrator.execute_plan(world["user_id"], plan_id, step_index=0)]
+    assert repeat[0]["code"] == "plan_not_runnable"
+    await anext(orchestrator.execute_plan(world["user_id"], plan_id, step_index=1))
+    await orchestrator.wait_idle()
+    assert (await orchestrator.store.get_plan(plan_id)).status == "completed"
+    assert (await world["meta"].get_campaign(world["other_campaign_id"])).status == "PAUSED"
+    assert world["app"].state.emulator.writes_applied == 2
+
+
+async def test_yes_auto_retries_a_transient_step_failure_once(world2) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    world = world2
+    orchestrator = world["build"](Scripted(pause_call(world["campaign_id"])))
+    conv = await _conversation(world, orchestrator, "plan")
+    events = await collect(orchestrator, TurnRequest(world["user_id"], "pause", "web", conv.id))
+    plan_id = uuid.UUID(next(e for e in events if e["type"] == "approval_required")["plan_id"])
+    # Enough 5xx to exhaust the client's own read retries once: the step fails, then its retry succeeds.
+    world["app"].state.emulator.faults.inject("server_error", times=4, method="GET")
+    executed = [e.to_json() async for e in orchestrator.execute_plan(world["user_id"], plan_id, auto_retry=True)]
+    steps = [e for e in executed if e["type"] == "step_result"]
+    assert steps and steps[-1]["success"]
+    assert (await orchestrator.store.get_plan(plan_id)).status == "completed"
+
+
+async def test_an_expired_plan_cannot_run(world) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    orchestrator = world["build"](Scripted(pause_call(world["campaign_id"])))
+    conv = await _conversation(world, orchestrator, "plan")
+    events = await collect(orchestrator, TurnRequest(world["user_id"], "pause", "web", conv.id))
+    plan_id = uuid.UUID(next(e for e in events if e["type"] == "approval_required")["plan_id"])
+    async with world["engine"].begin() as conn:
+        await conn.execute(text("UPDATE ai_pending_plans SET expires_at = now() - interval '1 minute' WHERE id = :i"),
+                           {"i": plan_id})
+    executed = [e.to_json() async for e in orchestrator.execute_plan(world["user_id"], plan_id)]
+    assert executed[0]["code"] == "plan_not_runnable" and "истёк" in executed[0]["message"]
+    assert (await world["meta"].get_campaign(world["campaign_id"])).status == "ACTIVE"
+
+
+async def test_another_users_plan_is_not_found(world) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    orchestrator = world["build"](Scripted(pause_call(world["campaign_id"])))
+    conv = await _conversation(world, orchestrator, "plan")
+    events = await collect(orchestrator, TurnRequest(world["user_id"], "pause", "web", conv.id))
+    plan_id = uuid.UUID(next(e for e in events if e["type"] == "approval_required")["plan_id"])
+    stranger, _ = await UserStore(world["engine"]).create_user("stranger")
+    executed = [e.to_json() async for e in orchestrator.execute_plan(stranger.id, plan_id)]
+    assert executed == [{"type": "error", "code": "not_found", "message": "План не найден"}]
+    assert (await world["meta"].get_campaign(world["campaign_id"])).status == "ACTIVE"

@@ -125,7 +125,6 @@ def test_strict_schema_lists_every_property_and_forbids_extras() -> None:
 
 
 def test_every_product_tool_has_a_strict_schema_and_description() -> None:
-    pytest.importorskip("agent_brain.agents.ads.tools")
     from agent_brain.agents import load_agents
 
     agents = load_agents()
