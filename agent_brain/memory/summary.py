@@ -1,0 +1,73 @@
+"""Rolling summary of long conversations, updated after a reply — never delaying or breaking it.
+
+Due when the conversation has more than 20 messages and at least 10 are new since the last
+summary, or when the context budget was more than 90 % used. The offline model writes an
+extractive summary; an LLM an abstractive one with the prompt in prompts/summary-v1.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from agent_brain.llm.base import ChatModel, ModelRequest, TurnHints, complete
+from agent_brain.prompts import load_prompt
+from agent_brain.stores.unified import UnifiedStore
+
+log = logging.getLogger(__name__)
+
+MIN_MESSAGES = 20
+MIN_NEW_MESSAGES = 10
+UTILIZATION_TRIGGER = 0.9
+SUMMARY_PROMPT = "summary-v1"
+MESSAGES_TO_READ = 60
+MAX_SUMMARY_CHARS = 2000
+
+
+def summary_due(message_count: int, summary_message_count: int, utilization: float) -> bool:
+    new = message_count - summary_message_count
+    if message_count > MIN_MESSAGES and new >= MIN_NEW_MESSAGES:
+        return True
+    return utilization > UTILIZATION_TRIGGER and new > 0
+
+
+class RollingSummarizer:
+    def __init__(self, store: UnifiedStore, model: ChatModel) -> None:
+        self.store = store
+        self.model = model
+
+    async def update(self, conversation_id: uuid.UUID, *, language: str = "ru") -> bool:
+        """Summarise; failures are logged, not raised. Returns whether a summary was stored."""
+        try:
+            return await self._update(conversation_id, language)
+        except Exception:
+            log.exception("rolling summary failed for conversation %s", conversation_id)
+            return False
+
+    async def _update(self, conversation_id: uuid.UUID, language: str) -> bool:
+        conv = await self.store.get_by_id(conversation_id)
+        messages = await self.store.load_messages(conversation_id, MESSAGES_TO_READ)
+        if not messages:
+            return False
+        lines = []
+        for m in messages:
+            if m.role == "tool":
+                lines.append(f"[tool {m.tool_name}] {str(m.tool_result)[:300]}")
+            elif m.content:
+                lines.append(f"{m.role}: {m.content[:600]}")
+        previous = conv.rolling_summary or ""
+        request = ModelRequest(
+            messages=[
+                {"role": "system", "content": load_prompt(SUMMARY_PROMPT).text},
+                {"role": "user", "content": f"Previous summary:\n{previous or '(none)'}\n\nNew messages:\n"
+                                            + "\n".join(lines)},
+            ],
+            temperature=0,
+            hints=TurnHints(purpose="summarize", language="ru" if language == "ru" else "en"),
+        )
+        turn = await complete(self.model, request)
+        summary = (turn.content or "").strip()[:MAX_SUMMARY_CHARS]
+        if not summary:
+            return False
+        await self.store.update_rolling_summary(conversation_id, summary, message_count=conv.message_count)
+        return True
