@@ -58,6 +58,12 @@ def detect_language(text: str) -> str:
     return "ru" if _CYRILLIC.search(text) else "en"
 
 
+@dataclass
+class _Turn:
+    owner: str
+    released: bool = False
+
+
 @dataclass(frozen=True)
 class TurnRequest:
     user_id: uuid.UUID
@@ -178,35 +184,37 @@ class Orchestrator:
                 if language == "ru" else
                 f"The message is too long ({len(text)} characters, at most {MAX_MESSAGE_CHARS}).")))
             return
+        owner = f"turn-{uuid.uuid4().hex[:12]}"
         try:
-            conv = await self.store.get_or_create(
-                user_id=request.user_id, source=request.source, conversation_id=request.conversation_id,
-                telegram_chat_id=request.telegram_chat_id)
+            conv, locked, pending_id = await self.store.open_turn(
+                user_id=request.user_id, source=request.source, owner=owner,
+                conversation_id=request.conversation_id, telegram_chat_id=request.telegram_chat_id)
         except ConversationNotFoundError:
             await emit(Error(code="not_found", message="Диалог не найден" if language == "ru"
                              else "Conversation not found"))
             return
-        owner = f"turn-{uuid.uuid4().hex[:12]}"
-        if not await self.store.acquire_lock(conv.id, owner):
+        if not locked:
             await emit(Error(code="busy", message="Я ещё отвечаю на предыдущее сообщение — подождите немного."
                              if language == "ru" else "Still answering your previous message — one moment."))
             return
+        turn = _Turn(owner)
         try:
-            await self._locked_turn(conv, request, text, language, emit)
+            await self._locked_turn(conv, pending_id, request, text, language, turn, emit)
         finally:
-            # Shielded: even a cancelled turn must not leave the conversation locked.
-            await asyncio.shield(self.store.release_lock(conv.id, owner))
+            if not turn.released:
+                # Shielded: even a cancelled or failed turn must not leave the conversation locked.
+                await asyncio.shield(self.store.release_lock(conv.id, owner))
 
-    async def _locked_turn(self, conv: ConversationRecord, request: TurnRequest, text: str, language: str,
-                           emit: Any) -> None:
-        history, turn_ctx, pending = await asyncio.gather(
+    async def _locked_turn(self, conv: ConversationRecord, pending_id: uuid.UUID | None, request: TurnRequest,
+                           text: str, language: str, turn: _Turn, emit: Any) -> None:
+        history, turn_ctx = await asyncio.gather(
             self.store.load_openai_messages(conv.id, HISTORY_MESSAGES),
             self.context_for(request.user_id, language=language, conversation_id=conv.id, dry_run=request.dry_run),
-            self.store.get_pending_plan(conv.id),
         )
         # Writes run directly in this turn (auto mode) deduplicate within the turn only.
         ctx = dataclasses.replace(turn_ctx, writes=turn_ctx.writes.scoped(f"turn:{uuid.uuid4()}"))
-        if pending is not None and (_YES.match(text) or _NO.match(text)):
+        if pending_id is not None and (_YES.match(text) or _NO.match(text)):
+            pending = await self.store.get_plan(pending_id, user_id=request.user_id)
             await self._text_approval(conv, pending, text, ctx, emit)
             return
         resolver = TurnEntityResolver(ctx)
@@ -240,7 +248,8 @@ class Orchestrator:
         for run in runs:
             focus.update(run.focus_updates)
         await self.store.record_turn(conv.id, last_agent=runs[-1].agent.name, last_domain=classification.domain,
-                                     focus_patch=focus)
+                                     focus_patch=focus, release_owner=turn.owner)
+        turn.released = True
         await self.runs.record([_run_record(conv, r, classification, latency_ms) for r in runs])
         if plan is not None:
             await emit(ApprovalRequired(plan_id=str(plan.id), plan=plan.plan_json))

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, delete, func, insert, literal, or_, select, text, update
+from sqlalchemy import Text, and_, case, cast, delete, func, insert, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
@@ -139,6 +139,68 @@ class UnifiedStore:
             raise ConversationNotFoundError(f"Telegram chat {telegram_chat_id} belongs to another user")
         return ConversationRecord.model_validate(row._mapping)
 
+    async def open_turn(
+        self,
+        *,
+        user_id: uuid.UUID,
+        source: Source,
+        owner: str,
+        conversation_id: uuid.UUID | None = None,
+        telegram_chat_id: int | None = None,
+        lease_seconds: int | None = None,
+    ) -> tuple[ConversationRecord, bool, uuid.UUID | None]:
+        """getOrCreate + acquireLock + "is a plan pending?" in one statement.
+
+        Returns the conversation, whether we now hold its lease, and the id of its pending
+        (unexpired) plan if any. Raises ConversationNotFoundError like get_or_create.
+        """
+        lease = func.now() + dt.timedelta(seconds=lease_seconds or self.lock_lease_seconds)
+        free = or_(Conversation.lock_owner.is_(None), Conversation.lock_expires_at < func.now(),
+                   Conversation.lock_owner == owner)
+        pending = (
+            select(PendingPlan.id)
+            .where(PendingPlan.conversation_id == Conversation.id, PendingPlan.status == "pending",
+                   PendingPlan.expires_at > func.now())
+            .order_by(PendingPlan.created_at.desc())
+            .limit(1)
+            .correlate(Conversation)
+            .scalar_subquery()
+        )
+        if conversation_id is not None:
+            stmt = (
+                update(Conversation)
+                .where(Conversation.id == conversation_id, Conversation.user_id == user_id)
+                .values(
+                    lock_owner=case((free, owner), else_=Conversation.lock_owner),
+                    lock_expires_at=case((free, lease), else_=Conversation.lock_expires_at),
+                )
+                .returning(Conversation, pending.label("pending_plan_id"))
+            )
+        else:
+            values = {"user_id": user_id, "source": source, "telegram_chat_id": telegram_chat_id,
+                      "lock_owner": owner, "lock_expires_at": lease}
+            stmt = pg_insert(Conversation).values(**values)
+            if source == "telegram":
+                if telegram_chat_id is None:
+                    raise ValueError("a Telegram conversation needs telegram_chat_id")
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[Conversation.telegram_chat_id],
+                    index_where=text("source = 'telegram'"),
+                    set_={
+                        "lock_owner": case((free, owner), else_=Conversation.lock_owner),
+                        "lock_expires_at": case((free, lease), else_=Conversation.lock_expires_at),
+                    },
+                    where=Conversation.user_id == user_id,
+                )
+            stmt = stmt.returning(Conversation, pending.label("pending_plan_id"))
+        row = await self._one(stmt)
+        if row is None:
+            raise ConversationNotFoundError(str(conversation_id or telegram_chat_id))
+        mapping = dict(row._mapping)
+        plan_id = mapping.pop("pending_plan_id")
+        record = ConversationRecord.model_validate(mapping)
+        return record, record.lock_owner == owner, plan_id
+
     async def get_by_id(self, conversation_id: uuid.UUID, *, user_id: uuid.UUID | None = None) -> ConversationRecord:
         stmt = select(Conversation).where(Conversation.id == conversation_id)
         if user_id is not None:
@@ -197,14 +259,19 @@ class UnifiedStore:
 
     async def record_turn(
         self, conversation_id: uuid.UUID, *, last_agent: str | None, last_domain: str | None,
-        focus_patch: dict[str, Any],
+        focus_patch: dict[str, Any], release_owner: str | None = None,
     ) -> None:
-        """End of a turn in one statement: last agent/domain and focus entities merged."""
+        """End of a turn in one statement: last agent/domain, focus merged, and (optionally) the
+        lease released if `release_owner` still holds it."""
         values: dict[str, Any] = {"last_agent": last_agent, "last_domain": last_domain}
         if focus_patch:
             values["focus_entities"] = Conversation.focus_entities.op("||")(
                 cast({k: v for k, v in focus_patch.items() if v is not None}, JSONB)
             )
+        if release_owner is not None:
+            mine = Conversation.lock_owner == release_owner
+            values["lock_owner"] = case((mine, None), else_=Conversation.lock_owner)
+            values["lock_expires_at"] = case((mine, None), else_=Conversation.lock_expires_at)
         await self._update_conversation(conversation_id, **values)
 
     async def _update_conversation(self, conversation_id: uuid.UUID, **values: Any) -> None:

@@ -354,3 +354,56 @@ async def test_telegram_message_id_is_saved(store: UnifiedStore, user: UserRecor
     assert (got.telegram_message_id, got.telegram_chat_id) == (4242, 555)
     with pytest.raises(PlanNotFoundError):
         await store.update_telegram_message_id(uuid.uuid4(), 1, 1)
+
+
+# ── open_turn: getOrCreate + lock + pending plan in one statement ───────────────────────────
+
+
+async def test_open_turn_locks_reports_busy_and_pending_plan(store: UnifiedStore, user: UserRecord) -> None:
+    conv, locked, pending = await store.open_turn(user_id=user.id, source="web", owner="w1")
+    assert locked and pending is None and conv.lock_owner == "w1"
+    again, locked_again, _ = await store.open_turn(user_id=user.id, source="web", owner="w2", conversation_id=conv.id)
+    assert again.id == conv.id and not locked_again and again.lock_owner == "w1"
+    plan = await store.create_pending_plan(conv.id, user.id, PAUSE_PLAN, source="web")
+    await store.record_turn(conv.id, last_agent="ads", last_domain="ads", focus_patch={}, release_owner="w1")
+    third, locked_third, pending_id = await store.open_turn(user_id=user.id, source="web", owner="w2",
+                                                            conversation_id=conv.id)
+    assert locked_third and pending_id == plan.id and third.last_agent == "ads"
+
+
+async def test_open_turn_telegram_chat_and_foreign_ids(
+    store: UnifiedStore, user: UserRecord, other_user: UserRecord
+) -> None:
+    first, locked, _ = await store.open_turn(user_id=user.id, source="telegram", owner="a", telegram_chat_id=42)
+    await store.release_lock(first.id, "a")
+    second, locked2, _ = await store.open_turn(user_id=user.id, source="telegram", owner="b", telegram_chat_id=42)
+    assert locked and locked2 and first.id == second.id
+    with pytest.raises(ConversationNotFoundError):
+        await store.open_turn(user_id=other_user.id, source="telegram", owner="c", telegram_chat_id=42)
+    with pytest.raises(ConversationNotFoundError):
+        await store.open_turn(user_id=other_user.id, source="web", owner="c", conversation_id=first.id)
+    assert (await store.get_by_id(first.id)).lock_owner == "b"
+
+
+async def test_open_turn_from_two_engines_exactly_one_wins(engine: AsyncEngine, user: UserRecord) -> None:
+    other_engine = create_engine(engine.url.render_as_string(hide_password=False), pool_size=2)
+    try:
+        a, b = UnifiedStore(engine), UnifiedStore(other_engine)
+        conv = await a.get_or_create(user_id=user.id, source="web")
+        results = await asyncio.gather(
+            a.open_turn(user_id=user.id, source="web", owner="A", conversation_id=conv.id),
+            b.open_turn(user_id=user.id, source="web", owner="B", conversation_id=conv.id),
+        )
+        assert sorted(r[1] for r in results) == [False, True]
+    finally:
+        await other_engine.dispose()
+
+
+async def test_record_turn_releases_only_its_own_lease(store: UnifiedStore, user: UserRecord) -> None:
+    conv, _, _ = await store.open_turn(user_id=user.id, source="web", owner="mine")
+    await store.record_turn(conv.id, last_agent=None, last_domain=None, focus_patch={}, release_owner="not-mine")
+    assert (await store.get_by_id(conv.id)).lock_owner == "mine"
+    await store.record_turn(conv.id, last_agent=None, last_domain=None, focus_patch={"period": "today"},
+                            release_owner="mine")
+    got = await store.get_by_id(conv.id)
+    assert got.lock_owner is None and got.focus_entities == {"period": "today"}
