@@ -43,6 +43,7 @@ class AgentRun:
     tools_executed: list[str] = field(default_factory=list)
     tool_errors: list[dict[str, str]] = field(default_factory=list)
     focus_updates: dict[str, Any] = field(default_factory=dict)
+    context_stats: dict[str, Any] = field(default_factory=dict)
     status: str = "completed"
     error: str | None = None
 

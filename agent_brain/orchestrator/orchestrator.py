@@ -23,7 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from agent_brain.agents.base import AgentSpec
 from agent_brain.agents.runner import AgentRun, run_agent
 from agent_brain.llm.base import ChatModel, ModelRequest, TurnHints, complete
+from agent_brain.memory.budget import TokenBudget
+from agent_brain.memory.capture import capture_notes
+from agent_brain.memory.commands import handle_memory_command, parse_memory_command
+from agent_brain.memory.notes import NotesStore
+from agent_brain.memory.specs import BusinessSpecsStore, target_cpl_cents
+from agent_brain.memory.summary import RollingSummarizer, summary_due
 from agent_brain.orchestrator.classifier import Classification, Classifier
+from agent_brain.orchestrator.context import AgentContext, ContextGatherer, TurnContext
 from agent_brain.orchestrator.events import (
     ApprovalRequired,
     Classified,
@@ -47,7 +54,6 @@ from agent_brain.tools.registry import ToolRegistry
 
 log = logging.getLogger(__name__)
 
-HISTORY_MESSAGES = 30
 MAX_MESSAGE_CHARS = 8000
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _YES = re.compile(r"^\s*(да|ага|ок|окей|ok|okay|yes|y|подтверждаю|выполняй|confirm|approve)[\s.!]*$", re.I)
@@ -87,6 +93,7 @@ class Orchestrator:
         small_model: ChatModel | None = None,
         store: UnifiedStore | None = None,
         dry_run: bool = False,
+        context_budget_tokens: int = 8000,
     ) -> None:
         self.engine = engine
         self.model = model
@@ -100,6 +107,10 @@ class Orchestrator:
         self.users = UserStore(engine)
         self.runs = RunsStore(engine)
         self.plans = PlanExecutor(self.store, self.tools)
+        self.notes = NotesStore(engine)
+        self.specs = BusinessSpecsStore(engine)
+        self.context = ContextGatherer(engine, self.store, self.notes, self.specs, TokenBudget(context_budget_tokens))
+        self.summarizer = RollingSummarizer(self.store, self.small_model)
         self.dry_run = dry_run
         self._turns: set[asyncio.Task[None]] = set()
 
@@ -207,30 +218,38 @@ class Orchestrator:
 
     async def _locked_turn(self, conv: ConversationRecord, pending_id: uuid.UUID | None, request: TurnRequest,
                            text: str, language: str, turn: _Turn, emit: Any) -> None:
-        history, turn_ctx = await asyncio.gather(
-            self.store.load_openai_messages(conv.id, HISTORY_MESSAGES),
-            self.context_for(request.user_id, language=language, conversation_id=conv.id, dry_run=request.dry_run),
-        )
+        turn_ctx = await self.context_for(request.user_id, language=language, conversation_id=conv.id,
+                                          dry_run=request.dry_run)
         # Writes run directly in this turn (auto mode) deduplicate within the turn only.
         ctx = dataclasses.replace(turn_ctx, writes=turn_ctx.writes.scoped(f"turn:{uuid.uuid4()}"))
+        command = parse_memory_command(text)
+        if command is not None:  # «Запомни: …» / "Forget: …" / «Что ты помнишь?» work in every mode
+            await self._memory_command(conv, command, text, ctx, turn, emit)
+            return
         if pending_id is not None and (_YES.match(text) or _NO.match(text)):
             pending = await self.store.get_plan(pending_id, user_id=request.user_id)
             await self._text_approval(conv, pending, text, ctx, emit)
             return
+        # Snapshot, specs, notes and history load together, before classification.
+        memory = await self.context.gather(conv, ctx)
         resolver = TurnEntityResolver(ctx)
-        hints = TurnHints(language=ctx.language, focus=dict(conv.focus_entities), resolver=resolver,
+        hints = TurnHints(language=ctx.language, focus=memory.focus, resolver=resolver,
                           today=ctx.today, currency=ctx.currency)
         classification = await self.classifier.classify(text, last_domain=conv.last_domain,
-                                                        history=_plain(history), hints=hints)
+                                                        history=_plain(memory.history), hints=hints)
         await emit(Classified(domain=classification.domain, agents=list(classification.agents),
                               path=classification.path))
         runs = [AgentRun(self.agents[name], conv.mode) for name in classification.agents]
+        contexts = {r.agent.name: self.context.for_agent(memory, r.agent, language=ctx.language,
+                                                         currency=ctx.currency) for r in runs}
+        for run in runs:
+            run.context_stats = contexts[run.agent.name].stats
         agent_started = time.perf_counter()
         if len(runs) == 1:
-            await self._run_one(runs[0], history, text, ctx, conv.mode, hints, emit)
+            await self._run_one(runs[0], contexts[runs[0].agent.name], text, ctx, conv.mode, hints, emit)
             final_text = runs[0].final_text
         else:
-            final_text = await self._run_mixed(runs, history, text, ctx, conv.mode, hints, emit)
+            final_text = await self._run_mixed(runs, contexts, text, ctx, conv.mode, hints, emit)
         latency_ms = int((time.perf_counter() - agent_started) * 1000)
 
         plan = await self._make_plan(conv, request, runs, language)
@@ -255,12 +274,52 @@ class Orchestrator:
             await emit(ApprovalRequired(plan_id=str(plan.id), plan=plan.plan_json))
         await emit(Done(conversation_id=str(conv.id), text=final_text, mode=conv.mode,
                         plan_id=str(plan.id) if plan else None))
+        # After the reply: memory upkeep never delays or breaks it.
+        utilization = max((r.context_stats.get("budget", {}).get("pressure", 0.0) for r in runs), default=0.0)
+        self._background(self._after_turn(conv, runs, memory, ctx, len(messages), utilization))
 
-    async def _run_one(self, run: AgentRun, history: list[dict[str, Any]], text: str, ctx: ToolContext, mode: str,
+    def _background(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._turns.add(task)
+        task.add_done_callback(self._turns.discard)
+
+    async def _after_turn(self, conv: ConversationRecord, runs: list[AgentRun], memory: TurnContext,
+                          ctx: ToolContext, added: int, utilization: float) -> None:
+        try:
+            target = target_cpl_cents(memory.spec)
+            for run in runs:
+                for message in run.new_messages:
+                    if message.role != "tool" or not isinstance(message.tool_result, dict):
+                        continue
+                    if message.tool_result.get("success") is False:
+                        continue
+                    for note in capture_notes(message.tool_name or "", message.tool_result, language=ctx.language,
+                                              kpi_target_cpl_cents=target, currency=ctx.currency):
+                        await self.notes.add(ctx.user_id, ctx.ad_account_id, note.domain, note.text,
+                                             importance=note.importance, dedup_key=note.dedup_key)
+        except Exception:
+            log.exception("note capture failed")
+        if summary_due(conv.message_count + added, conv.summary_message_count, utilization):
+            await self.summarizer.update(conv.id, language=ctx.language)
+
+    async def _memory_command(self, conv: ConversationRecord, command: Any, text: str, ctx: ToolContext,
+                              turn: _Turn, emit: Any) -> None:
+        await emit(Classified(domain="memory", agents=[], path="command"))
+        reply = await handle_memory_command(command, self.notes, ctx.user_id, ctx.ad_account_id, ctx.language)
+        await self.store.add_messages(conv.id, [NewMessage(role="user", content=text, domain="memory"),
+                                                NewMessage(role="assistant", content=reply, domain="memory")])
+        await self.store.record_turn(conv.id, last_agent=conv.last_agent, last_domain=conv.last_domain,
+                                     focus_patch={}, release_owner=turn.owner)
+        turn.released = True
+        await emit(Text(text=reply))
+        await emit(Done(conversation_id=str(conv.id), text=reply, mode=conv.mode))
+
+    async def _run_one(self, run: AgentRun, agent_ctx: AgentContext, text: str, ctx: ToolContext, mode: str,
                        hints: TurnHints, emit: Any) -> None:
         try:
-            async for event in run_agent(run.agent, model=self.model, history=history, user_text=text, ctx=ctx,
-                                         mode=mode, hints=_for_agent(hints, run.agent.name), run=run):
+            async for event in run_agent(run.agent, model=self.model, history=agent_ctx.history, user_text=text,
+                                         ctx=ctx, mode=mode, hints=_for_agent(hints, run.agent.name), run=run,
+                                         system_extra=agent_ctx.system_extra):
                 await emit(event)
         except Exception as exc:
             log.exception("agent %s failed", run.agent.name)
@@ -270,7 +329,7 @@ class Orchestrator:
             run.new_messages.append(NewMessage(role="assistant", content=run.final_text, agent=run.agent.name))
             await emit(Text(text=run.final_text, agent=run.agent.name))
 
-    async def _run_mixed(self, runs: list[AgentRun], history: list[dict[str, Any]], text: str, ctx: ToolContext,
+    async def _run_mixed(self, runs: list[AgentRun], contexts: dict[str, AgentContext], text: str, ctx: ToolContext,
                          mode: str, hints: TurnHints, emit: Any) -> str:
         """Agents in parallel; their tool events stream, their texts are merged into one answer."""
 
@@ -278,7 +337,8 @@ class Orchestrator:
             if not isinstance(event, Text):
                 await emit(event)
 
-        await asyncio.gather(*(self._run_one(r, history, text, ctx, mode, hints, quiet) for r in runs))
+        await asyncio.gather(*(self._run_one(r, contexts[r.agent.name], text, ctx, mode, hints, quiet)
+                               for r in runs))
         parts = "\n\n".join(f"[{r.agent.title}]\n{r.final_text}" for r in runs if r.final_text)
         request = ModelRequest(
             messages=[{"role": "system", "content": "Combine the specialists' answers into one reply for the user, "
@@ -390,7 +450,8 @@ def _run_record(conv: ConversationRecord, run: AgentRun, classification: Classif
         domain=classification.domain, prompt_version=run.agent.prompt.version,
         classifier_path=classification.path, prompt_tokens=run.usage.prompt_tokens,
         completion_tokens=run.usage.completion_tokens, tools_planned=run.tools_planned,
-        tools_executed=run.tools_executed, tool_errors=run.tool_errors, latency_ms=latency_ms,
+        tools_executed=run.tools_executed, tool_errors=run.tool_errors, context_stats=run.context_stats,
+        latency_ms=latency_ms,
         status=run.status, error=run.error,
     )
 
