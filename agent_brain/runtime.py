@@ -61,7 +61,7 @@ async def open_runtime(settings: Settings, *, run_migrations: bool = True) -> As
                 engine=engine, model=model, small_model=small_model, agents=load_agents(), meta=meta,
                 store=conversations,
                 writes=WriteGuard(IdempotentExecutor(engine), dry_run=settings.dry_run_mode),
-                dry_run=settings.dry_run_mode,
+                dry_run=settings.dry_run_mode, context_budget_tokens=settings.context_budget_tokens,
             )
             runtime = Runtime(
                 settings=settings,

@@ -381,8 +381,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "totals": ("Расход {spend} · лидов {leads} · CPL {cpl} · показов {impressions} · кликов {clicks} · CTR {ctr}",
                "Spend {spend} · leads {leads} · CPL {cpl} · impressions {impressions} · clicks {clicks} · "
                "CTR {ctr}"),
-    "directions": ("Направления: активных {active}, на паузе {paused}",
-                   "Directions: {active} active, {paused} paused"),
+    "directions": ("Направления: активных {active}, на паузе {paused}{source}",
+                   "Directions: {active} active, {paused} paused{source}"),
+    "source_rollup": (" (метрики направлений: дневная сводка)", " (direction metrics: daily rollup)"),
+    "source_history": (" (метрики направлений: из истории креативов)", " (direction metrics: from creative history)"),
     "top_direction": ("Лучшее направление по CPL: {who}", "Best direction by CPL: {who}"),
     "worst_direction": ("Худшее направление по CPL: {who}", "Worst direction by CPL: {who}"),
     "top_adset": ("Лучший адсет по CPL: {who}", "Best ad set by CPL: {who}"),
@@ -448,7 +450,8 @@ def _head_lines(s: BusinessSnapshot, lang: str, currency: str) -> list[str]:
                 ctr=f"{t.ctr:.2f}%" if t.ctr is not None else "—",
             ))
     if s.directions_active or s.directions_paused:
-        lines.append(_t(lang, "directions", active=s.directions_active, paused=s.directions_paused))
+        source = _t(lang, f"source_{s.source}") if s.source in ("rollup", "history") else ""
+        lines.append(_t(lang, "directions", active=s.directions_active, paused=s.directions_paused, source=source))
     ranked: Sequence[tuple[str, Performer | None, bool]] = (
         ("top_direction", s.top_direction, False), ("worst_direction", s.worst_direction, False),
         ("top_adset", s.top_adset, True), ("worst_adset", s.worst_adset, True),

@@ -125,3 +125,15 @@ async def test_summary_is_not_run_before_the_rules_say_so(product) -> None:  # t
     await turn(orch, product["user_id"], conv, "Покажи расходы за неделю")
     await orch.wait_idle()
     assert not any(r.hints.purpose == "summarize" for r in model.requests)
+
+
+async def test_direction_answers_say_which_metrics_source_they_used(product) -> None:  # type: ignore[no-untyped-def]
+    orch = product["build"]()
+    conv = await conversation(orch, product["user_id"])
+    events = await turn(orch, product["user_id"], conv, "Какие направления активны?")
+    assert "Источник: дневная сводка по направлениям." in events[-1]["text"]
+    async with product["engine"].begin() as conn:
+        await conn.execute(text("DELETE FROM direction_metrics_rollup"))
+    conv = await conversation(orch, product["user_id"])
+    events = await turn(orch, product["user_id"], conv, "Какие направления активны?")
+    assert "Источник: история метрик креативов" in events[-1]["text"]

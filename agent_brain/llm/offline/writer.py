@@ -165,6 +165,13 @@ _TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})")
 _ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-|\b\d{12,}\b")
 
 
+METRIC_SOURCES = {
+    "rollup": ("Источник: дневная сводка по направлениям.", "Source: the daily direction rollup."),
+    "history": ("Источник: история метрик креативов (дневной сводки за период нет).",
+                "Source: the creative metrics history (no daily rollup for the period)."),
+}
+
+
 def _t(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "ru" else pair[1]
 
@@ -245,10 +252,14 @@ class Writer:
     def render(self, call: CallResult) -> str:
         """One tool's result as text; never raises."""
         try:
-            return self._render(call)
+            text = self._render(call)
         except Exception:  # a reply must come out whatever the result looks like
             log.warning("offline writer failed on %s", call.name, exc_info=True)
             return self.compact(call.name, call.result)
+        source = call.result.get("source") if isinstance(call.result, dict) else None
+        if source in METRIC_SOURCES:  # two-stage metrics: the answer says which stage it came from
+            text += "\n" + self.say(*METRIC_SOURCES[source])
+        return text
 
     def _render(self, call: CallResult) -> str:
         data = call.result
