@@ -13,7 +13,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from agent_brain.platforms.graph.redact import redact_text
-from agent_brain.platforms.graph.usage import parse_business_use_case_usage
+from agent_brain.platforms.graph.usage import header_value, parse_business_use_case_usage
 
 THROTTLE_CODES = frozenset({4, 17, 32, 341, 613, *range(80000, 80015)})
 TRANSIENT_CODES = frozenset({1, 2})
@@ -245,19 +245,10 @@ class BudgetChangeRateLimited(GraphError):
         )
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    # httpx.Headers is case-insensitive; a plain dict from a batch sub-response is not.
-    lowered = name.lower()
-    for key, value in headers.items():
-        if key.lower() == lowered:
-            return value
-    return None
-
-
 def retry_after_from_headers(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:
     """Seconds the server asked us to wait: `Retry-After` (seconds or HTTP date), else the largest
     `estimated_time_to_regain_access` (minutes) in `X-Business-Use-Case-Usage`."""
-    raw = _header(headers, "retry-after")
+    raw = header_value(headers, "retry-after")
     if raw:
         raw = raw.strip()
         try:
@@ -274,7 +265,7 @@ def retry_after_from_headers(headers: Mapping[str, str], *, now: datetime | None
     regain = max(
         (
             u.regain_seconds
-            for u in parse_business_use_case_usage(_header(headers, "x-business-use-case-usage"))
+            for u in parse_business_use_case_usage(header_value(headers, "x-business-use-case-usage"))
         ),
         default=0.0,
     )

@@ -111,7 +111,8 @@ def parse_business_use_case_usage(header: str | None) -> list[BusinessUseCaseUsa
     return usages
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
+def header_value(headers: Mapping[str, str], name: str) -> str | None:
+    """Case-insensitive lookup: httpx.Headers is, a plain dict from a batch sub-response is not."""
     lowered = name.lower()
     for key, value in headers.items():
         if key.lower() == lowered:
@@ -180,16 +181,16 @@ class UsageTracker:
 
     def update(self, headers: Mapping[str, str], account_id: str | None = None) -> None:
         now = self._clock()
-        app = parse_app_usage(_header(headers, "x-app-usage"))
+        app = parse_app_usage(header_value(headers, "x-app-usage"))
         if app is not None:
             self.app = app
         account = self._accounts.setdefault(account_id, _AccountUsage()) if account_id else None
-        ad_account = parse_ad_account_usage(_header(headers, "x-ad-account-usage"))
+        ad_account = parse_ad_account_usage(header_value(headers, "x-ad-account-usage"))
         if account is not None and ad_account is not None:
             account.ad_account = ad_account
             account.observed_at = now
         by_business: dict[str, list[BusinessUseCaseUsage]] = {}
-        for usage in parse_business_use_case_usage(_header(headers, "x-business-use-case-usage")):
+        for usage in parse_business_use_case_usage(header_value(headers, "x-business-use-case-usage")):
             by_business.setdefault(usage.business_id, []).append(usage)
         for business_id, usages in by_business.items():
             self._businesses[business_id] = (usages, now)
