@@ -13,27 +13,13 @@ from typing import Any
 import httpx
 import respx
 from sqlalchemy import text
+from turns import final_text, new_conversation, turn
 
 from agent_brain.llm.openai_model import OpenAIChatModel
 from agent_brain.money import format_money
-from agent_brain.orchestrator.orchestrator import Orchestrator, TurnRequest
 from agent_brain.platforms.meta.adapter import MetaAdapter
 
 ACCOUNT = "act_100200300400"
-
-
-async def turn(orch: Orchestrator, user_id: uuid.UUID, conv_id: uuid.UUID, message: str) -> list[dict[str, Any]]:
-    return [e.to_json() async for e in orch.process(TurnRequest(user_id, message, "web", conv_id))]
-
-
-async def new_conversation(orch: Orchestrator, user_id: uuid.UUID, mode: str = "plan") -> uuid.UUID:
-    conv = await orch.store.get_or_create(user_id=user_id, source="web")
-    await orch.store.set_mode(conv.id, mode)  # type: ignore[arg-type]
-    return conv.id
-
-
-def final_text(events: list[dict[str, Any]]) -> str:
-    return next(e for e in events if e["type"] == "done")["text"]
 
 
 async def test_spend_report_numbers_equal_the_database(product) -> None:  # type: ignore[no-untyped-def]

@@ -3,33 +3,20 @@ stats on the run, auto-captured notes, and a rolling summary that never affects 
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
 import pytest
 from sqlalchemy import select, text
+from turns import new_conversation, turn
 
 from agent_brain.db.models import AgentNote, Run
 from agent_brain.llm.base import ModelRequest
 from agent_brain.llm.offline import OfflineModel
-from agent_brain.orchestrator.orchestrator import Orchestrator, TurnRequest
 from agent_brain.stores.records import NewMessage
-
-
-async def turn(orch: Orchestrator, user_id: uuid.UUID, conv_id: uuid.UUID, message: str) -> list[dict[str, Any]]:
-    return [e.to_json() async for e in orch.process(TurnRequest(user_id, message, "web", conv_id))]
-
-
-async def conversation(orch: Orchestrator, user_id: uuid.UUID, mode: str = "plan") -> uuid.UUID:
-    conv = await orch.store.get_or_create(user_id=user_id, source="web")
-    await orch.store.set_mode(conv.id, mode)  # type: ignore[arg-type]
-    return conv.id
 
 
 @pytest.mark.parametrize("mode", ["auto", "plan", "ask"])
 async def test_memory_commands_work_in_every_mode(product, mode: str) -> None:  # type: ignore[no-untyped-def]
     orch = product["build"]()
-    conv = await conversation(orch, product["user_id"], mode)
+    conv = await new_conversation(orch, product["user_id"], mode)
     remembered = await turn(orch, product["user_id"], conv, "Запомни: клиенты из Алматы не отвечают по выходным")
     assert remembered[0] == {"type": "classified", "domain": "memory", "agents": [], "path": "command"}
     assert "approval_required" not in [e["type"] for e in remembered]
@@ -44,7 +31,7 @@ async def test_memory_commands_work_in_every_mode(product, mode: str) -> None:  
 
 async def test_english_memory_commands(product) -> None:  # type: ignore[no-untyped-def]
     orch = product["build"]()
-    conv = await conversation(orch, product["user_id"])
+    conv = await new_conversation(orch, product["user_id"])
     await turn(orch, product["user_id"], conv, "Remember: the veneers campaign needs a new creative by Friday")
     async with product["engine"].connect() as conn:
         note = (await conn.execute(select(AgentNote).where(AgentNote.source == "user"))).one()
@@ -72,7 +59,7 @@ class RecordingOffline(OfflineModel):
 async def test_snapshot_specs_and_notes_reach_the_agent_prompt_and_stats_the_run(product) -> None:  # type: ignore[no-untyped-def]
     model = RecordingOffline()
     orch = product["build"](model)
-    conv = await conversation(orch, product["user_id"])
+    conv = await new_conversation(orch, product["user_id"])
     await turn(orch, product["user_id"], conv, "Запомни: бюджет на виниры не поднимать до июня")
     await turn(orch, product["user_id"], conv, "Покажи расходы за неделю")
     system = next(r for r in model.requests if r.hints.purpose == "agent").messages[0]["content"]
@@ -87,7 +74,7 @@ async def test_snapshot_specs_and_notes_reach_the_agent_prompt_and_stats_the_run
 
 async def test_tool_results_are_captured_as_notes_after_the_reply(product) -> None:  # type: ignore[no-untyped-def]
     orch = product["build"]()
-    conv = await conversation(orch, product["user_id"])
+    conv = await new_conversation(orch, product["user_id"])
     async with product["engine"].connect() as conn:
         before = (await conn.execute(text("SELECT count(*), max(updated_at) FROM agent_notes"))).one()
     await turn(orch, product["user_id"], conv, "Какие направления активны?")
@@ -102,7 +89,7 @@ async def test_summary_runs_after_the_reply_and_its_failure_changes_nothing(prod
     for failing in (False, True):
         model = RecordingOffline(fail_summaries=failing)
         orch = product["build"](model)
-        conv = await conversation(orch, product["user_id"])
+        conv = await new_conversation(orch, product["user_id"])
         await orch.store.add_messages(conv, [NewMessage(role="user" if i % 2 == 0 else "assistant",
                                                         content=f"Сообщение {i} про кампанию Виниры СПб")
                                              for i in range(22)])
@@ -121,7 +108,7 @@ async def test_summary_runs_after_the_reply_and_its_failure_changes_nothing(prod
 async def test_summary_is_not_run_before_the_rules_say_so(product) -> None:  # type: ignore[no-untyped-def]
     model = RecordingOffline()
     orch = product["build"](model)
-    conv = await conversation(orch, product["user_id"])
+    conv = await new_conversation(orch, product["user_id"])
     await turn(orch, product["user_id"], conv, "Покажи расходы за неделю")
     await orch.wait_idle()
     assert not any(r.hints.purpose == "summarize" for r in model.requests)
@@ -129,11 +116,11 @@ async def test_summary_is_not_run_before_the_rules_say_so(product) -> None:  # t
 
 async def test_direction_answers_say_which_metrics_source_they_used(product) -> None:  # type: ignore[no-untyped-def]
     orch = product["build"]()
-    conv = await conversation(orch, product["user_id"])
+    conv = await new_conversation(orch, product["user_id"])
     events = await turn(orch, product["user_id"], conv, "Какие направления активны?")
     assert "Источник: дневная сводка по направлениям." in events[-1]["text"]
     async with product["engine"].begin() as conn:
         await conn.execute(text("DELETE FROM direction_metrics_rollup"))
-    conv = await conversation(orch, product["user_id"])
+    conv = await new_conversation(orch, product["user_id"])
     events = await turn(orch, product["user_id"], conv, "Какие направления активны?")
     assert "Источник: история метрик креативов" in events[-1]["text"]
