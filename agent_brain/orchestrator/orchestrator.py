@@ -14,7 +14,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +53,7 @@ from agent_brain.tools.context import ToolContext
 from agent_brain.tools.registry import ToolRegistry
 
 log = logging.getLogger(__name__)
+Emit = Callable[[Event], Awaitable[None]]
 
 MAX_MESSAGE_CHARS = 8000
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
@@ -118,10 +119,30 @@ class Orchestrator:
 
     async def process(self, request: TurnRequest) -> AsyncIterator[Event]:
         """Stream a turn's events. Closing this iterator early does not cancel the turn."""
+        async for event in self._detached(lambda emit: self._run_turn(request, emit),
+                                          language=detect_language(request.text)):
+            yield event
+
+    async def _detached(self, work: Callable[[Emit], Awaitable[None]], *, language: str) -> AsyncIterator[Event]:
+        """Run `work` in a task of its own and stream what it emits.
+
+        The caller may stop reading at any time (a closed tab, a dropped SSE connection): the
+        work still finishes — a write is never cut in half and the outcome is persisted.
+        """
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
-        task = asyncio.create_task(self._turn(request, queue))
-        self._turns.add(task)
-        task.add_done_callback(self._turns.discard)
+
+        async def run() -> None:
+            try:
+                await work(queue.put)
+            except Exception:
+                log.exception("detached work failed")
+                await queue.put(Error(code="internal", message=(
+                    "Внутренняя ошибка; ваш запрос не потерян, повторите позже." if language == "ru"
+                    else "Internal error; your message was kept, please try again later.")))
+            finally:
+                await queue.put(None)
+
+        self._background(run())
         while True:
             event = await queue.get()
             if event is None:
@@ -150,14 +171,22 @@ class Orchestrator:
         self, user_id: uuid.UUID, plan_id: uuid.UUID, *, step_index: int | None = None, auto_retry: bool = False,
         language: str = "ru",
     ) -> AsyncIterator[Event]:
-        """Run an approved plan (all steps, or one) and persist the outcome in its conversation."""
-        try:
-            plan = await self.store.get_plan(plan_id, user_id=user_id)
-        except PlanNotFoundError:
-            yield Error(code="not_found", message="План не найден" if language == "ru" else "Plan not found")
-            return
-        ctx = await self.context_for(user_id, language=language, conversation_id=plan.conversation_id)
-        async for event in self._run_plan(plan, ctx, step_index=step_index, auto_retry=auto_retry):
+        """Run an approved plan (all steps, or one) and persist the outcome in its conversation.
+
+        Like a turn, the execution runs detached: a caller leaving mid-plan does not stop it.
+        """
+
+        async def work(emit: Emit) -> None:
+            try:
+                plan = await self.store.get_plan(plan_id, user_id=user_id)
+            except PlanNotFoundError:
+                await emit(Error(code="not_found", message="План не найден" if language == "ru" else "Plan not found"))
+                return
+            ctx = await self.context_for(user_id, language=language, conversation_id=plan.conversation_id)
+            async for event in self._run_plan(plan, ctx, step_index=step_index, auto_retry=auto_retry):
+                await emit(event)
+
+        async for event in self._detached(work, language=language):
             yield event
 
     async def reject_plan(self, user_id: uuid.UUID, plan_id: uuid.UUID, *, language: str = "ru") -> PlanRecord:
@@ -168,20 +197,6 @@ class Orchestrator:
         return record
 
     # ── one turn ────────────────────────────────────────────────────────────────────────────
-
-    async def _turn(self, request: TurnRequest, queue: asyncio.Queue[Event | None]) -> None:
-        async def emit(event: Event) -> None:
-            await queue.put(event)
-
-        try:
-            await self._run_turn(request, emit)
-        except Exception:
-            log.exception("turn failed")
-            await emit(Error(code="internal", message="Внутренняя ошибка; ваш запрос не потерян, повторите позже."
-                             if detect_language(request.text) == "ru" else
-                             "Internal error; your message was kept, please try again later."))
-        finally:
-            await queue.put(None)
 
     async def _run_turn(self, request: TurnRequest, emit: Any) -> None:
         language = detect_language(request.text)

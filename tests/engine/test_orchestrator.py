@@ -457,3 +457,26 @@ async def test_another_users_plan_is_not_found(world) -> None:  # type: ignore[n
     executed = [e.to_json() async for e in orchestrator.execute_plan(stranger.id, plan_id)]
     assert executed == [{"type": "error", "code": "not_found", "message": "План не найден"}]
     assert (await world["meta"].get_campaign(world["campaign_id"])).status == "ACTIVE"
+
+
+async def test_a_caller_leaving_mid_plan_does_not_cut_the_execution(world) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    orchestrator = world["build"](Scripted(pause_call(world["campaign_id"])))
+    conv = await _conversation(world, orchestrator, "plan")
+    events = await collect(orchestrator, TurnRequest(world["user_id"], "pause", "web", conv.id))
+    plan_id = uuid.UUID(next(e for e in events if e["type"] == "approval_required")["plan_id"])
+    world["app"].state.emulator.faults.inject("slow", delay_seconds=0.2, method="POST")
+
+    async def client() -> None:
+        async for _ in orchestrator.execute_plan(world["user_id"], plan_id):
+            pass
+
+    reader = asyncio.create_task(client())
+    await asyncio.sleep(0.05)  # the write is in flight
+    reader.cancel()  # the client went away (as a dropped SSE connection cancels its task)
+    with pytest.raises(asyncio.CancelledError):
+        await reader
+    await orchestrator.wait_idle()
+    assert (await orchestrator.store.get_plan(plan_id)).status == "completed"
+    assert (await world["meta"].get_campaign(world["campaign_id"])).status == "PAUSED"
