@@ -17,6 +17,8 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	@# Browser tests need Debian's Chromium (never `playwright install`: no network); skipped without it.
+	@command -v chromium >/dev/null || (command -v apt-get >/dev/null && (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1) || true
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -88,7 +88,14 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
             log.info("%s", report)
         app = create_app(settings, runtime=runtime)
         server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info"))
-        print(f"agent-brain web chat: http://{args.host}:{args.port}/  (health: /health)", flush=True)
+        base = f"http://{args.host}:{args.port}"
+        print(f"agent-brain web chat: {base}/  (health: /health, API docs: /docs)", flush=True)
+        demo = await runtime.users.get_by_name("demo")
+        if demo is not None:
+            # Like Jupyter: a ready login link. A restart revokes the previous link's token.
+            await runtime.users.revoke_tokens(demo.id, "login")
+            token = await runtime.users.issue_token(demo.id, label="login")
+            print(f"Open {base}/?token={token}", flush=True)
         await server.serve()
     return 0
 

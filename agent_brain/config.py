@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import base64
 import functools
+import json
 from pathlib import Path
 from typing import Annotated
 
 import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GRAPH_API_VERSION = "v26.0"
@@ -50,6 +51,10 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = None
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("agent-brain")))
 
+    # Browser origins allowed to call the API cross-site (JSON list or comma-separated). Empty: no
+    # CORS headers at all — the web chat is served from the API's own origin.
+    cors_origins: Annotated[list[str], NoDecode] = []
+
     log_level: str = "INFO"
     plan_ttl_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 24
     conversation_lock_lease_seconds: Annotated[int, Field(ge=5, le=3600)] = 180
@@ -64,6 +69,16 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("postgresql://", "postgres://", "postgresql+asyncpg://")):
             raise ValueError("must be a PostgreSQL URL such as postgresql://user:pass@host:5432/db")
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [o.strip().rstrip("/") for o in text.split(",") if o.strip()]
         return value
 
     @field_validator("encryption_key")

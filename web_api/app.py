@@ -1,31 +1,56 @@
-"""FastAPI application factory."""
+"""FastAPI application factory: /health, the /api/brain routes, the web chat page, one error shape."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from agent_brain.config import Settings
 from agent_brain.runtime import Runtime, open_runtime
+from web_api.errors import ApiError, install_error_handlers
+from web_api.routes import api_router
+from web_api.streaming import TurnStreams
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
-def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
+def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir: Path = STATIC_DIR) -> FastAPI:
     """Build the app. Pass `runtime` to share one built elsewhere (tests, the CLI)."""
+    turn_streams = TurnStreams()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.turn_streams = turn_streams
         if runtime is not None:
             app.state.runtime = runtime
-            yield
+            try:
+                yield
+            finally:
+                await turn_streams.wait_idle()
             return
         async with open_runtime(settings) as rt:
             app.state.runtime = rt
-            yield
+            try:
+                yield
+            finally:
+                # Plan executions whose clients left finish before the runtime closes.
+                await turn_streams.wait_idle()
 
-    app = FastAPI(title="agent-brain", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="agent-brain", version="0.1.0", lifespan=lifespan,
+                  description="Chat assistant for performance marketers. Authenticate with "
+                              "`Authorization: Bearer <token>`.")
+    install_error_handlers(app)
+    if settings.cors_origins:
+        # Closed unless configured: the page is served from this origin and needs no CORS.
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                           allow_methods=["GET", "POST", "PUT", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "Accept", "Accept-Language"])
 
     @app.get("/health", tags=["system"])
     async def health(request: Request) -> JSONResponse:
@@ -39,5 +64,19 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
             "circuit_breaker": rt.meta.client.breaker.status().state,
         }
         return JSONResponse(body, status_code=200 if db_ok else 503)
+
+    app.include_router(api_router)
+
+    if static_dir.is_dir():
+        index = static_dir / "index.html"
+
+        @app.get("/", include_in_schema=False)
+        async def page() -> FileResponse:
+            # no-cache: the page changes with the server; `?token=` is read by the page itself.
+            if not index.is_file():
+                raise ApiError(404, "not_found")
+            return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+        app.mount("/static", StaticFiles(directory=static_dir), name="static")
 
     return app

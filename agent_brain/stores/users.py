@@ -62,6 +62,17 @@ class UserStore:
             await conn.execute(insert(ApiToken).values(user_id=user_id, token_hash=hash_token(token), label=label))
         return token
 
+    async def revoke_tokens(self, user_id: uuid.UUID, label: str) -> int:
+        """Revoke the user's live tokens carrying `label`; returns how many were revoked."""
+        stmt = (
+            update(ApiToken)
+            .where(ApiToken.user_id == user_id, ApiToken.label == label, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=func.now())
+            .returning(ApiToken.id)
+        )
+        async with self._engine.begin() as conn:
+            return len((await conn.execute(stmt)).all())
+
     async def user_for_token(self, token: str) -> UserRecord | None:
         """The user owning a live token, touching its last use; None for unknown or revoked tokens."""
         used = (

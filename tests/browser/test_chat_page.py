@@ -1,0 +1,479 @@
+"""The web chat page in headless Chromium, against the real app served by uvicorn over the demo world.
+
+Needs Debian's `chromium` and the `playwright` package (never `playwright install`: there is no
+network; `CHROMIUM_PATH` overrides /usr/bin/chromium). Without either the module is skipped with
+the reason shown by `-ra`. Screenshots go to `test-artifacts/` (gitignored) for a human to look at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+if importlib.util.find_spec("playwright") is None:
+    pytest.skip("browser tests need the `playwright` package: .venv/bin/pip install playwright",
+                allow_module_level=True)
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"browser tests need Chromium at {CHROMIUM}: apt-get install -y chromium", allow_module_level=True)
+
+import httpx  # noqa: E402
+import uvicorn  # noqa: E402
+from playwright.async_api import Browser, Page, async_playwright, expect  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
+
+import web_api.app as web_app  # noqa: E402
+from agent_brain.agents import load_agents  # noqa: E402
+from agent_brain.config import load_settings  # noqa: E402
+from agent_brain.db.models import User  # noqa: E402
+from agent_brain.llm.offline import OfflineModel  # noqa: E402
+from agent_brain.money import format_money  # noqa: E402
+from agent_brain.orchestrator.orchestrator import Orchestrator  # noqa: E402
+from agent_brain.platforms.graph.breaker import BreakerRegistry  # noqa: E402
+from agent_brain.platforms.graph.client import GraphClient  # noqa: E402
+from agent_brain.platforms.meta.adapter import MetaAdapter  # noqa: E402
+from agent_brain.platforms.sandbox.app import create_sandbox_app  # noqa: E402
+from agent_brain.platforms.write_safety import IdempotentExecutor, WriteGuard  # noqa: E402
+from agent_brain.runtime import Runtime  # noqa: E402
+from agent_brain.stores.unified import UnifiedStore  # noqa: E402
+from agent_brain.stores.users import UserStore  # noqa: E402
+
+ACCOUNT = "act_100200300400"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+expect.set_options(timeout=20_000)
+
+
+async def _no_sleep(_: float) -> None:
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True, animations="disabled")
+
+
+# ── the product behind a real HTTP port ─────────────────────────────────────────────────────
+
+
+@pytest.fixture
+async def world(demo_engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[dict[str, Any]]:
+    """The real app (demo database, Graph sandbox, offline model) served by uvicorn on 127.0.0.1."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("OPENAI_API_KEY", "FB_ACCESS_TOKEN", "FB_AD_ACCOUNT_ID", "DRY_RUN_MODE"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings(data_dir=tmp_path)
+    sandbox = create_sandbox_app(demo_engine)
+    client = GraphClient("t", transport=httpx.ASGITransport(app=sandbox), breaker=BreakerRegistry().get("meta"),
+                         sleep=_no_sleep)
+    async with client:
+        meta = MetaAdapter(client)
+        store = UnifiedStore(demo_engine)
+        orchestrator = Orchestrator(
+            engine=demo_engine, model=OfflineModel(), agents=load_agents(), meta=meta, store=store,
+            writes=WriteGuard(IdempotentExecutor(demo_engine, poll_interval=0.01), sleep=_no_sleep))
+        runtime = Runtime(settings=settings, engine=demo_engine, conversations=store, users=UserStore(demo_engine),
+                          meta=meta, orchestrator=orchestrator)
+        async with demo_engine.connect() as conn:
+            user_id = (await conn.execute(select(User.id).where(User.name == "demo"))).scalar_one()
+        token = await runtime.users.issue_token(user_id, label="browser-test")
+
+        app = web_app.create_app(settings, runtime=runtime)
+        port = _free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                               ws="none", http="h11", lifespan="on"))
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                serving.result()  # the server failed to start: raise its error
+            await asyncio.sleep(0.02)
+        try:
+            yield {"base": f"http://127.0.0.1:{port}", "token": token, "runtime": runtime, "meta": meta,
+                   "store": store, "user_id": user_id, "engine": demo_engine}
+        finally:
+            server.should_exit = True
+            await serving
+            await orchestrator.wait_idle()
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            await b.close()
+
+
+@contextlib.asynccontextmanager
+async def chat_page(browser: Browser, world: dict[str, Any], *, token: str | None = "default", locale: str = "ru-RU",
+                    width: int = 1280, height: int = 860) -> AsyncIterator[Page]:
+    """A fresh browser context on the chat page; fails the test on any uncaught page error."""
+    context = await browser.new_context(locale=locale, viewport={"width": width, "height": height})
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # HTTP errors the page handles (401, 409…) are logged by Chromium as "Failed to load resource".
+    page.on("console", lambda msg: errors.append(msg.text)
+            if msg.type == "error" and "Failed to load resource" not in msg.text else None)
+    token = world["token"] if token == "default" else token
+    await page.goto(world["base"] + ("/" if token is None else f"/?token={token}"))
+    try:
+        yield page
+    finally:
+        await context.close()
+    assert errors == [], errors
+
+
+async def send(page: Page, text: str) -> None:
+    await page.locator("#input").fill(text)
+    await page.locator("#input").press("Enter")
+
+
+async def wait_reply_done(page: Page) -> None:
+    """The last reply has finished streaming and the input is usable again."""
+    await expect(page.locator(".msg-assistant").last).not_to_have_attribute("aria-busy", "true")
+    await expect(page.locator("#input")).to_be_enabled()
+
+
+async def campaign(meta: MetaAdapter, name: str) -> Any:
+    return next(c for c in await meta.list_campaigns(ACCOUNT) if c.name == name)
+
+
+async def conversation_ids(world: dict[str, Any]) -> list[uuid.UUID]:
+    return [c.id for c in await world["store"].list_conversations(world["user_id"], limit=50)]
+
+
+# ── tests ──────────────────────────────────────────────────────────────────────────────────
+
+
+async def test_token_is_taken_from_the_url_and_removed_from_the_address_bar(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world) as page:
+        await expect(page.locator("#user-badge")).to_contain_text("demo")
+        assert "token" not in page.url
+        assert await page.evaluate("localStorage.getItem('agent-brain.token')") == world["token"]
+        await page.reload()  # the stored token is used from now on
+        await expect(page.locator("#user-badge")).to_contain_text("demo")
+
+
+async def test_missing_or_wrong_token_asks_for_one(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world, token="not-a-real-token") as page:
+        dialog = page.locator("#token-dialog")
+        await expect(dialog).to_be_visible()
+        await expect(dialog).to_contain_text("токен")
+        await page.locator("#token-input").fill(world["token"])
+        await page.locator("#token-form button[type=submit]").click()
+        await expect(dialog).to_be_hidden()
+        await expect(page.locator("#user-badge")).to_contain_text("demo")
+
+
+async def test_spend_report_streams_with_a_tool_indicator_and_an_svg_chart(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world) as page:
+        # Record every change of the input's disabled state: it must be off-limits while streaming.
+        await page.evaluate("""() => {
+            window.__inputStates = [];
+            const input = document.getElementById('input');
+            new MutationObserver(() => window.__inputStates.push(input.disabled))
+                .observe(input, {attributes: true, attributeFilter: ['disabled']});
+        }""")
+        await send(page, "Покажи расходы за неделю")
+        reply = page.locator(".msg-assistant").last
+        await expect(page.locator(".msg-user .msg-body").last).to_have_text("Покажи расходы за неделю")
+        await expect(reply.locator(".tool-done[data-tool=getSpendReport]")).to_contain_text("✓")
+        await wait_reply_done(page)
+        chart = reply.locator("svg.chart")
+        await expect(chart).to_be_visible()
+        assert await chart.locator("path.chart-spend").get_attribute("d")
+        assert await chart.locator("path.chart-leads").get_attribute("d")
+        assert await chart.locator("circle.chart-spend").count() >= 7
+        assert await page.evaluate("window.__inputStates") == [True, False]
+        await expect(page.locator("#messages")).to_have_attribute("aria-live", "polite")
+
+        convs = await conversation_ids(world)
+        assert len(convs) == 1
+        stored = await world["store"].load_messages(convs[0])
+        tool = next(m for m in stored if m.role == "tool" and m.tool_name == "getSpendReport")
+        total = format_money(tool.tool_result["total"]["spend_cents"], "USD")
+        await expect(reply.locator(".msg-body")).to_contain_text(total)
+        await expect(page.locator(".conv-title").first).to_have_text("Покажи расходы за неделю")
+        await expect(page.locator(".conv-open").first).to_have_attribute("aria-current", "true")
+        await _shot(page, "chat-spend-report")
+
+
+async def test_mode_selector_sets_the_mode_of_new_and_existing_conversations(browser, world) -> None:  # type: ignore[no-untyped-def]
+    store: UnifiedStore = world["store"]
+    async with chat_page(browser, world) as page:
+        await page.locator("#mode-select").select_option("ask")  # no conversation yet: sent with the message
+        await send(page, "Покажи расходы за вчера")
+        await wait_reply_done(page)
+        (conv_id,) = await conversation_ids(world)
+        assert (await store.get_by_id(conv_id)).mode == "ask"
+
+        for mode in ("plan", "auto", "ask"):
+            await page.locator("#mode-select").select_option(mode)
+            await expect(page.locator(".note").last).to_contain_text(mode)
+            assert (await store.get_by_id(conv_id)).mode == mode
+        await expect(page.locator(".conv-meta").first).to_contain_text("ask")
+
+
+async def test_plan_mode_pause_campaign_yes_runs_it_verified(browser, world) -> None:  # type: ignore[no-untyped-def]
+    meta: MetaAdapter = world["meta"]
+    target = await campaign(meta, "Виниры СПб")
+    assert target.status == "ACTIVE"
+    async with chat_page(browser, world) as page:
+        await expect(page.locator("#mode-select")).to_have_value("plan")
+        await send(page, "Останови кампанию Виниры СПб")
+        dialog = page.locator("#plan-dialog")
+        await expect(dialog).to_be_visible()
+        steps = dialog.locator(".plan-step")
+        await expect(steps).to_have_count(1)
+        await expect(steps.first).to_contain_text("pauseCampaign")
+        await expect(steps.first.locator(".danger")).to_have_text("⚠️")
+        for label in ("Нет", "Да", "Да + авто", "Да + вручную"):
+            await expect(dialog.get_by_role("button", name=label, exact=False).first).to_be_visible()
+        await _shot(page, "plan-modal")
+        assert (await meta.get_campaign(target.id)).status == "ACTIVE"  # nothing runs before the answer
+
+        await dialog.locator(".plan-yes").click()
+        await expect(dialog).to_be_hidden()
+        reply = page.locator(".msg-assistant").last
+        await expect(reply.locator(".step-verified")).to_contain_text("pauseCampaign")
+        await wait_reply_done(page)
+        await expect(reply.locator(".msg-body")).to_contain_text("проверено")
+        await expect(page.locator(".plan-review").first).to_be_disabled()
+        assert (await meta.get_campaign(target.id)).status == "PAUSED"
+        await _shot(page, "plan-executed")
+
+
+async def test_plan_no_rejects_and_changes_nothing(browser, world) -> None:  # type: ignore[no-untyped-def]
+    meta: MetaAdapter = world["meta"]
+    target = await campaign(meta, "Виниры СПб")
+    async with chat_page(browser, world) as page:
+        await send(page, "Останови кампанию Виниры СПб")
+        dialog = page.locator("#plan-dialog")
+        await expect(dialog).to_be_visible()
+        plan_id = await page.locator(".plan-review").last.get_attribute("data-plan-id")
+        await dialog.locator(".plan-no").click()
+        await expect(dialog).to_be_hidden()
+        await expect(page.locator(".note").last).to_contain_text("План отменён")
+    plan = await world["store"].get_plan(uuid.UUID(plan_id))
+    assert plan.status == "rejected"
+    assert (await meta.get_campaign(target.id)).status == "ACTIVE"
+
+
+async def test_escape_leaves_the_plan_pending_and_review_reopens_it_for_yes_auto(browser, world) -> None:  # type: ignore[no-untyped-def]
+    meta: MetaAdapter = world["meta"]
+    target = await campaign(meta, "Имплантация Москва")
+    async with chat_page(browser, world) as page:
+        bodies: list[Any] = []
+        page.on("request", lambda r: bodies.append(r.post_data_json) if r.url.endswith("/chat/execute") else None)
+        await send(page, "Останови кампанию Имплантация Москва")
+        dialog = page.locator("#plan-dialog")
+        await expect(dialog).to_be_visible()
+        await expect(dialog.locator(".plan-no")).to_be_focused()  # the safe answer has the focus
+        await page.keyboard.press("Escape")
+        await expect(dialog).to_be_hidden()
+        await expect(page.locator(".note").last).to_contain_text("Открыть план")
+        plan_id = await page.locator(".plan-review").last.get_attribute("data-plan-id")
+        assert (await world["store"].get_plan(uuid.UUID(plan_id))).status == "pending"
+
+        await page.reload()  # the plan survives a reload: the button comes back with the history
+        await page.locator(".plan-review").last.click()
+        await expect(dialog).to_be_visible()
+        await dialog.locator(".plan-yes-auto").click()
+        await expect(page.locator(".msg-assistant .step-verified")).to_have_count(1)
+        await wait_reply_done(page)
+    assert bodies == [{"planId": plan_id, "autoRetry": True}]
+    assert (await meta.get_campaign(target.id)).status == "PAUSED"
+
+
+async def test_yes_manual_runs_a_two_step_plan_one_confirmed_step_at_a_time(browser, world) -> None:  # type: ignore[no-untyped-def]
+    meta: MetaAdapter = world["meta"]
+    first, second = await campaign(meta, "Виниры СПб"), await campaign(meta, "Имплантация Москва")
+    async with chat_page(browser, world) as page:
+        await send(page, "Поставь на паузу кампании Виниры СПб и Имплантация Москва")
+        dialog = page.locator("#plan-dialog")
+        await expect(dialog).to_be_visible()
+        steps = dialog.locator(".plan-step")
+        await expect(steps).to_have_count(2)
+        await expect(dialog.locator(".danger")).to_have_count(2)
+        await dialog.locator(".plan-yes-manual").click()
+
+        run = dialog.locator(".plan-run-step")
+        await expect(run).to_have_attribute("data-step", "0")
+        assert (await meta.get_campaign(first.id)).status == "ACTIVE"  # Manual: nothing runs unconfirmed
+        await run.click()
+        await expect(steps.nth(0).locator(".step-status")).to_contain_text("✓")
+        await expect(steps.nth(0).locator(".step-status")).to_contain_text("проверено")
+        await expect(run).to_have_attribute("data-step", "1")
+        await expect(run).to_be_enabled()
+        await _shot(page, "plan-manual-step-1")
+        statuses = {(await meta.get_campaign(c.id)).status for c in (first, second)}
+        assert statuses == {"PAUSED", "ACTIVE"}  # exactly one of the two ran
+
+        await run.click()
+        await expect(steps.nth(1).locator(".step-status")).to_contain_text("✓")
+        await expect(dialog.locator(".plan-message")).to_contain_text("Все шаги выполнены")
+        await _shot(page, "plan-manual-done")
+        await dialog.locator(".plan-close").click()
+        await expect(dialog).to_be_hidden()
+        await expect(page.locator(".msg-assistant .step-verified")).to_have_count(2)
+    assert (await meta.get_campaign(first.id)).status == "PAUSED"
+    assert (await meta.get_campaign(second.id)).status == "PAUSED"
+
+
+async def test_enter_sends_and_shift_enter_adds_a_line(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world) as page:
+        box = page.locator("#input")
+        await box.click()
+        await box.press_sequentially("Покажи расходы")
+        await box.press("Shift+Enter")
+        await box.press_sequentially("за неделю")
+        assert await box.input_value() == "Покажи расходы\nза неделю"
+        await expect(page.locator(".msg-user")).to_have_count(0)
+        await box.press("Enter")
+        await expect(page.locator(".msg-user")).to_have_count(1)
+        assert await page.locator(".msg-user .msg-body").inner_text() == "Покажи расходы\nза неделю"
+        assert await box.input_value() == ""
+        await wait_reply_done(page)
+        await expect(box).to_be_focused()
+
+
+async def test_sidebar_switches_and_deletes_conversations(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world) as page:
+        await send(page, "Покажи расходы за неделю")
+        await wait_reply_done(page)
+        await page.locator("#new-chat").click()
+        await expect(page.locator(".msg")).to_have_count(0)
+        await send(page, "Покажи лиды за сегодня")
+        await wait_reply_done(page)
+        await expect(page.locator(".conv")).to_have_count(2)
+
+        # Switching loads the stored messages, charts included.
+        await page.locator(".conv-open", has_text="Покажи расходы за неделю").click()
+        await expect(page.locator(".msg-user .msg-body")).to_have_text(["Покажи расходы за неделю"])
+        await expect(page.locator(".msg-assistant svg.chart")).to_have_count(1)
+        await expect(page.locator(".msg-assistant .tool-done[data-tool=getSpendReport]")).to_have_count(1)
+
+        page.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
+        await page.locator(".conv", has_text="Покажи лиды за сегодня").locator(".conv-delete").click()
+        await expect(page.locator(".conv")).to_have_count(1)
+        page.once("dialog", lambda d: asyncio.ensure_future(d.dismiss()))  # cancelled: kept
+        await page.locator(".conv-delete").first.click()
+        await expect(page.locator(".conv")).to_have_count(1)
+    assert len(await conversation_ids(world)) == 1
+
+
+async def test_busy_conversation_shows_a_clear_error_and_keeps_the_text(browser, world) -> None:  # type: ignore[no-untyped-def]
+    store: UnifiedStore = world["store"]
+    async with chat_page(browser, world) as page:
+        await send(page, "Покажи расходы за неделю")
+        await wait_reply_done(page)
+        (conv_id,) = await conversation_ids(world)
+        assert await store.acquire_lock(conv_id, "another-turn", lease_seconds=60)
+        await send(page, "а за вчера?")
+        await expect(page.locator(".msg-error").last).to_contain_text("ещё отвечает")
+        await expect(page.locator(".msg-error").last).to_contain_text("busy")
+        await expect(page.locator("#input")).to_have_value("а за вчера?")
+        await store.release_lock(conv_id, "another-turn")
+
+
+async def test_phone_width_sidebar_collapses_and_nothing_overflows(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world, width=375, height=740) as page:
+        sidebar, toggle = page.locator("#sidebar"), page.locator("#menu-toggle")
+        await expect(toggle).to_be_visible()
+        await expect(sidebar).to_be_hidden()
+        await send(page, "Покажи расходы за неделю")
+        await wait_reply_done(page)
+        await expect(page.locator("svg.chart")).to_be_visible()
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 375
+        box = await page.locator("svg.chart").bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+        await _shot(page, "phone-375-chat")
+
+        await toggle.click()
+        await expect(sidebar).to_be_visible()
+        await expect(toggle).to_have_attribute("aria-expanded", "true")
+        await expect(page.locator(".conv")).to_have_count(1)
+        await _shot(page, "phone-375-sidebar")
+        await page.keyboard.press("Escape")
+        await expect(sidebar).to_be_hidden()
+
+        await send(page, "Останови кампанию Виниры СПб")
+        dialog = page.locator("#plan-dialog")
+        await expect(dialog).to_be_visible()
+        dbox = await dialog.bounding_box()
+        assert dbox is not None and dbox["width"] <= 375
+        await _shot(page, "phone-375-plan-modal")
+
+
+async def test_english_browser_gets_the_english_interface(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world, locale="en-US") as page:
+        await expect(page.locator("#new-chat")).to_have_text("New chat")
+        await expect(page.locator("html")).to_have_attribute("lang", "en")
+        await expect(page.locator("#send")).to_have_text("Send")
+
+
+async def test_sse_parser_survives_arbitrary_chunk_splits(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world) as page:
+        events = await page.evaluate("""async () => {
+            const { readEvents } = await import('/static/sse.js');
+            const wire = ': ping\\r\\n\\r\\nevent: conversation\\r\\ndata: {"conversationId":"c1"}\\r\\n\\r\\n'
+              + 'event: text\\ndata: {"type":"text","text":"При\u0432ет"}\\n\\n'
+              + 'event: text\\rdata: {"type":"text",\\rdata: "text":"ёж"}\\r\\r'
+              + 'event: done\\ndata: {"type":"done","text":"end"}';
+            const bytes = new TextEncoder().encode(wire);
+            const results = [];
+            for (const size of [1, 2, 3, 5, 7, bytes.length]) {
+              const body = new ReadableStream({ start(c) {
+                for (let i = 0; i < bytes.length; i += size) c.enqueue(bytes.slice(i, i + size));
+                c.close();
+              }});
+              const got = [];
+              for await (const e of readEvents(new Response(body))) got.push([e.event, e.data]);
+              results.push(got);
+            }
+            return results;
+        }""")
+    expected = [["conversation", {"conversationId": "c1"}], ["text", {"type": "text", "text": "Привет"}],
+                ["text", {"type": "text", "text": "ёж"}], ["done", {"type": "done", "text": "end"}]]
+    assert all(got == expected for got in events), events
+
+
+async def test_markdown_renderer_escapes_html_first(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world) as page:
+        html = await page.evaluate("""async () => {
+            const { renderMarkdown } = await import('/static/markdown.js');
+            return renderMarkdown([
+              '<img src=x onerror="alert(1)"> **жирный** *курсив* `a<b`',
+              '[bad](javascript:alert(1)) [good](https://example.com/?a=1&b=2)',
+              '',
+              '| Кампания | CPL |', '|---|--:|', '| Виниры | $12 |',
+              '',
+              '- one', '- two', '• три',
+            ].join('\\n'));
+        }""")
+    assert "<img" not in html and "&lt;img" in html
+    assert "<strong>жирный</strong>" in html and "<em>курсив</em>" in html and "<code>a&lt;b</code>" in html
+    assert 'href="javascript' not in html and 'href="https://example.com/?a=1&amp;b=2"' in html
+    assert "<table>" in html and '<td style="text-align:right">$12</td>' in html
+    assert html.count("<li>") == 3

@@ -1,0 +1,19 @@
+"""Who am I: the token's user and what the assistant runs on."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from web_api.deps import CurrentUser, RuntimeDep
+from web_api.schemas import ERRORS, MeOut
+
+router = APIRouter(prefix="/api/brain", tags=["me"], responses=ERRORS)
+
+
+@router.get("/me")
+async def me(user: CurrentUser, runtime: RuntimeDep) -> MeOut:
+    settings = runtime.settings
+    offline = settings.uses_offline_model
+    return MeOut(id=user.id, name=user.name, language=user.language,
+                 model="offline" if offline else settings.chat_assistant_model, model_is_llm=not offline,
+                 platform="sandbox" if settings.uses_graph_sandbox else "meta")

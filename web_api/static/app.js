@@ -1,0 +1,846 @@
+// The web chat: sidebar of conversations, streamed replies, mode selector, plan approval modal.
+// Plain ES modules, no build step, nothing loaded from the network.
+
+import { Api, ApiError } from "./api.js";
+import { isChartable, timeseriesChart } from "./chart.js";
+import { LANG, t } from "./i18n.js";
+import { renderMarkdown } from "./markdown.js";
+
+const TOKEN_KEY = "agent-brain.token";
+const CONVERSATION_KEY = "agent-brain.conversation";
+const MODES = ["auto", "plan", "ask"];
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  sidebar: $("sidebar"),
+  backdrop: $("backdrop"),
+  menuToggle: $("menu-toggle"),
+  convList: $("conv-list"),
+  convEmpty: $("conv-empty"),
+  newChat: $("new-chat"),
+  modeSelect: $("mode-select"),
+  userBadge: $("user-badge"),
+  messages: $("messages"),
+  composer: $("composer"),
+  input: $("input"),
+  send: $("send"),
+  srStatus: $("sr-status"),
+  planDialog: $("plan-dialog"),
+  planSummary: $("plan-summary"),
+  planSteps: $("plan-steps"),
+  planMessage: $("plan-message"),
+  planActions: $("plan-actions"),
+  tokenDialog: $("token-dialog"),
+  tokenForm: $("token-form"),
+  tokenInput: $("token-input"),
+  tokenMessage: $("token-message"),
+};
+
+const state = {
+  conversationId: null,
+  mode: "plan", // for a new conversation: sent with its first message
+  streaming: false,
+  conversations: [],
+};
+
+const api = new Api({
+  getToken: () => localStorage.getItem(TOKEN_KEY),
+  language: LANG,
+  networkMessage: t("networkError"),
+  onUnauthorized: () => askForToken(),
+});
+
+// ── small DOM helpers ────────────────────────────────────────────────────────────────────────
+
+function h(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined && child !== false) node.append(child);
+  }
+  return node;
+}
+
+function announce(text) {
+  ui.srStatus.textContent = "";
+  // A fresh text node each time so repeated messages are announced again.
+  requestAnimationFrame(() => {
+    ui.srStatus.textContent = text;
+  });
+}
+
+function scrollToEnd() {
+  const box = ui.messages;
+  if (box.scrollHeight - box.scrollTop - box.clientHeight < 160 || state.streaming) box.scrollTop = box.scrollHeight;
+}
+
+function translateStatic() {
+  document.documentElement.lang = LANG;
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll("[data-i18n-placeholder]")) {
+    node.placeholder = t(node.dataset.i18nPlaceholder);
+  }
+  for (const node of document.querySelectorAll("[data-i18n-aria-label]")) {
+    node.setAttribute("aria-label", t(node.dataset.i18nAriaLabel));
+  }
+  const labels = { auto: t("modeAuto"), plan: t("modePlan"), ask: t("modeAsk") };
+  for (const option of ui.modeSelect.options) option.title = labels[option.value];
+  ui.modeSelect.title = labels[ui.modeSelect.value];
+}
+
+// ── messages ─────────────────────────────────────────────────────────────────────────────────
+
+function showEmptyState() {
+  ui.messages.replaceChildren(h("p", { class: "empty-state", text: t("emptyChat") }));
+}
+
+function clearEmptyState() {
+  for (const node of ui.messages.querySelectorAll(".empty-state")) node.remove();
+}
+
+function addUserMessage(text) {
+  clearEmptyState();
+  const node = h("article", { class: "msg msg-user" },
+    h("div", { class: "msg-head" }, h("span", { class: "msg-author", text: t("you") })),
+    h("div", { class: "msg-body" }, text));
+  ui.messages.append(node);
+  scrollToEnd();
+  return node;
+}
+
+function addNote(text, kind = "info") {
+  clearEmptyState();
+  const node = h("p", { class: `note note-${kind}`, role: kind === "error" ? "alert" : undefined, text });
+  ui.messages.append(node);
+  scrollToEnd();
+  return node;
+}
+
+/** Verification mark for one executed plan step: [symbol, words, css kind]. */
+function stepOutcome(step) {
+  if (!step.success) return ["✗", `${t("stepFailed")}: ${step.error || step.result?.code || ""}`, "failed"];
+  const result = step.result || {};
+  const verification = result.verification;
+  let mark;
+  if (result.dry_run) mark = ["🧪", t("stepDryRun"), "dry-run"];
+  else if (verification && verification.verified) mark = ["✓", t("stepVerified"), "verified"];
+  else if (verification) mark = ["⚠️", verification.warning || t("stepNotVerified"), "unverified"];
+  else mark = ["✓", t("stepDone"), "done"];
+  if (result.cached) mark[1] += ` (${t("stepCached")})`;
+  return mark;
+}
+
+function stepTarget(step) {
+  const name = step.result?.target?.name;
+  return name ? `${step.action} «${name}»` : step.action;
+}
+
+/** One assistant reply: tool activity, streamed Markdown text, charts, plan and step results. */
+class AssistantMessage {
+  constructor({ live = true } = {}) {
+    this.raw = "";
+    this.tools = new Map();
+    this.pendingRender = false;
+    this.activity = h("ul", { class: "msg-activity" });
+    this.body = h("div", { class: "msg-body markdown" });
+    this.extras = h("div", { class: "msg-extras" });
+    this.agent = h("span", { class: "msg-agent" });
+    this.node = h("article", { class: "msg msg-assistant", "aria-busy": live ? "true" : undefined },
+      h("div", { class: "msg-head" }, h("span", { class: "msg-author", text: t("assistant") }), this.agent),
+      this.activity, this.body, this.extras);
+    if (live) {
+      this.body.append(h("span", { class: "typing", "aria-label": t("thinking") },
+        h("span", {}), h("span", {}), h("span", {})));
+    }
+    this.activity.hidden = true;
+    clearEmptyState();
+    ui.messages.append(this.node);
+    scrollToEnd();
+  }
+
+  setAgent(text) {
+    this.agent.textContent = text ? `· ${text}` : "";
+  }
+
+  appendText(delta) {
+    this.raw += delta;
+    this.scheduleRender();
+  }
+
+  setText(text) {
+    this.raw = text || "";
+    this.render();
+  }
+
+  scheduleRender() {
+    if (this.pendingRender) return;
+    this.pendingRender = true;
+    requestAnimationFrame(() => {
+      this.pendingRender = false;
+      this.render();
+    });
+  }
+
+  render() {
+    this.body.innerHTML = renderMarkdown(this.raw); // escaped first, see markdown.js
+    scrollToEnd();
+  }
+
+  toolStart(event) {
+    const item = h("li", { class: "tool tool-running", "data-tool": event.tool },
+      h("span", { class: "tool-icon", "aria-hidden": "true", text: "⏳" }),
+      h("span", { class: "tool-name", text: `${event.tool}…` }),
+      h("span", { class: "sr-only", text: ` (${t("toolRunning")})` }));
+    this.tools.set(event.call_id, item);
+    this.activity.append(item);
+    this.activity.hidden = false;
+    scrollToEnd();
+  }
+
+  toolResult(event) {
+    let item = this.tools.get(event.call_id);
+    if (!item) {
+      item = h("li", { class: "tool", "data-tool": event.tool });
+      this.activity.append(item);
+      this.activity.hidden = false;
+    }
+    const ok = event.success !== false;
+    item.className = `tool ${ok ? "tool-done" : "tool-failed"}`;
+    item.replaceChildren(...[
+      h("span", { class: "tool-icon", "aria-hidden": "true", text: ok ? "✓" : "✗" }),
+      h("span", { class: "tool-name", text: event.tool }),
+      h("span", { class: "sr-only", text: ` (${ok ? t("toolDone") : t("toolFailed")})` }),
+      ok ? null : h("span", { class: "tool-error", text: ` — ${event.error || ""}` }),
+    ].filter(Boolean));
+    if (event.duration_ms) item.title = `${event.duration_ms} ms`;
+    if (ok && isChartable(event.result)) this.addChart(event.result);
+  }
+
+  /** A tool call from the stored history (role "tool"). */
+  toolFromHistory(message) {
+    const result = message.toolResult;
+    const planned = result && result.approval_required;
+    const failed = result && result.success === false;
+    const kind = failed ? "tool-failed" : planned ? "tool-planned" : "tool-done";
+    this.activity.append(h("li", { class: `tool ${kind}`, "data-tool": message.toolName || "tool" },
+      h("span", { class: "tool-icon", "aria-hidden": "true", text: failed ? "✗" : planned ? "⏸" : "✓" }),
+      h("span", { class: "tool-name", text: message.toolName || "tool" })));
+    this.activity.hidden = false;
+    if (!failed && !planned && isChartable(result)) this.addChart(result);
+  }
+
+  addChart(result) {
+    this.extras.append(timeseriesChart(result.series, { currency: result.currency }));
+    scrollToEnd();
+  }
+
+  stepResult(step) {
+    const [mark, words, kind] = stepOutcome(step);
+    this.activity.append(h("li", { class: `tool step step-${kind}`, "data-step": step.index },
+      h("span", { class: "tool-icon", "aria-hidden": "true", text: mark }),
+      h("span", { class: "tool-name", text: `${t("step", { n: step.index + 1 })} · ${stepTarget(step)}` }),
+      h("span", { class: "step-verdict", text: ` — ${words}` })));
+    this.activity.hidden = false;
+    scrollToEnd();
+  }
+
+  error(message, code) {
+    this.extras.append(h("div", { class: "msg-error", role: "alert" },
+      h("strong", { text: `${t("errorTitle")}${code ? ` (${code})` : ""}: ` }), message));
+    scrollToEnd();
+  }
+
+  addPlanButton(planId, plan) {
+    this.planButton = h("button", {
+      type: "button", class: "btn btn-secondary plan-review", "data-plan-id": planId, text: t("planReview"),
+      onclick: () => reviewPlan(planId, plan),
+    });
+    this.extras.append(this.planButton);
+  }
+
+  finish() {
+    if (this.pendingRender || this.body.querySelector(".typing")) this.render();
+    this.node.removeAttribute("aria-busy");
+    if (!this.raw && !this.body.textContent) this.body.hidden = true;
+  }
+}
+
+// ── streaming a request into a reply ─────────────────────────────────────────────────────────
+
+function setStreaming(on) {
+  state.streaming = on;
+  ui.input.disabled = on;
+  ui.send.disabled = on;
+  ui.newChat.disabled = on;
+  for (const button of ui.convList.querySelectorAll("button")) button.disabled = on;
+  ui.composer.setAttribute("aria-busy", on ? "true" : "false");
+  if (on) {
+    announce(t("replying"));
+  } else {
+    ui.input.focus();
+  }
+}
+
+/**
+ * POST `path` and render its events into `reply`. Returns what happened:
+ * {ok, approval, steps, error}.
+ */
+async function runStream(path, body, reply, { onStep } = {}) {
+  const outcome = { ok: false, approval: null, steps: [], error: null, done: null };
+  setStreaming(true);
+  try {
+    for await (const { type, data } of api.stream(path, body)) {
+      switch (type) {
+        case "conversation":
+          if (data.conversationId && data.conversationId !== state.conversationId) {
+            state.conversationId = data.conversationId;
+            localStorage.setItem(CONVERSATION_KEY, data.conversationId);
+            markActiveConversation();
+          }
+          break;
+        case "classified":
+          reply.setAgent((data.agents && data.agents.join(", ")) || data.domain);
+          break;
+        case "text":
+          reply.appendText(data.text || "");
+          break;
+        case "tool_start":
+          reply.toolStart(data);
+          break;
+        case "tool_result":
+          reply.toolResult(data);
+          break;
+        case "approval_required":
+          outcome.approval = data;
+          reply.addPlanButton(data.plan_id, data.plan);
+          break;
+        case "step_result":
+          outcome.steps.push(data);
+          reply.stepResult(data);
+          if (onStep) onStep(data);
+          break;
+        case "done":
+          outcome.done = data;
+          if (!reply.raw && data.text) reply.setText(data.text);
+          if (data.mode && MODES.includes(data.mode)) ui.modeSelect.value = data.mode;
+          break;
+        case "error":
+          outcome.error = data;
+          reply.error(data.code === "busy" ? t("busy") : data.message, data.code);
+          break;
+        default:
+          break; // unknown events are ignored: the server may add more
+      }
+    }
+    if (!outcome.done && !outcome.error) {
+      outcome.error = { code: "stream_broken", message: t("streamBroken") };
+      reply.error(t("streamBroken"));
+    }
+    outcome.ok = !outcome.error;
+  } catch (err) {
+    if (err instanceof ApiError) {
+      outcome.error = { code: err.code, message: err.message, status: err.status };
+      if (err.status === 409 || err.code === "busy") reply.error(`${t("busy")}`, "busy");
+      else if (err.status === 401) reply.error(t("unauthorized"), err.code);
+      else reply.error(err.message, err.code);
+    } else {
+      // The connection broke in the middle of the stream.
+      outcome.error = { code: "stream_broken", message: t("streamBroken") };
+      reply.error(t("streamBroken"));
+    }
+  } finally {
+    reply.finish();
+    setStreaming(false);
+    announce(outcome.error ? `${t("errorTitle")}: ${outcome.error.message}` : t("replied"));
+    refreshConversations();
+  }
+  return outcome;
+}
+
+async function sendMessage(text) {
+  const message = text.trim();
+  if (state.streaming || !message) return;
+  ui.input.value = "";
+  autoGrow();
+  const userNode = addUserMessage(message);
+  const reply = new AssistantMessage();
+  const isNew = !state.conversationId;
+  const outcome = await runStream("/api/brain/chat/message", {
+    message, conversationId: state.conversationId, mode: isNew ? state.mode : null,
+  }, reply);
+  if (outcome.error && (outcome.error.status === 409 || outcome.error.status === 401
+      || outcome.error.code === "busy" || outcome.error.code === "network")) {
+    // Not processed: give the text back so nothing typed is lost.
+    userNode.classList.add("msg-unsent");
+    if (!ui.input.value) ui.input.value = message;
+    autoGrow();
+  }
+  if (outcome.approval) openPlan(outcome.approval.plan_id, outcome.approval.plan, { reply });
+}
+
+// ── plan approval modal ──────────────────────────────────────────────────────────────────────
+
+const plan = {
+  id: null,
+  steps: [],
+  results: {}, // index → step_result (this session) or stored execution result
+  busy: false,
+  reply: null,
+};
+
+function renderPlanSteps() {
+  ui.planSteps.replaceChildren(...plan.steps.map((step, index) => {
+    const result = plan.results[index];
+    let status = null;
+    if (result === "running") {
+      status = h("span", { class: "step-status step-running", text: t("stepRunning") });
+    } else if (result) {
+      const [mark, words, kind] = stepOutcome({ ...result, index, action: step.action });
+      const target = result.result?.target?.name;
+      status = h("span", { class: `step-status step-${kind}` }, h("span", { "aria-hidden": "true", text: `${mark} ` }),
+        target ? `«${target}» — ${words}` : words);
+    }
+    const params = Object.entries(step.params || {}).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`);
+    // The stored description reads "action(params) — what it does"; the action and the params are
+    // shown on their own, so keep only what it does.
+    const description = (step.description || "").split(" — ").slice(1).join(" — ") || step.description || "";
+    return h("li", { class: `plan-step${step.dangerous ? " plan-step-dangerous" : ""}`, "data-index": index },
+      h("div", { class: "plan-step-line" },
+        step.dangerous ? h("span", { class: "danger", title: t("dangerous"), role: "img", "aria-label": t("dangerous"),
+          text: "⚠️" }) : null,
+        h("strong", { class: "plan-step-action", text: step.action })),
+      description && description !== step.action ? h("span", { class: "plan-step-text", text: description }) : null,
+      params.length ? h("code", { class: "plan-step-params", text: params.join(", ") }) : null,
+      status);
+  }));
+}
+
+function planMessage(text, kind = "info") {
+  ui.planMessage.hidden = !text;
+  ui.planMessage.textContent = text || "";
+  ui.planMessage.className = `plan-message plan-message-${kind}`;
+}
+
+function actionButton(label, hint, className, onclick, extra = {}) {
+  return h("button", { type: "button", class: `btn ${className}`, onclick, ...extra },
+    h("span", { class: "btn-label", text: label }), hint ? h("small", { class: "btn-hint", text: hint }) : null);
+}
+
+function showChoice() {
+  ui.planActions.replaceChildren(
+    actionButton(t("planNo"), t("planNoHint"), "btn-secondary plan-no", rejectPlan, { autofocus: true }),
+    actionButton(t("planYes"), t("planYesHint"), "btn-primary plan-yes", () => executePlan(false)),
+    actionButton(t("planYesAuto"), t("planYesAutoHint"), "btn-primary plan-yes-auto", () => executePlan(true)),
+    actionButton(t("planYesManual"), t("planYesManualHint"), "btn-primary plan-yes-manual", startManual));
+}
+
+function openPlan(planId, planJson, { reply = null, results = {}, manual = false } = {}) {
+  plan.id = planId;
+  plan.steps = (planJson && planJson.steps) || [];
+  plan.results = { ...results };
+  plan.reply = reply;
+  plan.busy = false;
+  ui.planSummary.textContent = (planJson && planJson.summary) || "";
+  planMessage("");
+  renderPlanSteps();
+  if (manual) startManual();
+  else showChoice();
+  if (!ui.planDialog.open) ui.planDialog.showModal();
+  const first = ui.planActions.querySelector("button");
+  if (first) first.focus();
+}
+
+function closePlan(note) {
+  if (ui.planDialog.open) ui.planDialog.close();
+  if (note) addNote(note);
+  ui.input.focus();
+}
+
+function resolvePlanButtons(planId) {
+  for (const button of document.querySelectorAll(`.plan-review[data-plan-id="${CSS.escape(planId)}"]`)) {
+    button.disabled = true;
+  }
+}
+
+function setPlanBusy(on) {
+  plan.busy = on;
+  for (const button of ui.planActions.querySelectorAll("button")) button.disabled = on;
+}
+
+async function rejectPlan() {
+  setPlanBusy(true);
+  try {
+    await api.post(`/api/brain/plans/${encodeURIComponent(plan.id)}/reject`);
+    resolvePlanButtons(plan.id);
+    closePlan();
+    addNote(t("planRejected"));
+  } catch (err) {
+    planMessage(err.message, "error");
+  } finally {
+    setPlanBusy(false);
+  }
+}
+
+async function executePlan(autoRetry) {
+  const planId = plan.id;
+  closePlan();
+  resolvePlanButtons(planId);
+  const reply = new AssistantMessage();
+  await runStream("/api/brain/chat/execute", { planId, autoRetry }, reply);
+}
+
+function nextManualStep() {
+  return plan.steps.findIndex((_, index) => {
+    const result = plan.results[index];
+    return !(result && result !== "running" && result.success);
+  });
+}
+
+/** Yes+Manual: offer the steps one at a time, each confirmed by its own button. */
+function startManual() {
+  const index = nextManualStep();
+  if (index === -1) {
+    planMessage(t("manualDone"), "success");
+    resolvePlanButtons(plan.id);
+    ui.planActions.replaceChildren(actionButton(t("close"), null, "btn-primary plan-close", () => closePlan()));
+    ui.planActions.querySelector("button").focus();
+    return;
+  }
+  const failed = plan.results[index] && plan.results[index] !== "running" && !plan.results[index].success;
+  if (failed) {
+    ui.planActions.replaceChildren(actionButton(t("close"), null, "btn-primary plan-close", () => closePlan()));
+    ui.planActions.querySelector("button").focus();
+    return;
+  }
+  const step = plan.steps[index];
+  ui.planActions.replaceChildren(
+    actionButton(t("stopHere"), null, "btn-secondary plan-stop", () => closePlan(t("manualStopped"))),
+    actionButton(t("runStep", { n: index + 1, action: step.action }), null, "btn-primary plan-run-step",
+      () => runManualStep(index), { "data-step": index }));
+  ui.planActions.querySelector(".plan-run-step").focus();
+}
+
+async function runManualStep(index) {
+  setPlanBusy(true);
+  planMessage("");
+  plan.results[index] = "running";
+  renderPlanSteps();
+  const reply = new AssistantMessage();
+  let got = null;
+  const outcome = await runStream("/api/brain/chat/execute-action", { planId: plan.id, stepIndex: index }, reply, {
+    onStep: (step) => {
+      if (step.index === index) got = step;
+      plan.results[step.index] = step;
+      renderPlanSteps();
+    },
+  });
+  if (!got) {
+    plan.results[index] = { success: false, error: outcome.error ? outcome.error.message : t("streamBroken") };
+    renderPlanSteps();
+  }
+  if (outcome.error) planMessage(outcome.error.message, "error");
+  setPlanBusy(false);
+  startManual();
+}
+
+async function reviewPlan(planId, planJson) {
+  try {
+    const { plan: stored } = await api.get(`/api/brain/plans/${encodeURIComponent(planId)}`);
+    if (stored.status === "pending") {
+      openPlan(planId, { summary: stored.summary, steps: stored.steps });
+    } else if (stored.status === "approved") {
+      // A Yes+Manual run left unfinished: continue with the next step.
+      const results = {};
+      for (const [key, value] of Object.entries(stored.executionResults || {})) results[Number(key)] = value;
+      openPlan(planId, { summary: stored.summary, steps: stored.steps }, { results, manual: true });
+    } else {
+      resolvePlanButtons(planId);
+      addNote(t("planStatus", { status: stored.status }));
+    }
+  } catch (err) {
+    if (err instanceof ApiError && err.status !== 401) addNote(err.message, "error");
+    else if (!(err instanceof ApiError) && planJson) openPlan(planId, planJson);
+  }
+}
+
+ui.planDialog.addEventListener("cancel", (event) => {
+  // Esc: leave the plan pending (it can be reopened), but never while a step is running.
+  event.preventDefault();
+  if (plan.busy) return;
+  const choosing = Boolean(ui.planActions.querySelector(".plan-yes"));
+  closePlan(choosing ? t("planClosed") : null);
+});
+
+// ── conversations ────────────────────────────────────────────────────────────────────────────
+
+function formatDate(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  const today = new Date();
+  const sameDay = date.toDateString() === today.toDateString();
+  return new Intl.DateTimeFormat(LANG, sameDay ? { hour: "2-digit", minute: "2-digit" }
+    : { day: "2-digit", month: "short" }).format(date);
+}
+
+function renderSidebar() {
+  ui.convEmpty.hidden = state.conversations.length > 0;
+  ui.convList.replaceChildren(...state.conversations.map((conv) => {
+    const title = conv.title || t("untitled");
+    const current = conv.id === state.conversationId;
+    return h("li", { class: `conv${current ? " conv-active" : ""}`, "data-id": conv.id },
+      h("button", {
+        type: "button", class: "conv-open", "aria-current": current ? "true" : undefined, disabled: state.streaming,
+        onclick: () => openConversation(conv.id),
+      },
+      h("span", { class: "conv-title", text: title }),
+      h("span", { class: "conv-meta", text: `${conv.mode} · ${formatDate(conv.updatedAt)}` })),
+      h("button", {
+        type: "button", class: "btn-icon conv-delete", "aria-label": t("deleteChat", { title }),
+        title: t("deleteChat", { title }), disabled: state.streaming, onclick: () => deleteConversation(conv),
+      }, trashIcon()));
+  }));
+}
+
+function trashIcon() {
+  // An SVG, not an emoji: emoji fonts are missing on many Linux desktops.
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "18");
+  svg.setAttribute("height", "18");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", "icon");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", "M4 7h16M10 11v6M14 11v6M6 7l1 12a2 2 0 0 0 2 2h6a2 2 0 0 0 2-2l1-12M9 7V4h6v3");
+  svg.append(path);
+  return svg;
+}
+
+function markActiveConversation() {
+  for (const item of ui.convList.querySelectorAll(".conv")) {
+    const current = item.dataset.id === state.conversationId;
+    item.classList.toggle("conv-active", current);
+    const button = item.querySelector(".conv-open");
+    if (current) button.setAttribute("aria-current", "true");
+    else button.removeAttribute("aria-current");
+  }
+}
+
+async function refreshConversations() {
+  try {
+    const payload = await api.get("/api/brain/conversations?limit=50&offset=0");
+    state.conversations = payload.items || [];
+    renderSidebar();
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) {
+      ui.convEmpty.hidden = false;
+      ui.convEmpty.textContent = `${t("sidebarFailed")}: ${err.message}`;
+    }
+  }
+}
+
+function newConversation() {
+  if (state.streaming) return;
+  state.conversationId = null;
+  localStorage.removeItem(CONVERSATION_KEY);
+  ui.modeSelect.value = state.mode;
+  markActiveConversation();
+  showEmptyState();
+  closeSidebar();
+  ui.input.focus();
+}
+
+function renderHistory(items) {
+  ui.messages.replaceChildren();
+  let tools = [];
+  for (const message of items) {
+    if (message.role === "user") {
+      addUserMessage(message.content || "");
+    } else if (message.role === "tool") {
+      tools.push(message);
+    } else if (message.role === "assistant") {
+      const hasCalls = Array.isArray(message.toolCalls) && message.toolCalls.length > 0;
+      if (hasCalls && !message.content) continue; // the model only asked for tools
+      const reply = new AssistantMessage({ live: false });
+      if (message.agent) reply.setAgent(message.agent);
+      for (const tool of tools) reply.toolFromHistory(tool);
+      tools = [];
+      const steps = message.toolResult && Array.isArray(message.toolResult.steps) ? message.toolResult.steps : [];
+      for (const step of steps) reply.stepResult(step);
+      reply.setText(message.content || "");
+      if (message.plan && message.plan.plan_id) reply.addPlanButton(message.plan.plan_id, message.plan);
+      reply.finish();
+    }
+  }
+  if (!ui.messages.children.length) showEmptyState();
+  ui.messages.scrollTop = ui.messages.scrollHeight;
+}
+
+async function openConversation(id) {
+  if (state.streaming) return;
+  closeSidebar();
+  try {
+    const payload = await api.get(`/api/brain/conversations/${encodeURIComponent(id)}/messages?limit=100`);
+    state.conversationId = id;
+    localStorage.setItem(CONVERSATION_KEY, id);
+    const conv = state.conversations.find((c) => c.id === id);
+    if (conv && MODES.includes(conv.mode)) ui.modeSelect.value = conv.mode;
+    renderHistory(payload.items || []);
+    markActiveConversation();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) {
+      localStorage.removeItem(CONVERSATION_KEY);
+      newConversation();
+      refreshConversations();
+    }
+    if (!(err instanceof ApiError && err.status === 401)) addNote(err.message, "error");
+  }
+  ui.input.focus();
+}
+
+async function deleteConversation(conv) {
+  if (state.streaming) return;
+  const title = conv.title || t("untitled");
+  if (!window.confirm(t("confirmDelete", { title }))) return;
+  try {
+    await api.delete(`/api/brain/conversations/${encodeURIComponent(conv.id)}`);
+    if (conv.id === state.conversationId) newConversation();
+    await refreshConversations();
+  } catch (err) {
+    addNote(err.message, "error");
+  }
+}
+
+async function changeMode() {
+  const mode = ui.modeSelect.value;
+  ui.modeSelect.title = t(`mode${mode[0].toUpperCase()}${mode.slice(1)}`);
+  if (!state.conversationId) {
+    state.mode = mode;
+    return;
+  }
+  const id = state.conversationId;
+  ui.modeSelect.disabled = true;
+  try {
+    await api.put(`/api/brain/conversations/${encodeURIComponent(id)}/mode`, { mode });
+    const conv = state.conversations.find((c) => c.id === id);
+    if (conv) conv.mode = mode;
+    renderSidebar();
+    addNote(t("modeChanged", { mode }));
+  } catch (err) {
+    const conv = state.conversations.find((c) => c.id === id);
+    if (conv) ui.modeSelect.value = conv.mode;
+    addNote(err.message, "error");
+  } finally {
+    ui.modeSelect.disabled = false;
+  }
+}
+
+// ── sidebar on small screens ─────────────────────────────────────────────────────────────────
+
+function openSidebar() {
+  document.body.classList.add("sidebar-open");
+  ui.backdrop.hidden = false;
+  ui.menuToggle.setAttribute("aria-expanded", "true");
+  ui.menuToggle.setAttribute("aria-label", t("closeMenu"));
+  const first = ui.sidebar.querySelector("button:not([disabled])");
+  if (first) first.focus();
+}
+
+function closeSidebar() {
+  if (!document.body.classList.contains("sidebar-open")) return;
+  document.body.classList.remove("sidebar-open");
+  ui.backdrop.hidden = true;
+  ui.menuToggle.setAttribute("aria-expanded", "false");
+  ui.menuToggle.setAttribute("aria-label", t("openMenu"));
+  ui.menuToggle.focus();
+}
+
+// ── token ────────────────────────────────────────────────────────────────────────────────────
+
+function takeTokenFromUrl() {
+  const url = new URL(window.location.href);
+  const token = url.searchParams.get("token");
+  if (token === null) return;
+  if (token.trim()) localStorage.setItem(TOKEN_KEY, token.trim());
+  url.searchParams.delete("token");
+  // The token must not stay in the address bar, the history or a bookmark.
+  window.history.replaceState(window.history.state, "", `${url.pathname}${url.search}${url.hash}`);
+}
+
+function askForToken() {
+  localStorage.removeItem(TOKEN_KEY);
+  ui.tokenMessage.textContent = t("unauthorized");
+  if (!ui.tokenDialog.open) ui.tokenDialog.showModal();
+  ui.tokenInput.focus();
+}
+
+ui.tokenForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const token = ui.tokenInput.value.trim();
+  if (!token) return;
+  localStorage.setItem(TOKEN_KEY, token);
+  ui.tokenInput.value = "";
+  ui.tokenDialog.close();
+  start();
+});
+
+// ── input ────────────────────────────────────────────────────────────────────────────────────
+
+function autoGrow() {
+  ui.input.style.height = "auto";
+  ui.input.style.height = `${Math.min(ui.input.scrollHeight, 200)}px`;
+}
+
+ui.input.addEventListener("keydown", (event) => {
+  // Enter sends; Shift+Enter is a new line; Enter that confirms an IME composition is neither.
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+    event.preventDefault();
+    ui.composer.requestSubmit();
+  }
+});
+ui.input.addEventListener("input", autoGrow);
+ui.composer.addEventListener("submit", (event) => {
+  event.preventDefault();
+  sendMessage(ui.input.value);
+});
+ui.newChat.addEventListener("click", newConversation);
+ui.modeSelect.addEventListener("change", changeMode);
+ui.menuToggle.addEventListener("click", () => {
+  if (document.body.classList.contains("sidebar-open")) closeSidebar();
+  else openSidebar();
+});
+ui.backdrop.addEventListener("click", closeSidebar);
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && document.body.classList.contains("sidebar-open")) closeSidebar();
+});
+
+// ── start ────────────────────────────────────────────────────────────────────────────────────
+
+async function start() {
+  if (!localStorage.getItem(TOKEN_KEY)) {
+    askForToken();
+    return;
+  }
+  try {
+    const me = await api.get("/api/brain/me");
+    ui.userBadge.textContent = [me.name, me.platform, me.model].filter(Boolean).join(" · ");
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return; // the token dialog is open
+    addNote(err.message, "error");
+  }
+  await refreshConversations();
+  const last = localStorage.getItem(CONVERSATION_KEY);
+  if (last && state.conversations.some((c) => c.id === last)) await openConversation(last);
+  else newConversation();
+}
+
+translateStatic();
+takeTokenFromUrl();
+showEmptyState();
+start();
