@@ -96,7 +96,16 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
             await runtime.users.revoke_tokens(demo.id, "login")
             token = await runtime.users.issue_token(demo.id, label="login")
             print(f"Open {base}/?token={token}", flush=True)
-        await server.serve()
+        # ── Telegram bot: polls in the background while the web server runs (TELEGRAM_BOT_TOKEN set,
+        # no TELEGRAM_WEBHOOK_SECRET; with a secret the web app's POST /telegram/webhook serves it). ──
+        from telegram_bot.bot import start_polling_task, stop_polling_task
+
+        telegram = start_polling_task(runtime)
+        try:
+            await server.serve()
+        finally:
+            await stop_polling_task(telegram)
+        # ── end Telegram bot ──
     return 0
 
 

@@ -66,6 +66,11 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
         return JSONResponse(body, status_code=200 if db_ok else 503)
 
     app.include_router(api_router)
+    if settings.telegram_bot_token is not None and settings.telegram_webhook_secret is not None:
+        # Webhook mode (production): Telegram posts updates here; without a secret the bot polls.
+        from telegram_bot.webhook import build_webhook_router
+
+        app.include_router(build_webhook_router(settings, runtime=runtime))
 
     if static_dir.is_dir():
         index = static_dir / "index.html"

@@ -1,0 +1,35 @@
+"""/start <code>: link this chat to an account. Works in unlinked chats (it is how they get linked)."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.types import Message
+
+from telegram_bot.deps import TelegramDeps
+from telegram_bot.render import escape
+from telegram_bot.texts import t, ui_language
+
+
+def build_router() -> Router:
+    router = Router(name="start")
+
+    @router.message(CommandStart())
+    async def start(message: Message, command: CommandObject, deps: TelegramDeps) -> None:
+        code = (command.args or "").strip()
+        if not code:
+            user = await deps.links.user_for_chat(message.chat.id)
+            lang = ui_language(message.from_user, user)
+            if user is None:
+                await message.answer(t(lang, "unlinked"))
+            else:
+                await message.answer(t(lang, "already_linked", name=escape(user.name)))
+            return
+        user = await deps.links.link(code, message.chat.id)
+        lang = ui_language(message.from_user, user)
+        if user is None:
+            await message.answer(t(lang, "bad_code"))
+        else:
+            await message.answer(t(lang, "linked", name=escape(user.name)))
+
+    return router

@@ -1,0 +1,144 @@
+"""Per-chat outbox: every message the bot sends or edits in a chat goes through one pacer.
+
+Telegram allows about one message per second per chat (short bursts pass), and edits count
+against the same budget — streaming bots mostly get flood-limited by their edits. So sends,
+edits, deletions and photos of one chat share a token bucket, are spaced by at least
+`min_interval` from the end of the previous call, and run one at a time. A 429 is honoured:
+the chat is held for `retry_after` seconds and the request is rebuilt and sent again, so the
+newest text goes out and nothing is lost (aiogram raises TelegramRetryAfter and does not retry).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.methods import TelegramMethod
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """The per-chat sending policy. `clock`/`sleep` are injectable so tests need not wait.
+
+    Attributes:
+        min_interval: seconds between the end of one call and the start of the next in a chat
+            (streaming edits are therefore debounced to at least this).
+        per_second: sustained calls per second per chat (Telegram: about 1).
+        burst: calls that may go out back to back after a quiet period.
+        max_flood_waits: consecutive 429s on one request before giving up on it.
+        max_network_retries: retries of a request after a network or 5xx error.
+    """
+
+    min_interval: float = 0.5
+    per_second: float = 1.0
+    burst: float = 3.0
+    max_flood_waits: int = 8
+    max_network_retries: int = 3
+    network_backoff: float = 1.0
+    clock: Clock = time.monotonic
+    sleep: Sleep = field(default=asyncio.sleep)
+
+
+class ChatOutbox:
+    """The pacer and retry policy of one chat."""
+
+    def __init__(self, bot: Bot, chat_id: int, pacing: Pacing) -> None:
+        self.bot = bot
+        self.chat_id = chat_id
+        self.pacing = pacing
+        self._lock = asyncio.Lock()
+        self._tokens = pacing.burst
+        self._refilled_at = pacing.clock()
+        self._not_before = 0.0  # end of the previous call + min_interval, or the end of a flood wait
+        self.flood_waits = 0  # 429s received in this chat (observable by tests and the bench)
+
+    async def call(self, build: Callable[[], TelegramMethod[T] | None]) -> T | None:
+        """Send the request `build()` returns once it may go out; None from `build` means nothing to do.
+
+        `build` runs after the wait, so a request that waited (or hit a 429) carries the newest
+        state rather than the state at the time it was queued.
+        """
+        async with self._lock:
+            flood_waits = network_errors = 0
+            while True:
+                await self._wait_turn()
+                method = build()
+                if method is None:
+                    return None
+                try:
+                    return await self.bot(method)
+                except TelegramRetryAfter as exc:
+                    self.flood_waits += 1
+                    flood_waits += 1
+                    self.hold(exc.retry_after)
+                    log.warning("chat %s: flood control, retry in %s s", self.chat_id, exc.retry_after)
+                    if flood_waits >= self.pacing.max_flood_waits:
+                        raise
+                except (TelegramNetworkError, TelegramServerError):
+                    network_errors += 1
+                    if network_errors > self.pacing.max_network_retries:
+                        raise
+                    self.hold(self.pacing.network_backoff * network_errors)
+                finally:
+                    self._not_before = max(self._not_before, self.pacing.clock() + self.pacing.min_interval)
+
+    def hold(self, seconds: float) -> None:
+        """Send nothing to this chat for `seconds` (a flood wait applies to the whole chat)."""
+        self._not_before = max(self._not_before, self.pacing.clock() + seconds)
+
+    async def _wait_turn(self) -> None:
+        p = self.pacing
+        while True:
+            now = p.clock()
+            self._tokens = min(p.burst, self._tokens + (now - self._refilled_at) * p.per_second)
+            self._refilled_at = now
+            wait = max(self._not_before - now, (1.0 - self._tokens) / p.per_second)
+            if wait <= 0:
+                self._tokens -= 1.0
+                return
+            await p.sleep(wait)
+
+
+class Outboxes:
+    """One outbox per chat, shared by every flow that writes to it (a streaming reply, an approval
+    card being edited after a button press). Bounded: idle chats are forgotten, least recent first."""
+
+    def __init__(self, pacing: Pacing, *, max_chats: int = 10_000) -> None:
+        self.pacing = pacing
+        self.max_chats = max_chats
+        self._chats: OrderedDict[int, ChatOutbox] = OrderedDict()
+
+    def get(self, bot: Bot, chat_id: int) -> ChatOutbox:
+        outbox = self._chats.get(chat_id)
+        if outbox is None:
+            outbox = self._chats[chat_id] = ChatOutbox(bot, chat_id, self.pacing)
+            while len(self._chats) > self.max_chats:
+                self._chats.popitem(last=False)
+        else:
+            self._chats.move_to_end(chat_id)
+        return outbox
+
+    @property
+    def flood_waits(self) -> int:
+        return sum(o.flood_waits for o in self._chats.values())
+
+
+async def best_effort(coro: Awaitable[Any]) -> None:
+    """Run a cosmetic call (a chat action) whose failure must not break a reply."""
+    try:
+        await coro
+    except Exception as exc:  # a typing indicator is never worth failing a turn
+        log.debug("best-effort Telegram call failed: %s", exc)
