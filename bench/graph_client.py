@@ -114,11 +114,10 @@ async def main() -> None:
         await overhead(trivial_app(), "123", "trivial ASGI app:")
         # Capacity raised: the bench measures cost per call, not the (correct) slow-down near the limit.
         await overhead(create_sandbox_app(engine, usage_capacity=10**9), ACCOUNT, "PostgreSQL-backed sandbox:")
-        import datetime as dt
+        from agent_brain import clock
+        from agent_brain.demo.world import DEMO_TIMEZONE, build_world
 
-        from agent_brain.demo.world import build_world
-
-        world = build_world(dt.datetime.now(dt.UTC).date())
+        world = build_world(clock.today_in(DEMO_TIMEZONE))
         campaign = max(world.campaigns, key=lambda c: sum(len(s.ads) for s in c.ad_sets))
         print(f"Full campaign status read ({campaign.name})")
         await campaign_read_calls(engine, campaign.id)

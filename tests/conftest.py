@@ -1,15 +1,18 @@
 """Shared fixtures: a real PostgreSQL, one fresh database per test cloned from a migrated template.
 
 `TEST_DATABASE_URL` points at a server (CI here: the local one); without it an embedded server
-is started in a temporary directory. Templates are migrated (and demo-seeded) once per session;
+is started in a directory of this run's own (never pytest's shared temp root). Templates are migrated (and demo-seeded) once per session;
 each test gets `CREATE DATABASE … TEMPLATE …`, which is a file copy and takes milliseconds.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -62,13 +65,22 @@ class Databases:
 
 
 @pytest.fixture(scope="session")
-def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def pg_server_url() -> Iterator[str]:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return to_asyncpg_url(url)
-    from agent_brain.db.embedded import start_embedded_postgres
+        yield to_asyncpg_url(url)
+        return
+    from agent_brain.db.embedded import start_embedded_server
 
-    return start_embedded_postgres(tmp_path_factory.mktemp("embedded-pg"), database="postgres")
+    # A directory of this run's own, outside pytest's shared temp root: each new pytest session
+    # re-permissions /tmp/pytest-of-<user>, which would cut a neighbouring run's server off its files.
+    data_dir = Path(tempfile.mkdtemp(prefix=f"agent-brain-test-pg-{RUN_ID}-"))
+    server, url = start_embedded_server(data_dir, database="postgres", cleanup_mode="delete")
+    try:
+        yield url
+    finally:
+        server.cleanup()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import warnings
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 log = logging.getLogger(__name__)
@@ -17,6 +18,12 @@ log = logging.getLogger(__name__)
 
 def start_embedded_postgres(data_dir: Path, *, database: str = "agent_brain") -> str:
     """Start (or attach to) the embedded server and return an asyncpg SQLAlchemy URL for `database`."""
+    _server, url = start_embedded_server(data_dir, database=database)
+    return url
+
+
+def start_embedded_server(data_dir: Path, *, database: str, cleanup_mode: str = "stop") -> tuple[Any, str]:
+    """The server handle and an asyncpg URL; `cleanup_mode="delete"` removes the cluster on `cleanup()`."""
     with warnings.catch_warnings():
         # platformdirs warns on import when XDG_RUNTIME_DIR is unset (servers, CI) and falls
         # back to /tmp/runtime-<uid>, which is what we want.
@@ -25,11 +32,11 @@ def start_embedded_postgres(data_dir: Path, *, database: str = "agent_brain") ->
 
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = data_dir / "pgdata"
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=cleanup_mode)
     uri = server.get_uri()
     _ensure_database(server, database)
     log.info("embedded PostgreSQL ready in %s", pgdata)
-    return socket_uri_to_sqlalchemy(uri, database)
+    return server, socket_uri_to_sqlalchemy(uri, database)
 
 
 def socket_uri_to_sqlalchemy(uri: str, database: str) -> str:

@@ -1,6 +1,6 @@
 """Write the demo world (`agent_brain.demo.world`) into the business tables.
 
-`today` defaults to the current UTC date. The world is generated relative to it — metrics cover
+`today` defaults to today in the demo account's calendar (`agent_brain.clock`). The world is generated relative to it — metrics cover
 the 60 days up to yesterday, leads and dialogs are recent — so a freshly seeded demo always looks
 current ("spend yesterday", "leads this week" have answers) instead of ageing with the code.
 
@@ -32,6 +32,7 @@ from sqlalchemy import Row, Table, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from agent_brain.clock import today_in as clock_today
 from agent_brain.db.models import (
     AdCreativeMapping,
     AgentNote,
@@ -50,7 +51,7 @@ from agent_brain.db.models import (
     WhatsAppDialog,
     WhatsAppMessage,
 )
-from agent_brain.demo.world import DemoWorld, build_world
+from agent_brain.demo.world import DEMO_TIMEZONE, DemoWorld, build_world
 from agent_brain.platforms.sandbox.seed import seed_sandbox
 from agent_brain.stores.users import UserStore
 
@@ -79,7 +80,7 @@ async def seed_demo(engine: AsyncEngine, *, today: date | None = None) -> DemoSe
     """Seed (or top up) the demo user «demo», its sandbox ad account, its business data and the
     Graph sandbox's copy of the account."""
     started = clock.perf_counter()
-    today = today or datetime.now(UTC).date()
+    today = today or clock_today(DEMO_TIMEZONE)
     world = build_world(today)
     users = UserStore(engine)
     user = await users.get_or_create_user(world.user.name, language=world.user.language)

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 SEED = 20240611
 HISTORY_DAYS = 60
 # Europe/Moscow has been UTC+3 all year since 2014: a fixed offset needs no tzdata.
+DEMO_TIMEZONE = "Europe/Moscow"  # the demo account's calendar (UTC+3 all year)
 MSK = timezone(timedelta(hours=3), "MSK")
 CURRENCY = "USD"
 
@@ -1649,7 +1650,7 @@ def build_world(today: date) -> DemoWorld:
         user=DemoUser(name="demo", language="ru"),
         account=DemoAccount(
             external_id="act_100200300400", name="Dental Clinic «Улыбка»", currency=CURRENCY,
-            timezone="Europe/Moscow", business_name="Стоматология «Улыбка»",
+            timezone=DEMO_TIMEZONE, business_name="Стоматология «Улыбка»",
             page_id=platform_id("page", "clinic", digits=15), pixel_id=platform_id("pixel", "site", digits=16),
             custom_conversion_id=CUSTOM_CONVERSION_ID, custom_conversion_name="Запись на консультацию",
             whatsapp_phone="+74951234567",

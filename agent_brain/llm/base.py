@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from agent_brain import clock
+
 Purpose = Literal["agent", "classify", "synthesize", "summarize", "repair"]
 EntityKind = Literal["campaign", "adset", "direction", "creative", "lead", "dialog", "test"]
 
@@ -101,7 +103,7 @@ class TurnHints:
     agent: str | None = None
     focus: dict[str, Any] = field(default_factory=dict)
     resolver: EntityResolver | None = None
-    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+    today: dt.date = field(default_factory=lambda: clock.today_in(None))  # the caller passes the account's
     currency: str = "USD"
     domains: Sequence[str] = ()  # classify: the domains to choose from
 

@@ -5,7 +5,6 @@ token budget — history, the business snapshot (before classification), specs, 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agent_brain import clock
 from agent_brain.agents.base import AgentSpec
 from agent_brain.memory.budget import PRIORITIES, Block, TokenBudget
 from agent_brain.memory.notes import NotesStore
@@ -74,7 +74,7 @@ class ContextGatherer:
             return BusinessSnapshot.missing()
         try:
             return await load_snapshot(self.engine, user_id=ctx.user_id, ad_account_id=ctx.ad_account_id,
-                                       now=dt.datetime.now(dt.UTC))
+                                       now=clock.now())
         except Exception:  # a missing snapshot makes answers slower, not wrong: never fail the turn
             log.exception("business snapshot failed")
             return BusinessSnapshot.missing()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from agent_brain import clock
 from agent_brain.tools.context import ToolContext
 from agent_brain.tools.periods import PeriodArgs
 
@@ -20,10 +20,8 @@ def iso(value: dt.datetime | dt.date | None) -> str | None:
 
 
 def local_tz(ctx: ToolContext) -> dt.tzinfo:
-    try:
-        return ZoneInfo(ctx.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
+    """The account's calendar (UTC when unset or unknown)."""
+    return clock.zone(ctx.timezone)
 
 
 def period_window(args: PeriodArgs, ctx: ToolContext) -> tuple[dict[str, Any], dt.datetime, dt.datetime]:

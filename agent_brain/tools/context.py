@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agent_brain import clock
 from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.platforms.write_safety import WriteGuard
 
@@ -30,7 +31,11 @@ class ToolContext:
     language: Literal["ru", "en"] = "ru"
     conversation_id: uuid.UUID | None = None
     dry_run: bool = False
-    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+    today: dt.date | None = None  # None → today in the account's calendar (`timezone`)
+
+    def __post_init__(self) -> None:
+        if self.today is None:
+            self.today = clock.today_in(self.timezone)
 
     def require_account(self) -> str:
         """The platform ad account id, or a clear error when the user has none linked."""

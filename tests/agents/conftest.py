@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator
 
 import httpx
@@ -41,5 +40,5 @@ async def tool_ctx(demo_engine: AsyncEngine, sandbox_app) -> AsyncIterator[ToolC
             user_id=user_id, engine=demo_engine, meta=MetaAdapter(client),
             writes=WriteGuard(IdempotentExecutor(demo_engine, poll_interval=0.01), sleep=_no_sleep),
             ad_account_id=account.id, platform_account_id=account.external_id, currency=account.currency,
-            timezone=account.timezone, language="ru", today=dt.datetime.now(dt.UTC).date(),
+            timezone=account.timezone, language="ru",  # today: the account's calendar
         )

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, insert, literal_column, select
 from tool_calls import make_callers
 
+from agent_brain import clock
 from agent_brain.agents.whatsapp import AGENT
 from agent_brain.agents.whatsapp.tools import tools
 from agent_brain.db.models import DialogAnalysis, WhatsAppDialog, WhatsAppMessage
@@ -45,7 +46,7 @@ async def foreign_dialog(ctx: ToolContext, phone: str = "+79990000002") -> str:
             user_id=other.id, phone=phone, contact_name="Чужой Контакт", message_count=1)
             .returning(WhatsAppDialog.id))).scalar_one()
         await conn.execute(insert(WhatsAppMessage).values(dialog_id=dialog, direction="in", text="Секрет",
-                                                          sent_at=dt.datetime.now(dt.UTC)))
+                                                          sent_at=clock.now()))
     return phone
 
 

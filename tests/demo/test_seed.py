@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agent_brain import clock
 from agent_brain.demo.seed import seed_demo
-from agent_brain.demo.world import build_world
+from agent_brain.demo.world import DEMO_TIMEZONE, build_world
 
 TODAY = date(2026, 5, 20)
 TABLES = (
@@ -164,10 +165,11 @@ async def test_dialog_summaries_are_searchable_in_russian(engine: AsyncEngine) -
 
 
 async def test_demo_template_is_current(demo_engine: AsyncEngine) -> None:
-    """The shared demo fixture is seeded with the default `today`: metrics end yesterday (UTC)."""
+    """The shared demo fixture is seeded with the default `today`: metrics end yesterday in the account's
+    calendar (`agent_brain.clock`, which the calendar CI step moves)."""
     async with demo_engine.connect() as conn:
         last = (await conn.execute(text("SELECT max(date) FROM creative_metrics_history"))).scalar_one()
         leads = (await conn.execute(text("SELECT count(*) FROM leads"))).scalar_one()
-    today = datetime.now(UTC).date()
+    today = clock.today_in(DEMO_TIMEZONE)
     assert last in (today - timedelta(days=1), today - timedelta(days=2))  # the session may cross midnight
     assert leads >= 200

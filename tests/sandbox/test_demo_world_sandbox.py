@@ -6,7 +6,9 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agent_brain import clock
 from agent_brain.demo.seed import seed_demo
+from agent_brain.demo.world import DEMO_TIMEZONE
 from agent_brain.platforms.base import InsightsQuery
 from agent_brain.platforms.graph.breaker import BreakerRegistry
 from agent_brain.platforms.graph.client import GraphClient
@@ -39,9 +41,9 @@ async def test_platform_spend_equals_the_business_history(demo_engine: AsyncEngi
         db = (await conn.execute(text(
             "SELECT m.fb_campaign_id, sum(h.spend_cents), sum(h.leads) FROM creative_metrics_history h "
             "JOIN ad_creative_mapping m ON m.fb_ad_id = h.fb_ad_id "
-            "WHERE h.date >= (now() AT TIME ZONE 'UTC')::date - 30 AND h.date < (now() AT TIME ZONE 'UTC')::date "
+            "WHERE h.date >= :today - 30 AND h.date < :today "  # last_30d: the account's 30 days up to yesterday
             "GROUP BY m.fb_campaign_id"
-        ))).all()
+        ), {"today": clock.today_in(DEMO_TIMEZONE)})).all()
     assert db and {cid: (int(s), int(n)) for cid, s, n in db} == by_campaign
 
 

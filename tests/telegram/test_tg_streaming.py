@@ -3,9 +3,16 @@ budget, 429s honoured, the final text complete, long replies split, HTML escaped
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from sqlalchemy import func, select
 from tg_support import DEMO_CHAT, ScriptedModel, Telegram
 
+from agent_brain import clock
+from agent_brain.db.models import SandboxAdStats
+from agent_brain.demo.world import DEMO_TIMEZONE
+from agent_brain.money import format_money
 from telegram_bot.standin import MESSAGE_METHODS, visible_text
 
 LONG_PROMPT = "Дай длинный отчёт"
@@ -90,4 +97,12 @@ async def test_daily_series_is_sent_as_a_chart(tg: Telegram) -> None:
     message = tg.standin.chat_messages(DEMO_CHAT)[-1]
     assert message.photo is not None and message.photo.startswith(b"\x89PNG") and len(message.photo) > 10_000
     caption = visible_text(message.caption or "")
-    assert caption.startswith("📈 Динамика по дням") and "Расход: $1,350.04" in caption and len(caption) <= 1024
+    # The expected figure comes from the sandbox's own daily stats for the week the caption names,
+    # which must be the 7 days up to yesterday in the account's calendar — whatever day this runs.
+    today = clock.today_in(DEMO_TIMEZONE)
+    start, end = today - dt.timedelta(days=7), today - dt.timedelta(days=1)
+    async with tg.runtime.engine.connect() as conn:
+        spend_cents = (await conn.execute(
+            select(func.sum(SandboxAdStats.spend_cents)).where(SandboxAdStats.date.between(start, end)))).scalar_one()
+    assert caption.startswith(f"📈 Динамика по дням, {start} — {end}")
+    assert f"Расход: {format_money(spend_cents, 'USD')}" in caption and len(caption) <= 1024

@@ -22,6 +22,7 @@ from sqlalchemy import BigInteger, Row, Select, and_, cast, func, insert, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.exc import IntegrityError
 
+from agent_brain import clock
 from agent_brain.agents.creative.args import (
     CompareCreativesArgs,
     CreativePeriodArgs,
@@ -664,7 +665,7 @@ async def triggerCreativeAnalysis(args: CreativeRefArgs, ctx: ToolContext) -> di
 
     async def apply(validate_only: bool) -> dict[str, Any]:
         row = {"id": analysis_id, "creative_id": creative.id, **stored, "model": HEURISTIC_MODEL,
-               "status": "completed"}
+               "status": "completed", "created_at": clock.now()}  # the product's clock orders analyses
         if not validate_only:
             async with ctx.engine.begin() as conn:
                 row = (await conn.execute(insert(CreativeAnalysis).values(**row)
@@ -933,7 +934,7 @@ async def stopCreativeTest(args: StopCreativeTestArgs, ctx: ToolContext) -> dict
                 # Only a running test is stopped: a concurrent stop or completion is not overwritten.
                 await conn.execute(update(CreativeTest)
                                    .where(CreativeTest.id == test.id, CreativeTest.status == "running")
-                                   .values(status="stopped", ended_at=func.now(), results=results))
+                                   .values(status="stopped", ended_at=clock.now(), results=results))
         return {"test_id": str(test.id), "paused_ads": ad_ids, "test_status": "stopped"}
 
     return await _guarded(

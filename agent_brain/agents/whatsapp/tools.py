@@ -19,6 +19,7 @@ from sqlalchemy import Row, case, func, insert, literal_column, or_, select, tru
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from agent_brain import clock
 from agent_brain.agents.whatsapp.args import (
     DialogMessagesArgs,
     GetDialogsArgs,
@@ -277,7 +278,7 @@ async def analyzeDialog(args: PhoneArgs, ctx: ToolContext) -> dict[str, Any]:
         )).all()))
     computed = _compute_analysis(dialog, messages)
     if ctx.dry_run:  # a dry run changes nothing in the database, not even this derived cache
-        return _analysis_json(dialog, {**computed, "analyzed_at": dt.datetime.now(dt.UTC)}, "computed")
+        return _analysis_json(dialog, {**computed, "analyzed_at": clock.now()}, "computed")
     async with ctx.engine.begin() as conn:
         # ON CONFLICT: a concurrent analysis of the same dialog wins and both callers return it.
         won = (await conn.execute(
@@ -418,7 +419,7 @@ async def sendBulkMessage(args: SendBulkMessageArgs, ctx: ToolContext) -> dict[s
         )
     dialog_ids = [r.id for r in recipients]
     # One instant for the rows and for the read-back, so the check does not depend on clocks.
-    queued_at = dt.datetime.now(dt.UTC)
+    queued_at = clock.now()
 
     async def read() -> dict[str, Any]:
         async with ctx.engine.connect() as conn:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from agent_brain import clock
 from agent_brain.platforms.sandbox.faults import FaultInjector
 from agent_brain.platforms.sandbox.graph_format import (
     GraphAPIError,
@@ -99,11 +100,22 @@ class GraphEmulator:
     ) -> None:
         self.state = state
         self.faults = faults or FaultInjector()
-        self.today = today or (lambda: dt.datetime.now(dt.UTC).date())
+        self._fixed_today = today  # tests pin the calendar; otherwise each account's own
+        self._account_zones: dict[str, str] = {}
         self.valid_tokens = valid_tokens
         self.base_url = base_url
         self.usage = UsageMeter(capacity=usage_capacity)
         self.writes_applied = 0  # observable by tests: real state changes made
+
+    async def today(self, account_id: str) -> dt.date:
+        """Today in the ad account's time zone: Graph's date presets follow the account's calendar."""
+        if self._fixed_today is not None:
+            return self._fixed_today()
+        zone = self._account_zones.get(account_id)
+        if zone is None:
+            account = await self.state.get(account_id)
+            zone = self._account_zones[account_id] = (account or {}).get("fields", {}).get("timezone_name") or "UTC"
+        return clock.today_in(zone)
 
     # ── entry point ─────────────────────────────────────────────────────────────────────────
 
@@ -290,7 +302,7 @@ class GraphEmulator:
             raise unknown_path(f"{node['id']}/insights")
         default_level = "account" if node["type"] == "adaccount" else node["type"]
         level = params.get("level", default_level)
-        since, until = resolve_range(params, self.today())
+        since, until = resolve_range(params, await self.today(node["account_id"]))
         scope = {"campaign": "campaign_id", "adset": "adset_id", "ad": "ad_id"}.get(node["type"])
         rows = await self.state.stat_rows(
             account_id=node["account_id"], since=since, until=until, **({scope: node["id"]} if scope else {})
@@ -301,7 +313,7 @@ class GraphEmulator:
         return select_insight_fields(result, params, breakdowns)
 
     async def _start_report(self, node: dict[str, Any], edge: str, params: dict[str, str]) -> JsonObject:
-        resolve_range(params, self.today())  # validate now, as Graph does
+        resolve_range(params, await self.today(node["account_id"]))  # validate now, as Graph does
         kept = {k: v for k, v in params.items() if k not in IGNORED_PARAMS}
         run = await self.state.create(
             type_="adreportrun", account_id=node["account_id"], name="report", parent_id=node["id"],
@@ -587,7 +599,7 @@ class GraphEmulator:
         if aggregation != "event":
             raise invalid_parameter("the sandbox supports aggregation=event")
         events = node["fields"].get("event_counts", {})
-        start = dt.datetime.combine(self.today() - dt.timedelta(days=1), dt.time(), dt.UTC)
+        start = dt.datetime.combine(await self.today(node["account_id"]) - dt.timedelta(days=1), dt.time(), dt.UTC)
         return {"data": [{"aggregation": "event", "start_time": graph_time(start),
                           "data": [{"value": k, "count": v} for k, v in sorted(events.items())]}]}
 
