@@ -25,8 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
+    # The terminal chat is a conversation, not a server console: its logs stay out of the way
+    # (WARNING and above, on stderr, or a file) unless asked for with --verbose.
+    quiet = args.handler is _chat and not args.verbose
+    log_file = getattr(args, "log_file", None)
     logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level="WARNING" if quiet else settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        **({"filename": log_file} if log_file else {"stream": sys.stderr}),
     )
     handler: Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]] = args.handler
     try:
@@ -62,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="terminal chat over the orchestrator (--json: one event per line)")
     chat.add_argument("--user", default="demo", help="user name (default: the demo user)")
     chat.add_argument("--json", action="store_true", help="read lines from stdin, print events as JSON lines")
+    chat.add_argument("--verbose", action="store_true", help="show INFO logs (default: warnings only)")
+    chat.add_argument("--log-file", help="write logs to this file instead of stderr")
     chat.set_defaults(handler=_chat)
 
     sandbox = sub.add_parser("sandbox", help="serve the Graph API sandbox over HTTP (for outside Graph clients)")

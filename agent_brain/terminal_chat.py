@@ -28,6 +28,7 @@ class TerminalChat:
         self.as_json = as_json
         self.out = out or sys.stdout
         self.conversation: ConversationRecord | None = None
+        self.plan_id: uuid.UUID | None = None  # the plan last proposed here: /approve N runs its steps one by one
 
     async def new_conversation(self, mode: str = "plan") -> ConversationRecord:
         self.conversation = await self.runtime.conversations.get_or_create(user_id=self.user_id, source="cli",
@@ -38,6 +39,8 @@ class TerminalChat:
 
     def emit(self, event: Event | dict[str, Any]) -> None:
         payload = event if isinstance(event, dict) else event.to_json()
+        if payload["type"] == "approval_required":
+            self.plan_id = uuid.UUID(payload["plan_id"])
         if self.as_json:
             self.out.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
             self.out.flush()
@@ -120,12 +123,13 @@ class TerminalChat:
     async def _decide(self, name: str, arg: str) -> None:
         assert self.conversation is not None
         pending = await self.runtime.conversations.get_pending_plan(self.conversation.id)
-        if pending is None:
+        plan_id = pending.id if pending else self.plan_id if name == "approve" and arg else None
+        if plan_id is None:
             self.emit(Error(code="no_plan", message="no plan is waiting for approval"))
             return
         if name == "reject":
-            await self.runtime.orchestrator.reject_plan(self.user_id, pending.id, language="en")
-            self._info("plan rejected", plan_id=str(pending.id))
+            await self.runtime.orchestrator.reject_plan(self.user_id, plan_id, language="en")
+            self._info("plan rejected", plan_id=str(plan_id))
             return
         step = None
         if arg:
@@ -133,7 +137,7 @@ class TerminalChat:
                 self.emit(Error(code="usage", message="usage: /approve [step number]"))
                 return
             step = int(arg) - 1
-        async for event in self.runtime.orchestrator.execute_plan(self.user_id, pending.id, step_index=step):
+        async for event in self.runtime.orchestrator.execute_plan(self.user_id, plan_id, step_index=step):
             if not isinstance(event, Done):
                 self.emit(event)
             if isinstance(event, Text) and not self.as_json:
@@ -149,6 +153,10 @@ async def run_terminal_chat(runtime: Runtime, user_name: str, *, as_json: bool) 
         print(f"error: no user named {user_name!r} (run `agent-brain demo-seed` or `agent-brain users create`)",
               file=sys.stderr)
         return 1
+    # Undecodable input (a paste cut mid-character, a non-UTF-8 terminal) must not end the chat:
+    # it arrives as U+FFFD and the orchestrator cleans what is left.
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(encoding="utf-8", errors="replace")
     chat = TerminalChat(runtime, user.id, as_json=as_json)
     await chat.new_conversation()
     if not as_json:

@@ -42,6 +42,7 @@ from agent_brain.orchestrator.events import (
 )
 from agent_brain.orchestrator.plans import PlanExecutor, PlanNotRunnableError
 from agent_brain.orchestrator.resolver import TurnEntityResolver
+from agent_brain.orchestrator.user_text import clean_user_text
 from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.platforms.write_safety import WriteGuard
 from agent_brain.stores.errors import ConversationNotFoundError, PlanNotFoundError
@@ -137,8 +138,8 @@ class Orchestrator:
             except Exception:
                 log.exception("detached work failed")
                 await queue.put(Error(code="internal", message=(
-                    "Внутренняя ошибка; ваш запрос не потерян, повторите позже." if language == "ru"
-                    else "Internal error; your message was kept, please try again later.")))
+                    "Внутренняя ошибка: запрос не выполнен, повторите его позже." if language == "ru"
+                    else "Internal error: the request was not completed, please try again later.")))
             finally:
                 await queue.put(None)
 
@@ -199,8 +200,8 @@ class Orchestrator:
     # ── one turn ────────────────────────────────────────────────────────────────────────────
 
     async def _run_turn(self, request: TurnRequest, emit: Any) -> None:
-        language = detect_language(request.text)
-        text = request.text.strip()
+        text = clean_user_text(request.text)
+        language = detect_language(text)
         if not text:
             await emit(Error(code="empty", message="Пустое сообщение" if language == "ru" else "Empty message"))
             return
