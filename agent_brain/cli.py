@@ -1,10 +1,12 @@
-"""`agent-brain` command line: serve, migrate, demo-seed, users, keygen."""
+"""`agent-brain` command line: serve, worker, migrate, demo-seed, users, chat, sandbox, keygen."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -77,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8765)
     sandbox.set_defaults(handler=_sandbox)
 
+    worker = sub.add_parser("worker", help="run background jobs (metrics sync, housekeeping) until stopped")
+    worker.add_argument("--concurrency", type=int, default=4, help="jobs run at once (default 4)")
+    worker.add_argument("--name", default=None, help="worker name in logs (default: worker-<pid>)")
+    worker.set_defaults(handler=_worker)
+
     keygen = sub.add_parser("keygen", help="print a new ENCRYPTION_KEY")
     keygen.set_defaults(handler=_keygen)
     return parser
@@ -109,10 +116,18 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         from telegram_bot.bot import start_polling_task, stop_polling_task
 
         telegram = start_polling_task(runtime)
-        try:
-            await server.serve()
-        finally:
-            await stop_polling_task(telegram)
+        # Background jobs (metrics sync, housekeeping): one worker in this process; more with `agent-brain worker`.
+        from agent_brain.jobs.queue import open_queue, services_for, start_worker_task
+
+        async with open_queue(runtime.engine.url.render_as_string(hide_password=False)) as queue:
+            worker = start_worker_task(queue, services_for(runtime), name=f"serve-{os.getpid()}")
+            try:
+                await server.serve()
+            finally:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+                await stop_polling_task(telegram)
         # ── end Telegram bot ──
     return 0
 
@@ -184,6 +199,19 @@ async def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Graph sandbox: {base}/{settings.graph_api_version}/  (any non-empty access_token; "
               f"faults: POST {base}/_sandbox/faults)", flush=True)
         await uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info")).serve()
+    return 0
+
+
+async def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from agent_brain.jobs.queue import open_queue, run_worker, services_for
+    from agent_brain.runtime import open_runtime
+
+    async with open_runtime(settings) as runtime, open_queue(
+            runtime.engine.url.render_as_string(hide_password=False), max_connections=args.concurrency + 2) as queue:
+        name = args.name or f"worker-{os.getpid()}"
+        print(f"agent-brain worker {name}: running background jobs (Ctrl+C to stop)", flush=True)
+        await run_worker(queue, services_for(runtime), name=name, concurrency=args.concurrency,
+                         install_signal_handlers=True)
     return 0
 
 

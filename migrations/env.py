@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from agent_brain.db.engine import create_engine, resolve_database_url
+from agent_brain.db.migrate import include_name
 from agent_brain.db.models import Base
 
 config = context.config
@@ -15,7 +16,8 @@ target_metadata = Base.metadata
 
 
 def _do_run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True,
+                      include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 

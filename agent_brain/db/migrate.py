@@ -4,9 +4,26 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util.concurrency import await_
 
 from agent_brain.config import REPO_ROOT
+
+
+def execute_script(connection: Connection, sql: str) -> None:
+    """Run a multi-statement SQL script inside a migration's transaction.
+
+    asyncpg prepares every statement SQLAlchemy sends, and a prepared statement holds one command;
+    the driver's own `execute` without arguments uses the simple query protocol, which takes many.
+    """
+    driver = connection.connection.driver_connection
+    await_(driver.execute(sql))  # type: ignore[union-attr]
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate compares our models only: procrastinate's tables belong to procrastinate."""
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
 
 
 def alembic_config() -> Config:

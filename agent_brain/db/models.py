@@ -498,6 +498,31 @@ class DirectionMetricsRollup(Base):
     __table_args__ = (Index("ix_direction_metrics_rollup_date", "date"),)
 
 
+class MetricsSyncRun(Base):
+    """One metrics sync (ETL) of an ad account: platform insights → creative_metrics_history → rollup.
+
+    The latest finished run is what "how fresh is this data" answers point to.
+    """
+
+    __tablename__ = "metrics_sync_runs"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    ad_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    date_from: Mapped[dt.date] = mapped_column(Date)
+    date_to: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), server_default="running")
+    rows_upserted: Mapped[int] = mapped_column(Integer, server_default="0")
+    ads_unmapped: Mapped[int] = mapped_column(Integer, server_default="0")
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = _created()
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        Index("ix_metrics_sync_runs_account_started", "ad_account_id", "started_at"),
+        CheckConstraint(_in("kind", ("recent", "trailing", "backfill", "manual")), name="kind"),
+        CheckConstraint(_in("status", ("running", "completed", "failed")), name="status"),
+    )
+
+
 # ── CRM ─────────────────────────────────────────────────────────────────────────────────────
 
 

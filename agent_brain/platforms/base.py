@@ -241,3 +241,8 @@ class PlatformAdapter(abc.ABC):
 
     @abc.abstractmethod
     async def insights(self, account_id: str, query: InsightsQuery) -> list[Insight]: ...
+
+    async def insights_async(self, account_id: str, query: InsightsQuery, *, poll_seconds: float = 1.0,
+                             max_polls: int = 60) -> list[Insight]:
+        """A long report; platforms without asynchronous report jobs answer it synchronously."""
+        return await self.insights(account_id, query)

@@ -9,17 +9,28 @@ from agent_brain.db import migrate
 from agent_brain.db.models import Base
 
 
+JOB_QUEUE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_periodic_defers", "procrastinate_workers"}
+
+
 async def _tables(engine: AsyncEngine) -> set[str]:
     async with engine.connect() as conn:
         return set(await conn.run_sync(lambda c: inspect(c).get_table_names())) - {"alembic_version"}
 
 
+async def _procrastinate_objects(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return (await conn.execute(text(
+            "SELECT (SELECT count(*) FROM pg_proc WHERE proname LIKE 'procrastinate%') "
+            "+ (SELECT count(*) FROM pg_type WHERE typname LIKE 'procrastinate%' AND typtype IN ('e', 'c'))"))).scalar_one()
+
+
 async def test_upgrade_downgrade_upgrade_round_trip(engine: AsyncEngine) -> None:
-    assert await _tables(engine) == set(Base.metadata.tables)
+    assert await _tables(engine) == set(Base.metadata.tables) | JOB_QUEUE_TABLES
     await migrate.downgrade(engine, "base")
     assert await _tables(engine) == set()
+    assert await _procrastinate_objects(engine) == 0  # the job queue's functions and types went too
     await migrate.upgrade(engine)
-    assert await _tables(engine) == set(Base.metadata.tables)
+    assert await _tables(engine) == set(Base.metadata.tables) | JOB_QUEUE_TABLES
 
 
 async def test_schema_matches_models_exactly(engine: AsyncEngine) -> None:
@@ -28,7 +39,8 @@ async def test_schema_matches_models_exactly(engine: AsyncEngine) -> None:
     from alembic.migration import MigrationContext
 
     def diff(conn):  # type: ignore[no-untyped-def]
-        return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        opts = {"compare_type": True, "include_name": migrate.include_name}
+        return compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata)
 
     async with engine.connect() as conn:
         assert await conn.run_sync(diff) == []

@@ -1,0 +1,1 @@
+"""Background jobs on procrastinate: metrics sync, housekeeping (and, next, rules, alerts, reports)."""

@@ -1,0 +1,103 @@
+"""The background tasks: metrics sync per ad account and housekeeping, with their schedules.
+
+Declared on a procrastinate `Blueprint` (no database needed to import them); `agent_brain.jobs.queue`
+adds them to the app. Periodic slots are deferred once cluster-wide however many workers run
+(procrastinate records each slot in `procrastinate_periodic_defers`); per-account work carries a
+`queueing_lock` (one waiting job per account and kind) and a `lock` (never two at once).
+
+Tasks reach the product through the worker's context (`context.additional_context["services"]`),
+never through globals.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from procrastinate import Blueprint, JobContext
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from agent_brain.jobs.metrics_sync import SyncAccount, accounts_to_sync, sync_account
+from agent_brain.platforms.base import PlatformAdapter
+from agent_brain.platforms.write_safety import IdempotentExecutor
+from agent_brain.stores.unified import UnifiedStore
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint()
+NAMESPACE = "agent_brain"  # task names in the queue: "agent_brain:<task>"
+
+
+@dataclass(frozen=True)
+class JobServices:
+    """What tasks may use: the database and the platform adapters, by platform name."""
+
+    engine: AsyncEngine
+    platforms: dict[str, PlatformAdapter]
+    store: UnifiedStore
+
+
+def services(context: JobContext) -> JobServices:
+    return context.additional_context["services"]  # type: ignore[no-any-return]
+
+
+# ── metrics sync ────────────────────────────────────────────────────────────────────────────
+
+
+@blueprint.task(name="sync_account_metrics", queue="metrics", pass_context=True, retry=2)
+async def sync_account_metrics(context: JobContext, *, account_id: str, external_id: str, timezone: str,
+                               kind: str, platform: str = "meta") -> dict[str, Any]:
+    s = services(context)
+    account = SyncAccount(id=uuid.UUID(account_id), external_id=external_id, timezone=timezone)
+    report = await sync_account(s.engine, s.platforms[platform], account, kind)  # type: ignore[arg-type]
+    return {"rows": report.rows_upserted, "unmapped": report.ads_unmapped, "kind": report.kind,
+            "from": report.date_from.isoformat(), "to": report.date_to.isoformat()}
+
+
+async def defer_metrics_sync(context: JobContext, kind: str) -> int:
+    """One sync job per linked account; an account that already has one waiting is skipped."""
+    s = services(context)
+    deferred = 0
+    for platform in s.platforms:
+        for account in await accounts_to_sync(s.engine, platform):
+            job = context.app.configure_task(  # through the running app, whichever owns the task
+                f"{NAMESPACE}:sync_account_metrics", queueing_lock=f"metrics:{account.id}:{kind}",
+                lock=f"metrics:{account.id}")
+            try:
+                await job.defer_async(account_id=str(account.id), external_id=account.external_id,
+                                      timezone=account.timezone, kind=kind, platform=platform)
+                deferred += 1
+            except AlreadyEnqueued:  # that account's sync of this kind is already waiting
+                continue
+    return deferred
+
+
+@blueprint.periodic(cron="5 * * * *", periodic_id="recent")
+@blueprint.task(name="schedule_recent_metrics_sync", queue="metrics", pass_context=True)
+async def schedule_recent_metrics_sync(context: JobContext, timestamp: int) -> int:
+    """Hourly: today's and yesterday's figures (a new account: its 90-day history)."""
+    return await defer_metrics_sync(context, "recent")
+
+
+@blueprint.periodic(cron="20 3 * * *", periodic_id="trailing")
+@blueprint.task(name="schedule_trailing_metrics_sync", queue="metrics", pass_context=True)
+async def schedule_trailing_metrics_sync(context: JobContext, timestamp: int) -> int:
+    """Daily: the last 7 days again, for conversions the platform attributes late."""
+    return await defer_metrics_sync(context, "trailing")
+
+
+# ── housekeeping ────────────────────────────────────────────────────────────────────────────
+
+
+@blueprint.periodic(cron="*/5 * * * *")
+@blueprint.task(name="housekeeping", queue="housekeeping", pass_context=True)
+async def housekeeping(context: JobContext, timestamp: int) -> dict[str, int]:
+    """Expire plans nobody approved in time; purge idempotency records past their 24 h."""
+    s = services(context)
+    expired = await s.store.expire_stale_plans()
+    purged = await IdempotentExecutor(s.engine).purge_expired()
+    if expired or purged:
+        log.info("housekeeping: %d plans expired, %d idempotency records purged", expired, purged)
+    return {"plans_expired": expired, "idempotency_purged": purged}
