@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from agent_brain.db import migrate
 from agent_brain.db.models import Base
 
-
 JOB_QUEUE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_periodic_defers", "procrastinate_workers"}
 
 
