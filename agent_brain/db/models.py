@@ -523,6 +523,76 @@ class MetricsSyncRun(Base):
     )
 
 
+RULE_LEVELS = ("account", "campaign", "adset", "ad", "direction", "creative")
+RULE_METRICS = ("cpl", "ctr", "cpm", "spend", "leads", "frequency")
+RULE_ACTIONS = ("notify", "pause", "resume", "budget_pct", "budget_set")
+RULE_OUTCOMES = ("proposed", "executed", "notified", "skipped_cooldown", "skipped_cap", "skipped_window",
+                 "skipped_state", "failed")
+
+
+class AutomationRule(Base):
+    """A rule: when a metric of the objects in scope crosses a threshold over a window, act.
+
+    Structured (scope · condition · action · schedule), never free text: what it does is what
+    these columns say. `mode` propose (default) makes a plan the user approves; auto acts within
+    guardrails (a change at most ±50 %, a cooldown and a daily cap per object, once per window).
+    """
+
+    __tablename__ = "automation_rules"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ad_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    mode: Mapped[str] = mapped_column(String(8), server_default="propose")
+    scope_level: Mapped[str] = mapped_column(String(16))
+    scope_ids: Mapped[list[str] | None] = mapped_column(ARRAY(Text))  # NULL: every object of the level
+    metric: Mapped[str] = mapped_column(String(16))
+    operator: Mapped[str] = mapped_column(String(2))
+    threshold: Mapped[float] = mapped_column(Float)  # money in minor units, ctr in %, counts as such
+    window_days: Mapped[int] = mapped_column(Integer, server_default="1")
+    min_spend_cents: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    action: Mapped[str] = mapped_column(String(16))
+    action_value: Mapped[float | None] = mapped_column(Float)
+    schedule_hours: Mapped[int] = mapped_column(Integer, server_default="6")
+    cooldown_hours: Mapped[int] = mapped_column(Integer, server_default="24")
+    max_changes_per_day: Mapped[int] = mapped_column(Integer, server_default="1")
+    last_evaluated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        Index("ix_automation_rules_due", "enabled", "last_evaluated_at"),
+        Index("ix_automation_rules_user", "user_id"),
+        CheckConstraint(_in("mode", ("propose", "auto")), name="mode"),
+        CheckConstraint(_in("scope_level", RULE_LEVELS), name="scope_level"),
+        CheckConstraint(_in("metric", RULE_METRICS), name="metric"),
+        CheckConstraint(_in("operator", (">", ">=", "<", "<=")), name="operator"),
+        CheckConstraint(_in("action", RULE_ACTIONS), name="action"),
+        CheckConstraint("window_days BETWEEN 1 AND 90 AND schedule_hours BETWEEN 1 AND 168", name="ranges"),
+    )
+
+
+class AutomationRuleEvent(Base):
+    """Every firing of a rule on an object, and what came of it (the rules' execution log)."""
+
+    __tablename__ = "automation_rule_events"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    rule_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("automation_rules.id", ondelete="CASCADE"))
+    object_id: Mapped[str] = mapped_column(String(64))
+    object_name: Mapped[str | None] = mapped_column(String(300))
+    window_from: Mapped[dt.date] = mapped_column(Date)
+    window_to: Mapped[dt.date] = mapped_column(Date)
+    metric_value: Mapped[float | None] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(20))
+    plan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ai_pending_plans.id", ondelete="SET NULL"))
+    detail: Mapped[dict[str, Any]] = mapped_column(Json, server_default=text("'{}'::jsonb"))
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        Index("ix_automation_rule_events_rule_object", "rule_id", "object_id", "created_at"),
+        CheckConstraint(_in("outcome", RULE_OUTCOMES), name="outcome"),
+    )
+
+
 # ── CRM ─────────────────────────────────────────────────────────────────────────────────────
 
 

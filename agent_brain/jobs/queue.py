@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -82,7 +83,14 @@ async def run_worker(queue: procrastinate.App, services: JobServices, *, name: s
 
 
 def services_for(runtime: Runtime) -> JobServices:
-    return JobServices(engine=runtime.engine, platforms={"meta": runtime.meta}, store=runtime.conversations)
+    async def execute_plan(user_id: uuid.UUID, plan_id: uuid.UUID) -> str:
+        """Run an auto rule's plan through the orchestrator (the same executor as an approval)."""
+        async for _event in runtime.orchestrator.execute_plan(user_id, plan_id):
+            pass
+        return (await runtime.conversations.get_plan(plan_id, user_id=user_id)).status
+
+    return JobServices(engine=runtime.engine, platforms={"meta": runtime.meta}, store=runtime.conversations,
+                       execute_plan=execute_plan)
 
 
 def start_worker_task(queue: procrastinate.App, services: JobServices, *, name: str) -> asyncio.Task[None]:

@@ -20,6 +20,7 @@ from procrastinate import Blueprint, JobContext
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agent_brain.automation.act import ExecutePlan, Notify, run_rules
 from agent_brain.jobs.metrics_sync import SyncAccount, accounts_to_sync, sync_account
 from agent_brain.platforms.base import PlatformAdapter
 from agent_brain.platforms.write_safety import IdempotentExecutor
@@ -32,11 +33,13 @@ NAMESPACE = "agent_brain"  # task names in the queue: "agent_brain:<task>"
 
 @dataclass(frozen=True)
 class JobServices:
-    """What tasks may use: the database and the platform adapters, by platform name."""
+    """What tasks may use: the database, the platform adapters by name, and how to run or announce a plan."""
 
     engine: AsyncEngine
     platforms: dict[str, PlatformAdapter]
     store: UnifiedStore
+    execute_plan: ExecutePlan | None = None  # auto-mode rules: the orchestrator's plan executor
+    notify: Notify | None = None  # beyond the conversation (Telegram), when a bot is configured
 
 
 def services(context: JobContext) -> JobServices:
@@ -86,6 +89,18 @@ async def schedule_recent_metrics_sync(context: JobContext, timestamp: int) -> i
 async def schedule_trailing_metrics_sync(context: JobContext, timestamp: int) -> int:
     """Daily: the last 7 days again, for conversions the platform attributes late."""
     return await defer_metrics_sync(context, "trailing")
+
+
+# ── automation rules ────────────────────────────────────────────────────────────────────────
+
+
+@blueprint.periodic(cron="10 * * * *")
+@blueprint.task(name="evaluate_rules", queue="rules", pass_context=True, lock="rules")
+async def evaluate_rules(context: JobContext, timestamp: int) -> dict[str, Any]:
+    """Hourly: every rule whose own schedule (every N hours) is due, in one set-based evaluation."""
+    s = services(context)
+    run = await run_rules(s.engine, s.platforms["meta"], s.store, execute_plan=s.execute_plan, notify=s.notify)
+    return {"evaluated": run.evaluated, "firings": run.firings, "outcomes": dict(run.outcomes)}
 
 
 # ── housekeeping ────────────────────────────────────────────────────────────────────────────
