@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 
 # (user_id, plan_id) → the plan's outcome ("completed", "failed", …); the orchestrator's executor in production.
 ExecutePlan = Callable[[uuid.UUID, uuid.UUID], Awaitable[str]]
-# (user_id, conversation_id, text, plan or None): deliver beyond the conversation (e.g. Telegram).
+# (user_id, conversation_id, text, payload): deliver beyond the conversation (e.g. Telegram); the payload
+# may carry {"plan": plan_json} (approve buttons) or {"chart": {"series": …}} (a chart).
 Notify = Callable[[uuid.UUID, uuid.UUID, str, dict[str, Any] | None], Awaitable[None]]
 
 
@@ -136,7 +137,7 @@ async def _act(engine: Any, platform: PlatformAdapter, store: UnifiedStore, rule
     target = await _target(engine, platform, rule, owner.external_id, targets)
     firings = [f if f.object_name else dataclasses.replace(f, object_name=target.names.get(f.object_id))
                for f in firings]
-    conversation_id = await _conversation_for(engine, store, rule.user_id)
+    conversation_id = await conversation_for(engine, store, rule.user_id)
     lines = [_firing_line(spec, f, ru, currency) for f in firings]
     head = (f"⚙️ Правило «{spec.name or spec.describe(language, currency)}» сработало:" if ru
             else f"⚙️ Rule “{spec.name or spec.describe(language, currency)}” fired:")
@@ -165,7 +166,7 @@ async def _act(engine: Any, platform: PlatformAdapter, store: UnifiedStore, rule
         outcome = "executed" if status == "completed" else "failed"
         return events + [_event(f, outcome, plan_id=plan.id, detail={"plan_status": status}) for f in acting]
     if notify:
-        await notify(rule.user_id, conversation_id, message, plan_json)
+        await notify(rule.user_id, conversation_id, message, {"plan": plan_json})
     return events + [_event(f, "proposed", plan_id=plan.id) for f in acting]
 
 
@@ -252,7 +253,7 @@ async def _target(engine: Any, platform: PlatformAdapter, rule: StoredRule, exte
     return target
 
 
-async def _conversation_for(engine: Any, store: UnifiedStore, user_id: uuid.UUID) -> uuid.UUID:
+async def conversation_for(engine: Any, store: UnifiedStore, user_id: uuid.UUID) -> uuid.UUID:
     """Where a rule talks to its owner: their Telegram chat when linked, else their latest web conversation."""
     async with engine.connect() as conn:
         found = (await conn.execute(

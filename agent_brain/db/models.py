@@ -593,6 +593,52 @@ class AutomationRuleEvent(Base):
     )
 
 
+REPORT_KINDS = ("daily", "weekly")
+ALERT_KINDS = ("cpl_over_target", "spend_spike", "no_leads", "creative_fatigue")
+
+
+class ScheduledReport(Base):
+    """«Каждое утро в 9 присылай расходы и лиды за вчера»: a report sent at a local time of the account."""
+
+    __tablename__ = "scheduled_reports"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ad_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    hour: Mapped[int] = mapped_column(SmallInteger)
+    minute: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    weekday: Mapped[int | None] = mapped_column(SmallInteger)  # weekly: 0 = Monday; daily: NULL
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    next_run_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        Index("ix_scheduled_reports_due", "enabled", "next_run_at"),
+        CheckConstraint(_in("kind", REPORT_KINDS), name="kind"),
+        CheckConstraint("hour BETWEEN 0 AND 23 AND minute BETWEEN 0 AND 59 AND (weekday IS NULL OR weekday BETWEEN 0 "
+                        "AND 6) AND (kind = 'daily') = (weekday IS NULL)", name="when"),
+    )
+
+
+class AlertEvent(Base):
+    """An alert sent (deduplicated by key: the same alert for the same object and period goes out once)."""
+
+    __tablename__ = "alert_events"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ad_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    object_id: Mapped[str] = mapped_column(String(64))
+    dedup_key: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(Json, server_default=text("'{}'::jsonb"))
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        UniqueConstraint("ad_account_id", "dedup_key", name="uq_alert_events_dedup"),
+        CheckConstraint(_in("kind", ALERT_KINDS), name="kind"),
+    )
+
+
 # ── CRM ─────────────────────────────────────────────────────────────────────────────────────
 
 

@@ -21,6 +21,8 @@ from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain.automation.act import ExecutePlan, Notify, run_rules
+from agent_brain.automation.alerts import check_alerts
+from agent_brain.automation.reports import send_due_reports
 from agent_brain.jobs.metrics_sync import SyncAccount, accounts_to_sync, sync_account
 from agent_brain.platforms.base import PlatformAdapter
 from agent_brain.platforms.write_safety import IdempotentExecutor
@@ -101,6 +103,22 @@ async def evaluate_rules(context: JobContext, timestamp: int) -> dict[str, Any]:
     s = services(context)
     run = await run_rules(s.engine, s.platforms["meta"], s.store, execute_plan=s.execute_plan, notify=s.notify)
     return {"evaluated": run.evaluated, "firings": run.firings, "outcomes": dict(run.outcomes)}
+
+
+@blueprint.periodic(cron="* * * * *")
+@blueprint.task(name="send_scheduled_reports", queue="rules", pass_context=True)
+async def send_scheduled_reports(context: JobContext, timestamp: int) -> int:
+    """Every minute: the reports whose local time has come (each claimed once across workers)."""
+    s = services(context)
+    return await send_due_reports(s.engine, s.store, notify=s.notify)
+
+
+@blueprint.periodic(cron="15 * * * *")
+@blueprint.task(name="check_alerts", queue="rules", pass_context=True, lock="alerts")
+async def check_alerts_task(context: JobContext, timestamp: int) -> int:
+    """Hourly: CPL over target, spend spikes, creative fatigue, no leads during working hours."""
+    s = services(context)
+    return await check_alerts(s.engine, s.store, notify=s.notify)
 
 
 # ── housekeeping ────────────────────────────────────────────────────────────────────────────
