@@ -60,6 +60,11 @@ def _shift() -> dt.timedelta:
     return parse_shift(os.environ.get(ENV, ""), real_now=dt.datetime.now(dt.UTC))
 
 
+def shift() -> dt.timedelta:
+    """How far the clock is moved from the real time (zero unless `AGENT_BRAIN_CLOCK` is set)."""
+    return _shift()
+
+
 def now() -> dt.datetime:
     """The current instant, timezone-aware (UTC)."""
     shift = _shift()  # first: a setting such as 00:30@Zone is measured from the real time it is read

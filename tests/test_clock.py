@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
@@ -47,8 +48,10 @@ def test_a_bad_setting_is_a_clear_error(bad: str) -> None:
 
 @pytest.fixture
 def half_past_midnight_in_moscow(monkeypatch: pytest.MonkeyPatch) -> Iterator[dt.datetime]:
-    """The clock moved to 00:30 Moscow time, when the UTC date is still yesterday's."""
-    monkeypatch.setenv(clock.ENV, "00:30@Europe/Moscow")
+    """The clock moved on to the next 00:30 Moscow time (when the UTC date is still yesterday's), on top of
+    any move the whole run already has (the calendar CI step)."""
+    ahead = clock.parse_shift("00:30@Europe/Moscow", real_now=clock.now())
+    monkeypatch.setenv(clock.ENV, f"+{math.ceil((clock.shift() + ahead).total_seconds())}s")
     clock.reset()
     try:
         yield clock.now()

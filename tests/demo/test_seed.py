@@ -56,10 +56,8 @@ def _expected_counts(today: date) -> dict[str, int]:
     }
 
 
-async def test_seed_writes_the_whole_world_quickly(engine: AsyncEngine) -> None:
-    report = await seed_demo(engine, today=TODAY)
-    print(f"demo seed: {report.seconds:.2f} s, {report.inserted}")
-    assert report.seconds < 5
+async def test_seed_writes_the_whole_world(engine: AsyncEngine) -> None:
+    report = await seed_demo(engine, today=TODAY)  # its speed is measured by bench/, never asserted here
     expected = _expected_counts(TODAY)
     counts = {table: n for table, (n, _) in (await _snapshot(engine)).items()}
     for table, n in expected.items():
