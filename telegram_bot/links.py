@@ -26,8 +26,9 @@ class ChatLinks:
             row = (await conn.execute(select(User).where(User.telegram_chat_id == chat_id))).first()
         return None if row is None else UserRecord.model_validate(row._mapping)
 
-    async def role_of(self, chat_id: int, person: TelegramPerson) -> ChatRole | None:
-        return await self.codes.role_of(chat_id, person)
+    async def access(self, chat_id: int, person: TelegramPerson) -> tuple[UserRecord | None, ChatRole | None]:
+        """The chat's account and `person`'s role in the chat (see `TelegramLinkStore.access`)."""
+        return await self.codes.access(chat_id, person)
 
     async def link(self, code: str, chat_id: int, person: TelegramPerson | None = None) -> UserRecord | None:
         """Redeem `code` for this chat, `person` becoming its owner. None: the code is unknown,

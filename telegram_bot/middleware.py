@@ -80,7 +80,12 @@ class LinkedChatMiddleware(BaseMiddleware):
         else:
             return await handler(event, data)
         sender: TgUser | None = event.from_user
-        user = await deps.links.user_for_chat(chat_id) if chat_id is not None else None
+        if chat_id is None:
+            user, role = None, None
+        elif sender is None:  # a channel post: nobody in particular
+            user, role = await deps.links.user_for_chat(chat_id), None
+        else:
+            user, role = await deps.links.access(chat_id, person_of(sender))
         lang = ui_language(sender, user)
         if user is None or chat_id is None:
             if isinstance(event, Message):
@@ -88,7 +93,6 @@ class LinkedChatMiddleware(BaseMiddleware):
             else:
                 await event.answer(t(lang, "unlinked_alert"), show_alert=True)
             return None
-        role = await deps.links.role_of(chat_id, person_of(sender)) if sender is not None else None
         if role is None:
             owner = await _owner_label(deps, chat_id)
             if isinstance(event, Message):

@@ -124,29 +124,34 @@ class TelegramLinkStore:
                     display_name=person.display_name, role="owner"))
         return None if row is None else UserRecord.model_validate(row._mapping)
 
-    async def role_of(self, chat_id: int, person: TelegramPerson) -> ChatRole | None:
-        """`person`'s role in the chat, None if they may not act there.
+    async def access(self, chat_id: int, person: TelegramPerson) -> tuple[UserRecord | None, ChatRole | None]:
+        """The account the chat is linked to, and `person`'s role there (None: they may not act).
 
-        Someone allowed by @username alone is matched by it once; from then on by their id (so a
-        username that later changes hands grants nothing).
+        One statement in the common case. Someone allowed by @username alone is matched by it
+        once; from then on by their id (so a username that later changes hands grants nothing).
         """
+        member = and_(
+            TelegramChatMember.chat_id == User.telegram_chat_id,
+            or_(TelegramChatMember.telegram_user_id == person.id,
+                and_(TelegramChatMember.telegram_user_id.is_(None),
+                     TelegramChatMember.username == (person.handle or ""))),
+        )
         async with self._engine.begin() as conn:
             row = (await conn.execute(
-                select(TelegramChatMember.id, TelegramChatMember.role, TelegramChatMember.telegram_user_id)
-                .where(TelegramChatMember.chat_id == chat_id, or_(
-                    TelegramChatMember.telegram_user_id == person.id,
-                    and_(TelegramChatMember.telegram_user_id.is_(None),
-                         TelegramChatMember.username == (person.handle or "")),
-                ))
+                select(User.__table__, TelegramChatMember.id.label("member_id"),
+                       TelegramChatMember.role.label("member_role"),
+                       TelegramChatMember.telegram_user_id.label("member_telegram_id"))
+                .outerjoin(TelegramChatMember, member)
+                .where(User.telegram_chat_id == chat_id)
                 .order_by(TelegramChatMember.telegram_user_id.is_(None))  # an id match first
                 .limit(1)
             )).first()
             if row is None:
-                return None
-            if row.telegram_user_id is None:
-                await conn.execute(update(TelegramChatMember).where(TelegramChatMember.id == row.id)
+                return None, None
+            if row.member_id is not None and row.member_telegram_id is None:
+                await conn.execute(update(TelegramChatMember).where(TelegramChatMember.id == row.member_id)
                                    .values(telegram_user_id=person.id, display_name=person.display_name))
-        return row.role  # type: ignore[no-any-return]
+        return UserRecord.model_validate(row._mapping), row.member_role
 
     async def members(self, chat_id: int) -> list[ChatMember]:
         """The chat's people, the owner first."""

@@ -125,7 +125,7 @@ async def test_allow_by_reply_lets_a_member_act_and_deny_takes_it_back(tg: Teleg
     third = message_update(chat, "и мне", user_id=THIRD, chat_type="group")["message"]
     await send(tg, chat, OTHER, "/allow", reply_to=third)  # allowed, but not the owner: cannot allow others
     assert "только тот, кто привязал чат (@owner_anna)" in tg.last_reply(chat)
-    assert await tg.links.role_of(chat, TelegramPerson(THIRD)) is None
+    assert (await tg.links.access(chat, TelegramPerson(THIRD)))[1] is None
 
     await send(tg, chat, OTHER, PAUSE)
     card = tg.standin.chat_messages(chat)[-1]
@@ -147,8 +147,8 @@ async def test_allow_by_username_pins_the_person_at_first_use(tg: Telegram) -> N
     await send(tg, chat, THIRD, "/status", username="bob_ads")
     assert "Статус" in tg.last_reply(chat) and "@owner_anna (владелец), @bob_ads" in tg.last_reply(chat)
     # The right stays with that person's id: someone who takes the username later gets nothing.
-    assert await tg.links.role_of(chat, TelegramPerson(THIRD, "renamed")) == "allowed"
-    assert await tg.links.role_of(chat, TelegramPerson(OTHER, "bob_ads")) is None
+    assert (await tg.links.access(chat, TelegramPerson(THIRD, "renamed")))[1] == "allowed"
+    assert (await tg.links.access(chat, TelegramPerson(OTHER, "bob_ads")))[1] is None
 
 
 async def test_groups_cannot_be_linked_unless_enabled(tg: Telegram, make_runtime) -> None:  # type: ignore[no-untyped-def]
