@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from agent_brain.platforms.graph.breaker import AccountThrottles
-from agent_brain.platforms.graph.client import GraphClient, account_scope
+from agent_brain.platforms.graph.client import BatchRequest, GraphClient, account_scope
 from agent_brain.platforms.graph.errors import (
     AccountThrottledError,
     CircuitOpenError,
@@ -181,3 +181,24 @@ async def test_throttle_with_no_known_account_pauses_nothing(make_client: MakeCl
         await client.get("120000111")
     assert not isinstance(info.value, AccountThrottledError)
     assert client.throttles.statuses() == [] and client.breaker.state == "closed"
+
+
+async def test_a_throttled_operation_inside_a_batch_pauses_its_account(make_client: MakeClient) -> None:
+    throttled = {"code": 400, "headers": [{"name": "X-Business-Use-Case-Usage", "value": regain(4)[
+        "X-Business-Use-Case-Usage"]}], "body": json.dumps({"error": {"message": "limit", "code": 80004}})}
+    answered = {"code": 200, "headers": [], "body": json.dumps({"data": []})}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("act_2/campaigns"):
+            return httpx.Response(200, json={"data": []})
+        return httpx.Response(200, json=[throttled, answered, throttled])
+
+    client = make_client(handler)
+    results = await client.batch([BatchRequest("GET", "act_1/insights"), BatchRequest("GET", "act_2/insights"),
+                                  BatchRequest("GET", "act_1/campaigns")])
+    assert [r.ok for r in results] == [False, True, False]
+    [paused] = client.throttles.statuses()
+    assert (paused.account_id, paused.seconds_left, paused.code) == ("act_1", 240, 80004)
+    with pytest.raises(AccountThrottledError):
+        await client.get("act_1/campaigns")
+    assert await client.get("act_2/campaigns") == {"data": []}

@@ -295,7 +295,9 @@ class GraphClient:
                 )
                 results.extend(BatchResult(r, None, None, error) for r in chunk)
                 continue
-            results.extend(self._batch_results(chunk, raw))
+            chunk_results = self._batch_results(chunk, raw)
+            self._pause_throttled_accounts(chunk_results)
+            results.extend(chunk_results)
         return results
 
     # Internals
@@ -414,6 +416,18 @@ class GraphClient:
                 f"unreadable response body for {method} {shown}", http_status=response.status_code
             )
         return body
+
+    def _pause_throttled_accounts(self, results: Sequence[BatchResult]) -> None:
+        """Operations of a batch refused for an ad account's rate pause that account (once per batch)."""
+        paused: set[str] = set()
+        for result in results:
+            exc = result.error
+            if not isinstance(exc, ThrottledError) or exc.code not in ACCOUNT_THROTTLE_CODES:
+                continue
+            account = account_from_path(result.request.relative_url) or _current_account.get()
+            if account is not None and account not in paused:
+                paused.add(account)
+                self.throttles.throttled(account, exc.retry_after_seconds, code=exc.code)
 
     def _batch_results(self, chunk: Sequence[BatchRequest], raw: Any) -> list[BatchResult]:
         items = raw if isinstance(raw, list) else []
