@@ -94,7 +94,7 @@ class LinkedChatMiddleware(BaseMiddleware):
                 await event.answer(t(lang, "unlinked_alert"), show_alert=True)
             return None
         if role is None:
-            owner = await _owner_label(deps, chat_id)
+            owner = await owner_label(deps, chat_id)
             if isinstance(event, Message):
                 await event.answer(t(lang, "not_allowed_here", owner=escape(owner)))
             else:
@@ -106,7 +106,7 @@ class LinkedChatMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
-async def _owner_label(deps: TelegramDeps, chat_id: int) -> str:
+async def owner_label(deps: TelegramDeps, chat_id: int) -> str:
     members = await deps.links.codes.members(chat_id)
     owner = next((m for m in members if m.role == "owner"), None)
     return owner.label if owner is not None else "—"

@@ -15,7 +15,7 @@ from agent_brain.stores.records import ConversationRecord, Mode
 from agent_brain.stores.telegram_links import ChatRole
 from agent_brain.stores.users import UserRecord
 from telegram_bot.deps import TelegramDeps
-from telegram_bot.middleware import person_of
+from telegram_bot.middleware import owner_label, person_of
 from telegram_bot.render import escape
 from telegram_bot.texts import Lang, t
 
@@ -65,8 +65,7 @@ def build_router() -> Router:
         members = deps.links.codes
         chat_id = message.chat.id
         if role != "owner":
-            owner = next((m.label for m in await members.members(chat_id) if m.role == "owner"), "—")
-            await message.answer(t(lang, "owner_only", owner=escape(owner)))
+            await message.answer(t(lang, "owner_only", owner=escape(await owner_label(deps, chat_id))))
             return
         allow = command.command == "allow"
         target = message.reply_to_message.from_user if message.reply_to_message else None

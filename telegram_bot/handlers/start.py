@@ -11,7 +11,7 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 
 from telegram_bot.deps import TelegramDeps
-from telegram_bot.middleware import person_of
+from telegram_bot.middleware import owner_label, person_of
 from telegram_bot.render import escape
 from telegram_bot.texts import t, ui_language
 
@@ -23,10 +23,15 @@ def build_router() -> Router:
     async def start(message: Message, command: CommandObject, deps: TelegramDeps) -> None:
         code = (command.args or "").strip()
         if not code:
-            user = await deps.links.user_for_chat(message.chat.id)
-            lang = ui_language(message.from_user, user)
+            sender = message.from_user
+            user, role = (await deps.links.access(message.chat.id, person_of(sender)) if sender is not None
+                          else (await deps.links.user_for_chat(message.chat.id), None))
+            lang = ui_language(sender, user)
             if user is None:
                 await message.answer(t(lang, "unlinked"))
+            elif role is None:  # a group member who may not act: not even the account's name
+                owner = await owner_label(deps, message.chat.id)
+                await message.answer(t(lang, "not_allowed_here", owner=escape(owner)))
             else:
                 await message.answer(t(lang, "already_linked", name=escape(user.name)))
             return

@@ -90,6 +90,8 @@ async def test_another_member_cannot_talk_press_or_say_yes(tg: Telegram) -> None
     assert tg.last_reply(chat).startswith("⛔ Здесь мной управляет @owner_anna.")
     await send(tg, chat, OTHER, "Покажи расходы за неделю")
     assert "$" not in tg.last_reply(chat)
+    await send(tg, chat, OTHER, "/start")
+    assert tg.last_reply(chat).startswith("⛔") and "demo" not in tg.last_reply(chat)
     plan = await pending_plan(tg, chat)
     assert plan is not None and plan.status == "pending"
     assert tg.writes == writes and await campaign_status(tg) == "ACTIVE"

@@ -2,8 +2,9 @@
 
 Each call: the ad account's pause (if Meta limits it) → pre-emptive usage delay → circuit
 breaker → one HTTP exchange → usage headers recorded → errors classified. A rate limit on one ad
-account pauses that account only; the platform's breaker counts only platform-wide failures. Reads retry under `read_policy`; writes retry only when the server
-certainly did not apply them, and an outcome-unknown write is reconciled by reading back.
+account pauses that account only; the platform's breaker counts only platform-wide failures.
+Reads retry under `read_policy`; writes retry only when the server certainly did not apply them,
+and an outcome-unknown write is reconciled by reading back.
 
 The access token is added as the `access_token` query parameter by the innermost transport,
 so no `httpx.Request` visible outside it (httpx's own request log, `response.request`,
