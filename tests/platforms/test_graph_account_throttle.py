@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
 from agent_brain.platforms.graph.breaker import AccountThrottles
 from agent_brain.platforms.graph.client import BatchRequest, GraphClient, account_scope
@@ -18,6 +20,7 @@ from agent_brain.platforms.graph.errors import (
     ThrottledError,
     TransientError,
 )
+from agent_brain.tools.registry import READ, ToolRegistry, run_tool
 
 if TYPE_CHECKING:
     from tests.platforms.conftest import FakeClock, RecordingSleep
@@ -202,3 +205,32 @@ async def test_a_throttled_operation_inside_a_batch_pauses_its_account(make_clie
     with pytest.raises(AccountThrottledError):
         await client.get("act_1/campaigns")
     assert await client.get("act_2/campaigns") == {"data": []}
+
+
+class ObjectArgs(BaseModel):
+    objectId: str
+
+
+async def test_a_tool_call_on_an_object_id_counts_against_the_callers_account(make_client: MakeClient) -> None:
+    """`run_tool` scopes the handler's Graph calls to the caller's ad account."""
+    answers = [throttle(17, regain(3))]
+    client = make_client(lambda request: answers[0])
+    registry = ToolRegistry("t")
+
+    @registry.tool(kind=READ)
+    async def readObject(args: ObjectArgs, ctx) -> dict:  # type: ignore[no-untyped-def]
+        """Read one object by id."""
+        return await client.get(args.objectId)
+
+    tool = registry.get("readObject")
+    first = await run_tool(tool, tool.validate({"objectId": "120000111"}),
+                           SimpleNamespace(language="ru", platform_account_id="act_1"))
+    assert not first.success and first.error == (
+        "Facebook временно ограничил запросы к рекламному аккаунту act_1. Повторите через 3 мин.")
+    answers[0] = httpx.Response(200, json={"id": "120000222"})
+    again = await run_tool(tool, tool.validate({"objectId": "120000222"}),
+                           SimpleNamespace(language="en", platform_account_id="act_1"))
+    assert not again.success and "ad account act_1" in (again.error or "")
+    other = await run_tool(tool, tool.validate({"objectId": "120000222"}),
+                           SimpleNamespace(language="en", platform_account_id="act_2"))
+    assert other.success and other.data == {"id": "120000222"}
