@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_base: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    # Off: `/start <code>` links private chats only. On: group chats too (writes there are always
+    # plans, approved only by the person who linked the chat or people they /allow).
+    telegram_allow_groups: bool = False
 
     fb_access_token: SecretStr | None = None
     fb_ad_account_id: str | None = None

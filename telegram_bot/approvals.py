@@ -1,8 +1,9 @@
 """Plans in Telegram: the approval card with ✅/❌ buttons, and what a press does.
 
 callback_data is `pl:a:<plan uuid hex>` (approve) or `pl:r:<hex>` (reject): 37 bytes, within
-Telegram's 64. The data only names a plan; whether the press may act on it is decided here: the
-plan must belong to the linked user of the chat the button was pressed in, and to that chat.
+Telegram's 64. The data only names a plan; whether the press may act on it is decided twice: the
+presser must be a person who may act in the chat (`LinkedChatMiddleware`: the one who linked it, or
+someone they allowed), and here the plan must belong to the chat's linked user and to that chat.
 Executing goes through `Orchestrator.execute_plan`, whose state machine lets one caller win,
 so a double press (or a press racing a typed «да») executes once.
 """

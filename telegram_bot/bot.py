@@ -23,16 +23,18 @@ from agent_brain.config import Settings
 from agent_brain.runtime import Runtime
 from telegram_bot.deps import TelegramDeps
 from telegram_bot.handlers import approvals, chat, commands, errors, start
-from telegram_bot.middleware import LinkedChatMiddleware
+from telegram_bot.middleware import ChatSequencer, LinkedChatMiddleware
 from telegram_bot.outbox import Pacing
 
 log = logging.getLogger(__name__)
 
 COMMANDS: dict[str | None, list[tuple[str, str]]] = {
     "ru": [("status", "Статус: режим, история, план, Facebook API"), ("mode", "Режим: auto | plan | ask"),
-           ("clear", "Очистить историю диалога"), ("help", "Справка")],
+           ("clear", "Очистить историю диалога"), ("allow", "Разрешить человеку действовать в чате"),
+           ("deny", "Убрать разрешение"), ("help", "Справка")],
     "en": [("status", "Status: mode, history, plan, Facebook API"), ("mode", "Mode: auto | plan | ask"),
-           ("clear", "Clear the conversation history"), ("help", "Help")],
+           ("clear", "Clear the conversation history"), ("allow", "Let a person act in this chat"),
+           ("deny", "Take that permission back"), ("help", "Help")],
 }
 COMMANDS[None] = COMMANDS["en"]  # clients in any other language
 
@@ -55,6 +57,7 @@ def build_bot(settings: Settings, *, session: BaseSession | None = None) -> Bot:
 def build_dispatcher(runtime: Runtime, *, pacing: Pacing | None = None, charts: bool = True) -> Dispatcher:
     deps = TelegramDeps(runtime, pacing=pacing or Pacing(), charts=charts)
     dispatcher = Dispatcher(deps=deps)
+    dispatcher.update.outer_middleware(ChatSequencer())  # before anything awaits: arrival order per chat
     linked = Router(name="linked")
     linked.message.middleware(LinkedChatMiddleware())
     linked.callback_query.middleware(LinkedChatMiddleware())

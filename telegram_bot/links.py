@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain.db.models import Conversation, User
-from agent_brain.stores.telegram_links import TelegramLinkStore
+from agent_brain.stores.telegram_links import ChatRole, TelegramLinkStore, TelegramPerson
 from agent_brain.stores.users import UserRecord
 
 
@@ -26,9 +26,14 @@ class ChatLinks:
             row = (await conn.execute(select(User).where(User.telegram_chat_id == chat_id))).first()
         return None if row is None else UserRecord.model_validate(row._mapping)
 
-    async def link(self, code: str, chat_id: int) -> UserRecord | None:
-        """Redeem `code` for this chat. None: the code is unknown, expired or already used."""
-        user = await self.codes.redeem(code, chat_id)
+    async def access(self, chat_id: int, person: TelegramPerson) -> tuple[UserRecord | None, ChatRole | None]:
+        """The chat's account and `person`'s role in the chat (see `TelegramLinkStore.access`)."""
+        return await self.codes.access(chat_id, person)
+
+    async def link(self, code: str, chat_id: int, person: TelegramPerson | None = None) -> UserRecord | None:
+        """Redeem `code` for this chat, `person` becoming its owner. None: the code is unknown,
+        expired or already used."""
+        user = await self.codes.redeem(code, chat_id, person)
         if user is not None:
             await self._detach_previous_owner(chat_id, user.id)
         return user

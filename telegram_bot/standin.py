@@ -395,15 +395,30 @@ def _check_markup(raw: Any) -> dict[str, Any] | None:
 _message_ids = iter(range(1, 10**9))
 
 
+def _sender(user_id: int, language_code: str, username: str | None) -> dict[str, Any]:
+    sender: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": "Marketer", "language_code": language_code}
+    if username:
+        sender["username"] = username
+    return sender
+
+
+def _chat(chat_id: int, chat_type: str) -> dict[str, Any]:
+    return ({"id": chat_id, "type": "private", "first_name": "Marketer"} if chat_type == "private"
+            else {"id": chat_id, "type": chat_type, "title": "Team"})
+
+
 def message_update(chat_id: int, text: str, *, update_id: int | None = None, language_code: str = "ru",
-                   user_id: int | None = None) -> dict[str, Any]:
-    sender = {"id": user_id or chat_id, "is_bot": False, "first_name": "Marketer", "language_code": language_code}
-    message: dict[str, Any] = {"message_id": next(_message_ids), "date": int(time.time()), "from": sender,
-                               "chat": {"id": chat_id, "type": "private", "first_name": "Marketer"},
-                               "text": text}
+                   user_id: int | None = None, username: str | None = None, chat_type: str = "private",
+                   reply_to: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A user's text message; in a group (`chat_type="group"`) pass the sender's `user_id`."""
+    message: dict[str, Any] = {"message_id": next(_message_ids), "date": int(time.time()),
+                               "from": _sender(user_id or chat_id, language_code, username),
+                               "chat": _chat(chat_id, chat_type), "text": text}
     if text.startswith("/"):
         command = text.split()[0]
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    if reply_to is not None:
+        message["reply_to_message"] = reply_to
     update: dict[str, Any] = {"message": message}
     if update_id is not None:
         update["update_id"] = update_id
@@ -411,12 +426,13 @@ def message_update(chat_id: int, text: str, *, update_id: int | None = None, lan
 
 
 def callback_update(chat_id: int, message_id: int, data: str, *, update_id: int | None = None,
-                    language_code: str = "ru", user_id: int | None = None) -> dict[str, Any]:
-    sender = {"id": user_id or chat_id, "is_bot": False, "first_name": "Marketer", "language_code": language_code}
+                    language_code: str = "ru", user_id: int | None = None, username: str | None = None,
+                    chat_type: str = "private") -> dict[str, Any]:
     update: dict[str, Any] = {"callback_query": {
-        "id": str(next(_message_ids)), "from": sender, "chat_instance": str(chat_id), "data": data,
+        "id": str(next(_message_ids)), "from": _sender(user_id or chat_id, language_code, username),
+        "chat_instance": str(chat_id), "data": data,
         "message": {"message_id": message_id, "date": int(time.time()), "from": BOT_USER,
-                    "chat": {"id": chat_id, "type": "private"}, "text": "…"},
+                    "chat": _chat(chat_id, chat_type), "text": "…"},
     }}
     if update_id is not None:
         update["update_id"] = update_id

@@ -41,11 +41,52 @@ _TEXTS: dict[str, dict[Lang, str]] = {
         "ru": "Этот чат уже привязан к аккаунту <b>{name}</b>. /help — команды.",
         "en": "This chat is already linked to <b>{name}</b>. /help — commands.",
     },
+    "group_linking_off": {
+        "ru": "🔒 Привязать можно только личный чат с ботом: откройте личный чат со мной и отправьте код там. "
+              "Групповые чаты включает администратор (TELEGRAM_ALLOW_GROUPS).",
+        "en": "🔒 Only a private chat with the bot can be linked: open a private chat with me and send the code "
+              "there. Group chats are enabled by the administrator (TELEGRAM_ALLOW_GROUPS).",
+    },
+    "not_allowed_here": {
+        "ru": "⛔ Здесь мной управляет {owner}. Чтобы вы могли писать мне и подтверждать планы, "
+              "{owner} может ответить на ваше сообщение командой /allow.",
+        "en": "⛔ Only {owner} can act here. To let you talk to me and approve plans, "
+              "{owner} can reply to your message with /allow.",
+    },
+    "not_allowed_alert": {
+        "ru": "⛔ Подтверждать планы здесь может только {owner} (или те, кого он добавил).",
+        "en": "⛔ Only {owner} (or people they added) can approve plans here.",
+    },
+    "owner_only": {
+        "ru": "Эту команду может выполнить только тот, кто привязал чат ({owner}).",
+        "en": "Only the person who linked this chat ({owner}) can use this command.",
+    },
+    "allow_usage": {
+        "ru": "Ответьте командой <code>/allow</code> на сообщение человека или напишите "
+              "<code>/allow @username</code>. <code>/deny</code> — так же, чтобы убрать доступ.",
+        "en": "Reply with <code>/allow</code> to the person's message or send <code>/allow @username</code>. "
+              "<code>/deny</code> works the same way to take the access back.",
+    },
+    "allowed": {
+        "ru": "✅ {who} теперь может писать мне здесь и подтверждать планы.",
+        "en": "✅ {who} can now talk to me here and approve plans.",
+    },
+    "already_allowed": {"ru": "{who} уже может действовать здесь.", "en": "{who} can already act here."},
+    "denied": {"ru": "🚫 {who} больше не может действовать здесь.", "en": "🚫 {who} can no longer act here."},
+    "not_in_list": {
+        "ru": "{who} не в списке (владельца чата убрать нельзя — привяжите чат заново).",
+        "en": "{who} is not on the list (the chat's owner cannot be removed — link the chat again).",
+    },
+    "group_mode": {
+        "ru": "В группе любые изменения идут планом с подтверждением: доступны режимы plan и ask.",
+        "en": "In a group every change is a plan to approve: the modes are plan and ask.",
+    },
     "help": {
         "ru": "Я помогаю с рекламой Meta, креативами, лидами CRM и WhatsApp.\n\n"
               "/status — режим, история, ожидающий план, состояние Facebook API\n"
               "/mode auto|plan|ask — режим подтверждений\n"
               "/clear — очистить историю диалога\n"
+              "/allow, /deny — кто ещё может действовать в этом чате (ответом на сообщение или @username)\n"
               "/help — эта справка\n\n"
               "Действия, которые тратят деньги или что-то останавливают, я сначала покажу планом с кнопками "
               "✅ Выполнить / ❌ Отменить (можно ответить «да» или «нет»).",
@@ -53,6 +94,7 @@ _TEXTS: dict[str, dict[Lang, str]] = {
               "/status — mode, history, pending plan, Facebook API health\n"
               "/mode auto|plan|ask — how much I ask before acting\n"
               "/clear — clear the conversation history\n"
+              "/allow, /deny — who else may act in this chat (as a reply to their message, or @username)\n"
               "/help — this help\n\n"
               "Anything that spends money or stops delivery is shown as a plan first, with "
               "✅ Execute / ❌ Cancel buttons (or answer “yes” / “no”).",
@@ -77,15 +119,20 @@ _TEXTS: dict[str, dict[Lang, str]] = {
     "status": {
         "ru": "📊 <b>Статус</b>\nРежим: <b>{mode}</b>\nСообщений в истории: {count}\n"
               "Последний агент: {agent}\nПоследний домен: {domain}\nОжидает подтверждения: {plan}\n"
-              "Facebook API: {breaker}",
+              "Facebook API: {breaker}\nМогут действовать: {people}",
         "en": "📊 <b>Status</b>\nMode: <b>{mode}</b>\nMessages in history: {count}\n"
               "Last agent: {agent}\nLast domain: {domain}\nAwaiting approval: {plan}\n"
-              "Facebook API: {breaker}",
+              "Facebook API: {breaker}\nMay act here: {people}",
     },
     "none": {"ru": "—", "en": "—"},
     "no_plan": {"ru": "нет", "en": "none"},
     "breaker_closed": {"ru": "✅ работает", "en": "✅ available"},
     "breaker_half_open": {"ru": "🟡 восстанавливается (пробные запросы)", "en": "🟡 recovering (trial calls)"},
+    "owner_mark": {"ru": "владелец", "en": "owner"},
+    "throttled": {
+        "ru": "⏳ аккаунт {account} ограничен Facebook, повтор через {wait}",
+        "en": "⏳ account {account} is rate-limited by Facebook, retry in {wait}",
+    },
     "breaker_open": {
         "ru": "⛔ недоступен, повтор через {seconds} с",
         "en": "⛔ unavailable, retry in {seconds} s",

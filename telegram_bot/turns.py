@@ -27,31 +27,40 @@ from telegram_bot.texts import Lang
 log = logging.getLogger(__name__)
 
 
-async def run_turn(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord, text: str, lang: Lang) -> None:
-    """`lang` is for the bot's own labels (card, chart); the reply's language is the orchestrator's choice."""
+async def run_turn(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord, text: str, lang: Lang,
+                   *, in_group: bool = False) -> None:
+    """`lang` is for the bot's own labels (card, chart); the reply's language is the orchestrator's choice.
+
+    In a group the conversation never runs in auto mode: every write is a plan that the linked
+    person (or someone they allowed) approves, so nothing is written as a side effect of a message.
+    """
+    if in_group:
+        conversation = await deps.runtime.conversations.get_or_create(user_id=user.id, source="telegram",
+                                                                     telegram_chat_id=chat_id)
+        if conversation.mode == "auto":
+            await deps.runtime.conversations.set_mode(conversation.id, "plan")
     request = TurnRequest(user_id=user.id, text=text, source="telegram", telegram_chat_id=chat_id)
     approval: ApprovalRequired | None = None
     decided_plan: str | None = None
     chart: dict[str, Any] | None = None
-    async with deps.locks.hold(chat_id):
-        outbox = deps.outboxes.get(bot, chat_id)
-        async with TelegramStreamer(outbox) as streamer:
-            async for event in deps.runtime.orchestrator.process(request):
-                await streamer.feed(event)
-                if isinstance(event, ApprovalRequired):
-                    approval = event
-                elif isinstance(event, ToolResult) and event.success and charts.chartable(event.result):
-                    chart = event.result
-                elif isinstance(event, Done) and event.plan_id:
-                    decided_plan = event.plan_id
-        if chart is not None and deps.charts:
-            await _send_chart(deps, bot, chat_id, user, chart, lang)
-        if approval is not None:
-            await approvals.send_card(deps.runtime, deps.outboxes, bot, chat_id, uuid.UUID(approval.plan_id),
-                                      approval.plan, lang)
-        elif decided_plan is not None:
-            await approvals.close_card_after_text_reply(deps.runtime, deps.outboxes, bot, chat_id,
-                                                        uuid.UUID(decided_plan), user, streamer.text, lang)
+    outbox = deps.outboxes.get(bot, chat_id)
+    async with TelegramStreamer(outbox) as streamer:
+        async for event in deps.runtime.orchestrator.process(request):
+            await streamer.feed(event)
+            if isinstance(event, ApprovalRequired):
+                approval = event
+            elif isinstance(event, ToolResult) and event.success and charts.chartable(event.result):
+                chart = event.result
+            elif isinstance(event, Done) and event.plan_id:
+                decided_plan = event.plan_id
+    if chart is not None and deps.charts:
+        await _send_chart(deps, bot, chat_id, user, chart, lang)
+    if approval is not None:
+        await approvals.send_card(deps.runtime, deps.outboxes, bot, chat_id, uuid.UUID(approval.plan_id),
+                                  approval.plan, lang)
+    elif decided_plan is not None:
+        await approvals.close_card_after_text_reply(deps.runtime, deps.outboxes, bot, chat_id,
+                                                    uuid.UUID(decided_plan), user, streamer.text, lang)
 
 
 async def _send_chart(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord, result: dict[str, Any],

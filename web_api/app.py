@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -56,12 +57,20 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
     async def health(request: Request) -> JSONResponse:
         rt: Runtime = request.app.state.runtime
         db_ok = await rt.database_ok()
+        breaker = rt.meta.client.breaker.status()
         body = {
             "status": "ok" if db_ok else "degraded",
             "database": db_ok,
             "model": "offline" if rt.settings.uses_offline_model else rt.settings.chat_assistant_model,
             "platform": "sandbox" if rt.settings.uses_graph_sandbox else "meta",
-            "circuit_breaker": rt.meta.client.breaker.status().state,
+            "circuit_breaker": breaker.state,
+            "circuit_breaker_retry_in": math.ceil(breaker.seconds_until_retry),
+            # Ad accounts Meta is rate-limiting: their calls wait, every other account's run.
+            "throttled_accounts": [
+                {"account_id": p.account_id, "until": p.until.isoformat(), "retry_in": math.ceil(p.seconds_left),
+                 "code": p.code}
+                for p in rt.meta.client.throttles.statuses()
+            ],
         }
         return JSONResponse(body, status_code=200 if db_ok else 503)
 

@@ -115,6 +115,32 @@ class TelegramLinkCode(Base):
     created_at: Mapped[dt.datetime] = _created()
 
 
+TELEGRAM_CHAT_ROLES = ("owner", "allowed")
+
+
+class TelegramChatMember(Base):
+    """Telegram people who may act in a linked chat: the one who linked it (`owner`) and those the
+    owner allowed (`/allow`). Someone allowed by @username only gets their id pinned when they
+    first act. Relinking a chat replaces all of its rows."""
+
+    __tablename__ = "telegram_chat_members"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    username: Mapped[str | None] = mapped_column(String(32))  # lower case, without "@"
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10))
+    added_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        CheckConstraint(_in("role", TELEGRAM_CHAT_ROLES), name="role"),
+        CheckConstraint("telegram_user_id IS NOT NULL OR username IS NOT NULL", name="identified"),
+        Index("uq_telegram_chat_members_person", "chat_id", "telegram_user_id", unique=True,
+              postgresql_where=text("telegram_user_id IS NOT NULL")),
+        Index("uq_telegram_chat_members_username", "chat_id", "username", unique=True,
+              postgresql_where=text("username IS NOT NULL")),
+    )
+
+
 class AdAccount(Base):
     __tablename__ = "ad_accounts"
     id: Mapped[uuid.UUID] = _uuid_pk()

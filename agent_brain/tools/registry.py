@@ -204,6 +204,7 @@ async def run_tool(tool: Tool, args: BaseModel, ctx: ToolContext) -> ToolOutcome
 
     Cancellation propagates. Platform errors carry their own user message in the user's language.
     """
+    from agent_brain.platforms.graph.client import account_scope
     from agent_brain.platforms.graph.errors import CircuitOpenError, GraphError
     from agent_brain.platforms.write_safety import IdenticalOperationFailedError, OperationInProgressError
 
@@ -214,7 +215,9 @@ async def run_tool(tool: Tool, args: BaseModel, ctx: ToolContext) -> ToolOutcome
         return ToolOutcome(tool.name, success, data, error, code, int((time.perf_counter() - started) * 1000))
 
     try:
-        data = await asyncio.wait_for(tool.handler(args, ctx), timeout=tool.timeout)
+        # The scope is copied into wait_for's task: calls on object ids count against this account.
+        with account_scope(ctx.platform_account_id):
+            data = await asyncio.wait_for(tool.handler(args, ctx), timeout=tool.timeout)
     except ToolError as exc:
         return outcome(False, error=exc.message, code=exc.code)
     except CircuitOpenError as exc:

@@ -16,7 +16,8 @@ def build_router() -> Router:
 
     @router.message(F.text)
     async def text(message: Message, bot: Bot, user: UserRecord, lang: Lang, deps: TelegramDeps) -> None:
-        await run_turn(deps, bot, message.chat.id, user, message.text or "", lang)
+        await run_turn(deps, bot, message.chat.id, user, message.text or "", lang,
+                       in_group=message.chat.type != "private")
 
     @router.message()
     async def other(message: Message, lang: Lang) -> None:

@@ -1,4 +1,5 @@
-"""/help, /clear, /mode auto|plan|ask, /status (linked chats only: see LinkedChatMiddleware)."""
+"""/help, /clear, /mode auto|plan|ask, /status, /allow, /deny (linked chats, people who may act
+there only: see LinkedChatMiddleware). /allow and /deny are the owner's: the person who linked the chat."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
+from agent_brain.platforms.graph.errors import format_wait
 from agent_brain.stores.records import ConversationRecord, Mode
+from agent_brain.stores.telegram_links import ChatRole
 from agent_brain.stores.users import UserRecord
 from telegram_bot.deps import TelegramDeps
+from telegram_bot.middleware import owner_label, person_of
 from telegram_bot.render import escape
 from telegram_bot.texts import Lang, t
 
@@ -41,6 +45,9 @@ def build_router() -> Router:
                    deps: TelegramDeps) -> None:
         conversation = await _conversation(deps, user, message.chat.id)
         wanted = (command.args or "").strip().lower()
+        if wanted == "auto" and message.chat.type != "private":
+            await message.answer(t(lang, "group_mode"))
+            return
         if wanted not in MODES:
             await message.answer(t(lang, "mode_usage", mode=conversation.mode, modes=t(lang, "modes")))
             return
@@ -51,6 +58,32 @@ def build_router() -> Router:
     async def status(message: Message, user: UserRecord, lang: Lang, deps: TelegramDeps) -> None:
         conversation = await _conversation(deps, user, message.chat.id)
         await message.answer(await _status_text(deps, conversation, lang))
+
+    @router.message(Command("allow", "deny"))
+    async def allow_or_deny(message: Message, command: CommandObject, role: ChatRole, lang: Lang,
+                            deps: TelegramDeps) -> None:
+        members = deps.links.codes
+        chat_id = message.chat.id
+        if role != "owner":
+            await message.answer(t(lang, "owner_only", owner=escape(await owner_label(deps, chat_id))))
+            return
+        allow = command.command == "allow"
+        target = message.reply_to_message.from_user if message.reply_to_message else None
+        username = (command.args or "").strip()
+        if target is not None and not target.is_bot:
+            person = person_of(target)
+            who = f"@{person.handle}" if person.handle else (person.display_name or str(person.id))
+            done = (await members.allow(chat_id, person=person) if allow
+                    else await members.disallow(chat_id, telegram_user_id=person.id))
+        elif username.startswith("@") and len(username) > 1 and " " not in username:
+            who = username
+            done = (await members.allow(chat_id, username=username) if allow
+                    else await members.disallow(chat_id, username=username))
+        else:
+            await message.answer(t(lang, "allow_usage"))
+            return
+        key = ("allowed" if done else "already_allowed") if allow else ("denied" if done else "not_in_list")
+        await message.answer(t(lang, key, who=escape(who)))
 
     @router.message(F.text.startswith("/"))
     async def unknown(message: Message, lang: Lang) -> None:
@@ -67,13 +100,22 @@ async def _status_text(deps: TelegramDeps, conversation: ConversationRecord, lan
     else:
         actions = ", ".join(s.action for s in pending.plan.steps)
         plan = f"{escape(actions)} (<code>{pending.id.hex[:8]}</code>)"
-    breaker = deps.runtime.meta.client.breaker.status()
+    client = deps.runtime.meta.client
+    breaker = client.breaker.status()
     if breaker.state == "open":
         health = t(lang, "breaker_open", seconds=math.ceil(breaker.seconds_until_retry))
     elif breaker.state == "half-open":
         health = t(lang, "breaker_half_open")
     else:
         health = t(lang, "breaker_closed")
+    own = {account.external_id for account in await deps.runtime.users.ad_accounts(conversation.user_id)}
+    for paused in client.throttles.statuses():
+        if paused.account_id in own:
+            health += "\n" + t(lang, "throttled", account=escape(paused.account_id),
+                                wait=format_wait(paused.seconds_left, lang))
+    people = ", ".join(escape(m.label) + (f" ({t(lang, 'owner_mark')})" if m.role == "owner" else "")
+                       for m in await deps.links.codes.members(conversation.telegram_chat_id or 0))
     return t(lang, "status", mode=conversation.mode, count=conversation.message_count,
              agent=escape(conversation.last_agent or t(lang, "none")),
-             domain=escape(conversation.last_domain or t(lang, "none")), plan=plan, breaker=health)
+             domain=escape(conversation.last_domain or t(lang, "none")), plan=plan, breaker=health,
+             people=people or t(lang, "none"))

@@ -152,7 +152,7 @@ def test_validation_messages_name_every_problem() -> None:
 async def test_handlers_run_under_their_timeout() -> None:
     from types import SimpleNamespace
 
-    outcome = await run_tool(READ_T, READ_T.validate({"period": "1"}), SimpleNamespace(language="en"))
+    outcome = await run_tool(READ_T, READ_T.validate({"period": "1"}), SimpleNamespace(language="en", platform_account_id=None))
     assert not outcome.success and outcome.error_code == "timeout" and "0 s" in (outcome.error or "")
 
 

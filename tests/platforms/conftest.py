@@ -1,5 +1,6 @@
 """Fakes for the Graph client tests: a settable clock, a sleep that records instead of sleeping,
-and a `GraphClient` factory over `httpx.MockTransport` with its own breaker and usage tracker."""
+and a `GraphClient` factory over `httpx.MockTransport` with its own breaker, usage tracker and
+account pauses."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from agent_brain.platforms.graph.breaker import AsyncCircuitBreaker, BreakerConfig
+from agent_brain.platforms.graph.breaker import AccountThrottles, AsyncCircuitBreaker, BreakerConfig
 from agent_brain.platforms.graph.client import GraphClient
 from agent_brain.platforms.graph.usage import UsageTracker
 
@@ -66,6 +67,7 @@ async def make_client(clock: FakeClock, sleep: RecordingSleep) -> AsyncIterator[
     def factory(handler: Callable[[httpx.Request], Any], **kwargs: Any) -> GraphClient:
         kwargs.setdefault("breaker", AsyncCircuitBreaker("meta", BreakerConfig(), clock=clock))
         kwargs.setdefault("usage", UsageTracker(clock=clock))
+        kwargs.setdefault("throttles", AccountThrottles(clock=clock))
         kwargs.setdefault("sleep", sleep)
         client = GraphClient(TOKEN, transport=httpx.MockTransport(handler), **kwargs)
         clients.append(client)

@@ -98,11 +98,14 @@ async def test_client_errors_do_not_trip(breaker: AsyncCircuitBreaker, exc: Exce
     assert breaker.failures == 0
 
 
-async def test_throttling_counts_as_platform_failure(breaker: AsyncCircuitBreaker) -> None:
-    for _ in range(5):
+@pytest.mark.parametrize("code", [4, 17, 613, 80004])
+async def test_throttling_is_not_a_platform_failure(breaker: AsyncCircuitBreaker, code: int) -> None:
+    # A rate limit is Meta answering; one busy account must not cut off every user.
+    for _ in range(10):
         with pytest.raises(ThrottledError):
-            await breaker.call(fail, ThrottledError("slow", code=17))
-    assert breaker.state == "open"
+            await breaker.call(fail, ThrottledError("slow", code=code))
+    assert breaker.state == "closed"
+    assert breaker.failures == 0
 
 
 async def test_only_consecutive_failures_count(breaker: AsyncCircuitBreaker) -> None:

@@ -13,6 +13,7 @@ import pytest
 from agent_brain.platforms.graph.breaker import AsyncCircuitBreaker, BreakerConfig
 from agent_brain.platforms.graph.client import BatchRequest, GraphClient
 from agent_brain.platforms.graph.errors import (
+    AccountThrottledError,
     CircuitOpenError,
     GraphTimeoutError,
     InvalidParameterError,
@@ -24,7 +25,7 @@ from agent_brain.platforms.graph.errors import (
 )
 
 if TYPE_CHECKING:
-    from tests.platforms.conftest import RecordingSleep
+    from tests.platforms.conftest import FakeClock, RecordingSleep
 
 MakeClient = Callable[..., GraphClient]
 
@@ -105,13 +106,15 @@ async def test_runs_against_an_in_process_asgi_sandbox(token: str) -> None:
     [
         (graph_error(2, 500), TransientError, 4),
         (httpx.Response(503, text="<html>Service Unavailable</html>"), TransientError, 4),
-        (graph_error(17), ThrottledError, 4),  # HTTP 400 carrying a throttling code
+        (graph_error(4), ThrottledError, 4),  # HTTP 400 carrying an app-level throttling code
+        # An account-level limit without advice pauses the account (60 s): no retries inside the call.
+        (graph_error(17), AccountThrottledError, 1),
         (graph_error(100), InvalidParameterError, 1),
         (graph_error(190, subcode=463), TokenExpiredError, 1),
         (httpx.ReadTimeout("timed out"), GraphTimeoutError, 4),
         (httpx.ConnectError("refused"), NetworkError, 4),
     ],
-    ids=["5xx", "html-503", "code-17", "code-100", "code-190", "read-timeout", "connect-error"],
+    ids=["5xx", "html-503", "code-4", "code-17", "code-100", "code-190", "read-timeout", "connect-error"],
 )
 async def test_read_retries_per_error_class(
     make_client: MakeClient, sleep: RecordingSleep, answer: Any, expected: type[Exception], requests: int
@@ -131,7 +134,9 @@ async def test_retry_after_header_sets_the_wait(make_client: MakeClient, sleep: 
     assert sleep.calls == [12]
 
 
-async def test_long_regain_time_is_reported_not_slept(make_client: MakeClient, sleep: RecordingSleep) -> None:
+async def test_long_regain_time_is_reported_not_slept(
+    make_client: MakeClient, sleep: RecordingSleep, clock: FakeClock
+) -> None:
     buc = {
         "42": [
             {
@@ -145,15 +150,22 @@ async def test_long_regain_time_is_reported_not_slept(make_client: MakeClient, s
     }
     script = Script(graph_error(80004, headers={"X-Business-Use-Case-Usage": json.dumps(buc)}))
     client = make_client(script)
-    with pytest.raises(ThrottledError) as info:
+    with pytest.raises(AccountThrottledError) as info:
         await client.get("act_1/insights")
     assert info.value.retry_after_seconds == 900
     assert len(script.requests) == 1 and sleep.calls == []
     assert "15 мин" in info.value.user_message("ru")
-    # The next call to the same account waits out the block before sending anything.
+    # The next call to the same account fails at once, naming what is left of the block.
+    clock.advance(300)
+    with pytest.raises(AccountThrottledError) as again:
+        await client.get("act_1/insights")
+    assert again.value.retry_after_seconds == 600 and "10 min" in again.value.user_message("en")
+    assert len(script.requests) == 1 and sleep.calls == []
+    clock.advance(600)
     script.answers = [httpx.Response(200, json={})]
     await client.get("act_1/insights")
-    assert sleep.calls == [900]
+    # Sent; only slowed down by the last usage figures seen (100 %), as any call at that usage.
+    assert len(script.requests) == 2 and sleep.calls == [client.usage.policy.delay(100)]
 
 
 async def test_high_app_usage_slows_down_before_the_limit(
@@ -374,7 +386,7 @@ async def test_failed_read_back_leaves_the_outcome_unknown(make_client: MakeClie
 
 
 async def test_write_retried_when_it_never_left(make_client: MakeClient) -> None:
-    script = Script(httpx.ConnectError("refused"), graph_error(17), httpx.Response(200, json={"id": "9"}))
+    script = Script(httpx.ConnectError("refused"), graph_error(4), httpx.Response(200, json={"id": "9"}))
     client = make_client(script)
     assert await client.post("act_1/campaigns", {"name": "Spring"}) == {"id": "9"}
     assert len(script.requests) == 3

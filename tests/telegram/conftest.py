@@ -71,8 +71,8 @@ async def make_runtime(demo_engine: AsyncEngine, standin: BotAPIStandIn):  # typ
 
 
 async def _running(standin: BotAPIStandIn, make_runtime, clock: FakeClock | None,  # type: ignore[no-untyped-def]
-                   model: ChatModel | None) -> AsyncIterator[Telegram]:
-    runtime, app = make_runtime(model)
+                   model: ChatModel | None, settings: dict[str, Any] | None = None) -> AsyncIterator[Telegram]:
+    runtime, app = make_runtime(model, **(settings or {}))
     pacing = Pacing(clock=clock, sleep=clock.sleep) if clock is not None else Pacing()
     bot = build_bot(runtime.settings)
     dispatcher = build_dispatcher(runtime, pacing=pacing)
@@ -94,8 +94,15 @@ def model() -> ChatModel | None:
 
 
 @pytest.fixture
-async def tg(standin: BotAPIStandIn, make_runtime, model: ChatModel | None) -> AsyncIterator[Telegram]:  # type: ignore[no-untyped-def]
-    async for telegram in _running(standin, make_runtime, FakeClock(), model):
+def bot_settings() -> dict[str, Any]:
+    """Override in a test module to run the bot with other settings (e.g. TELEGRAM_ALLOW_GROUPS)."""
+    return {}
+
+
+@pytest.fixture
+async def tg(standin: BotAPIStandIn, make_runtime, model: ChatModel | None,  # type: ignore[no-untyped-def]
+             bot_settings: dict[str, Any]) -> AsyncIterator[Telegram]:
+    async for telegram in _running(standin, make_runtime, FakeClock(), model, bot_settings):
         yield telegram
 
 

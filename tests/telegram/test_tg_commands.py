@@ -15,7 +15,7 @@ async def test_command_menu_is_set_in_russian_and_english_at_start(tg: Telegram)
     calls = tg.standin.calls_of("setMyCommands")
     by_language = {c.params.get("language_code"): json.loads(c.params["commands"]) for c in calls}
     assert set(by_language) == {"ru", "en", None}
-    assert [c["command"] for c in by_language["ru"]] == ["status", "mode", "clear", "help"]
+    assert [c["command"] for c in by_language["ru"]] == ["status", "mode", "clear", "allow", "deny", "help"]
     assert "Очистить" in by_language["ru"][2]["description"]
     assert "Clear" in by_language["en"][2]["description"] and by_language[None] == by_language["en"]
 
@@ -92,3 +92,18 @@ async def test_unknown_command_and_non_text(tg: Telegram) -> None:
                                      "height": 512, "is_animated": False, "is_video": False}
     await tg.processed(tg.standin.push_update(sticker))
     assert tg.last_reply(chat) == "Я понимаю только текстовые сообщения."
+
+
+async def test_a_throttled_account_is_named_in_the_reply_and_in_status(tg: Telegram) -> None:
+    await tg.link(DEMO_CHAT)
+    await tg.say(DEMO_CHAT, "/status")
+    assert f"Могут действовать: {DEMO_CHAT} (владелец)" in tg.last_reply(DEMO_CHAT)
+    [account] = await tg.runtime.users.ad_accounts((await tg.demo_user()).id)
+    tg.sandbox.state.emulator.faults.inject("throttle", times=3, regain_minutes=10)
+    await tg.say(DEMO_CHAT, "Покажи кампании")
+    assert f"Facebook временно ограничил запросы к рекламному аккаунту {account.external_id}. " \
+           "Повторите через 10 мин." in tg.last_reply(DEMO_CHAT)
+    await tg.say(DEMO_CHAT, "/status")
+    status = tg.last_reply(DEMO_CHAT)
+    assert "Facebook API: ✅ работает" in status  # one busy account is not the platform being down
+    assert f"аккаунт {account.external_id} ограничен Facebook, повтор через 10 мин" in status

@@ -52,15 +52,19 @@ class ScriptedModel:
     name = "offline+scripted"
     is_llm = False
 
-    def __init__(self, *, delay: float = 0.0, replies: dict[str, str] | None = None) -> None:
+    def __init__(self, *, delay: float = 0.0, replies: dict[str, str] | None = None,
+                 thinking: dict[str, float] | None = None) -> None:
+        """`thinking`: seconds to wait before a scripted reply starts (a slow model for that message)."""
         self.inner = OfflineModel()
         self.delay = delay
         self.replies = replies or {}
+        self.thinking = thinking or {}
 
     async def stream(self, request: ModelRequest):  # type: ignore[no-untyped-def]
         if request.hints.purpose == "agent":
             user_text = next((m["content"] for m in reversed(request.messages) if m["role"] == "user"), "")
             if user_text in self.replies:
+                await asyncio.sleep(self.thinking.get(user_text, 0.0))
                 text = self.replies[user_text]
                 for i in range(0, len(text), 500):
                     yield TextDelta(text[i:i + 500])

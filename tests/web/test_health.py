@@ -30,7 +30,8 @@ async def test_health_with_no_keys_reports_offline_model_and_sandbox(settings, d
         response = await c.get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": True, "model": "offline", "platform": "sandbox",
-                                "circuit_breaker": "closed"}
+                                "circuit_breaker": "closed", "circuit_breaker_retry_in": 0,
+                                "throttled_accounts": []}
 
 
 async def test_runtime_platform_is_the_sandbox_without_a_token(settings, engine) -> None:  # type: ignore[no-untyped-def]
@@ -50,3 +51,18 @@ async def test_open_runtime_migrates_an_empty_database(settings, databases) -> N
     url = await databases.create(f"abt_empty_{uuid.uuid4().hex[:8]}")
     async with open_runtime(settings.model_copy(update={"database_url": url})) as runtime:
         assert await runtime.database_ok()
+
+
+async def test_health_names_a_throttled_account_while_the_platform_stays_up(api) -> None:  # type: ignore[no-untyped-def]
+    [account] = await api.runtime.users.ad_accounts(api.user_id)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api.sandbox), base_url="http://sandbox") as sandbox:
+        response = await sandbox.post("/_sandbox/faults", json={"kind": "throttle", "times": 3, "regain_minutes": 10})
+        assert response.status_code == 204
+    reply = (await api.http.post("/api/brain/chat/message", headers=api.auth,
+                                 json={"message": "Покажи кампании"})).json()
+    assert f"рекламному аккаунту {account.external_id}" in reply["text"] and "10 мин" in reply["text"]
+    health = (await api.http.get("/health")).json()
+    assert health["status"] == "ok" and health["circuit_breaker"] == "closed"
+    [throttled] = health["throttled_accounts"]
+    assert throttled["account_id"] == account.external_id and throttled["code"] == 80004
+    assert 590 <= throttled["retry_in"] <= 600

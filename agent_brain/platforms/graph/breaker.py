@@ -12,16 +12,16 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import pybreaker
 
 from agent_brain.platforms.graph.clock import Clock, utc_now
 from agent_brain.platforms.graph.errors import (
+    AccountThrottledError,
     CircuitOpenError,
     NetworkError,
-    ThrottledError,
     TransientError,
 )
 
@@ -29,9 +29,11 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# What "the platform is unhealthy" means. A user's bad request (invalid parameter, missing
-# permission, expired token) must not open the circuit for every user of the platform.
-PLATFORM_FAILURES: tuple[type[BaseException], ...] = (TransientError, ThrottledError, NetworkError)
+# What "the platform is unhealthy" means: Meta's own failures (5xx, codes 1/2), timeouts and
+# connection errors. A user's bad request (invalid parameter, missing permission, expired token)
+# or a rate limit on one ad account must not open the circuit for every user of the platform;
+# throttled accounts are paused one by one (`AccountThrottles`).
+PLATFORM_FAILURES: tuple[type[BaseException], ...] = (TransientError, NetworkError)
 
 
 def is_platform_failure(exc: BaseException) -> bool:
@@ -222,6 +224,81 @@ class AsyncCircuitBreaker:
                     raise
             finally:
                 exc.__traceback__ = traceback
+
+
+@dataclass(frozen=True)
+class AccountThrottle:
+    """One paused ad account, as `/health` shows it."""
+
+    account_id: str
+    until: datetime
+    seconds_left: float
+    code: int | None
+
+
+class AccountThrottles:
+    """Per-account pauses after Meta limited an ad account (throttling codes, usage headers).
+
+    A pause lasts what Meta advised (Retry-After, estimated_time_to_regain_access, the account
+    usage reset time); without advice `default_pause` seconds, doubled for every further throttle
+    before the account answers again, at most `max_pause`. Only that account's calls wait.
+    """
+
+    def __init__(self, *, clock: Clock = utc_now, default_pause: float = 60.0, max_pause: float = 900.0) -> None:
+        self._clock = clock
+        self.default_pause = default_pause
+        self.max_pause = max_pause
+        self._until: dict[str, tuple[datetime, int | None]] = {}
+        self._strikes: dict[str, int] = {}
+
+    def throttled(self, account_id: str, advised_seconds: float | None, *, code: int | None = None) -> float:
+        """Meta refused a call on `account_id` for its rate: pause it. Returns the pause's length."""
+        strikes = self._strikes[account_id] = self._strikes.get(account_id, 0) + 1
+        seconds = advised_seconds or min(self.max_pause, self.default_pause * 2 ** (strikes - 1))
+        self.pause(account_id, seconds, code=code)
+        return self.seconds_left(account_id)
+
+    def pause(self, account_id: str, seconds: float, *, code: int | None = None) -> None:
+        """Hold `account_id`'s calls for `seconds` from now (an earlier, longer pause stands)."""
+        until = self._clock() + timedelta(seconds=seconds)
+        current = self._until.get(account_id)
+        if current is None or current[0] < until:
+            self._until[account_id] = (until, code if code is not None else current[1] if current else None)
+
+    def answered(self, account_id: str) -> None:
+        """The account answered a call: the next throttle starts from the default pause again."""
+        self._strikes.pop(account_id, None)
+
+    def seconds_left(self, account_id: str | None) -> float:
+        entry = self._until.get(account_id) if account_id else None
+        if entry is None:
+            return 0.0
+        left = (entry[0] - self._clock()).total_seconds()
+        if left <= 0:
+            del self._until[account_id]  # type: ignore[arg-type]
+            return 0.0
+        return left
+
+    def check(self, account_id: str | None, *, max_wait: float = 0.0) -> float:
+        """Seconds a call on `account_id` must wait first (at most `max_wait`).
+
+        Raises:
+            AccountThrottledError: the account is paused for longer than `max_wait`.
+        """
+        left = self.seconds_left(account_id)
+        if left > max_wait:
+            assert account_id is not None
+            raise AccountThrottledError(account_id, left, code=self._until[account_id][1])
+        return left
+
+    def statuses(self) -> list[AccountThrottle]:
+        paused = []
+        for account_id in sorted(self._until):
+            left = self.seconds_left(account_id)
+            if left > 0:
+                until, code = self._until[account_id]
+                paused.append(AccountThrottle(account_id, until, left, code))
+        return paused
 
 
 class BreakerRegistry:

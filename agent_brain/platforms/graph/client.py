@@ -1,8 +1,10 @@
 """`GraphClient`: the one way this project talks to the Meta Graph / Marketing API.
 
-Each call: pre-emptive usage delay → circuit breaker → one HTTP exchange → usage headers
-recorded → errors classified. Reads retry under `read_policy`; writes retry only when the server
-certainly did not apply them, and an outcome-unknown write is reconciled by reading back.
+Each call: the ad account's pause (if Meta limits it) → pre-emptive usage delay → circuit
+breaker → one HTTP exchange → usage headers recorded → errors classified. A rate limit on one ad
+account pauses that account only; the platform's breaker counts only platform-wide failures.
+Reads retry under `read_policy`; writes retry only when the server certainly did not apply them,
+and an outcome-unknown write is reconciled by reading back.
 
 The access token is added as the `access_token` query parameter by the innermost transport,
 so no `httpx.Request` visible outside it (httpx's own request log, `response.request`,
@@ -15,18 +17,23 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 
 from agent_brain.config import GRAPH_API_VERSION
-from agent_brain.platforms.graph.breaker import AsyncCircuitBreaker, get_breaker
+from agent_brain.platforms.graph.breaker import AccountThrottles, AsyncCircuitBreaker, get_breaker
 from agent_brain.platforms.graph.errors import (
+    ACCOUNT_THROTTLE_CODES,
+    AccountThrottledError,
     GraphError,
     GraphTimeoutError,
     NetworkError,
+    ThrottledError,
     TransientError,
     WriteOutcomeUnknown,
     error_from_response,
@@ -45,6 +52,20 @@ JsonObject = dict[str, Any]
 Verify = Callable[[], Awaitable[Mapping[str, Any] | None]]
 """Reads the object back after an outcome-unknown write: the data showing the change if it is
 present (returned to the caller as the write's result), None if it is absent."""
+
+
+_current_account: ContextVar[str | None] = ContextVar("graph_account", default=None)
+
+
+@contextmanager
+def account_scope(account_id: str | None) -> Iterator[None]:
+    """Calls made inside act for `account_id` (e.g. "act_123"): paths that do not name an ad
+    account (`<campaign id>`, the batch endpoint) are paused and throttled as that account's."""
+    reset = _current_account.set(account_id)
+    try:
+        yield
+    finally:
+        _current_account.reset(reset)
 
 
 class _SecretLike(Protocol):
@@ -162,6 +183,9 @@ class GraphClient:
         usage: defaults to a tracker of this client's own.
         sleep: used for retry waits and usage delays; tests inject a recorder.
         max_write_resends: re-sends allowed after a read-back found an outcome-unknown write absent.
+        throttles: per-ad-account pauses (defaults to a set of this client's own).
+        max_throttle_wait: a paused account's call waits out a pause up to this long (seconds);
+            a longer one fails at once with `AccountThrottledError` naming the wait.
     """
 
     def __init__(
@@ -179,6 +203,8 @@ class GraphClient:
         writes: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
         max_write_resends: int = 1,
+        throttles: AccountThrottles | None = None,
+        max_throttle_wait: float = 15.0,
     ) -> None:
         token = access_token if isinstance(access_token, str) else access_token.get_secret_value()
         if not token:
@@ -198,6 +224,8 @@ class GraphClient:
         )
         self.breaker = breaker or get_breaker("meta")
         self.usage = usage or UsageTracker()
+        self.throttles = throttles or AccountThrottles()
+        self._max_throttle_wait = max_throttle_wait
         self._reads = reads or read_policy()
         self._writes = writes or write_policy()
         self._sleep = sleep
@@ -268,7 +296,9 @@ class GraphClient:
                 )
                 results.extend(BatchResult(r, None, None, error) for r in chunk)
                 continue
-            results.extend(self._batch_results(chunk, raw))
+            chunk_results = self._batch_results(chunk, raw)
+            self._pause_throttled_accounts(chunk_results)
+            results.extend(chunk_results)
         return results
 
     # Internals
@@ -302,19 +332,40 @@ class GraphClient:
     async def _call(
         self, method: str, path: str, params: Mapping[str, Any] | None, data: Mapping[str, Any] | None
     ) -> Any:
-        """One attempt: usage delay, then the exchange under the breaker."""
-        account = account_from_path(path)
-        delay = self.usage.delay_for(account)
+        """One attempt: the account's pause and usage delay, then the exchange under the breaker."""
+        account = account_from_path(path) or _current_account.get()
+        delay = max(self._account_wait(account), self.usage.delay_for(account))
         if delay > 0:
             log.info(
-                "graph usage high (%.0f%%): waiting %.1f s before %s %s",
+                "graph usage high (%.0f%%) or account paused: waiting %.1f s before %s %s",
                 self.usage.usage_pct(account),
                 delay,
                 method,
                 path,
             )
             await self._sleep(delay)
-        return await self.breaker.call(self._exchange, method, path, params, data, account)
+        try:
+            result = await self.breaker.call(self._exchange, method, path, params, data, account)
+        except ThrottledError as exc:
+            if account is None or exc.code not in ACCOUNT_THROTTLE_CODES:
+                raise
+            pause = self.throttles.throttled(account, exc.retry_after_seconds, code=exc.code)
+            log.warning("graph: ad account %s throttled (code %s), paused for %.0f s", account, exc.code, pause)
+            if pause > self._max_throttle_wait:
+                raise AccountThrottledError(account, pause, code=exc.code) from exc
+            raise
+        if account is not None:
+            self.throttles.answered(account)
+        return result
+
+    def _account_wait(self, account: str | None) -> float:
+        """Seconds to wait for the account's pause; raises `AccountThrottledError` if too long."""
+        if account is None:
+            return 0.0
+        blocked = self.usage.blocked_seconds(account)
+        if blocked > 0:
+            self.throttles.pause(account, blocked)
+        return self.throttles.check(account, max_wait=self._max_throttle_wait)
 
     async def _exchange(
         self,
@@ -366,6 +417,18 @@ class GraphClient:
                 f"unreadable response body for {method} {shown}", http_status=response.status_code
             )
         return body
+
+    def _pause_throttled_accounts(self, results: Sequence[BatchResult]) -> None:
+        """Operations of a batch refused for an ad account's rate pause that account (once per batch)."""
+        paused: set[str] = set()
+        for result in results:
+            exc = result.error
+            if not isinstance(exc, ThrottledError) or exc.code not in ACCOUNT_THROTTLE_CODES:
+                continue
+            account = account_from_path(result.request.relative_url) or _current_account.get()
+            if account is not None and account not in paused:
+                paused.add(account)
+                self.throttles.throttled(account, exc.retry_after_seconds, code=exc.code)
 
     def _batch_results(self, chunk: Sequence[BatchRequest], raw: Any) -> list[BatchResult]:
         items = raw if isinstance(raw, list) else []

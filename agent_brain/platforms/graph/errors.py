@@ -16,6 +16,9 @@ from agent_brain.platforms.graph.redact import redact_text
 from agent_brain.platforms.graph.usage import header_value, parse_business_use_case_usage
 
 THROTTLE_CODES = frozenset({4, 17, 32, 341, 613, *range(80000, 80015)})
+# Limits on one ad account (17 user/account request limit, 613 when the call is on an account,
+# 80000–80014 business use case limits): they pause that account, never the platform.
+ACCOUNT_THROTTLE_CODES = frozenset({17, 613, *range(80000, 80015)})
 TRANSIENT_CODES = frozenset({1, 2})
 TOKEN_CODES = frozenset({190})
 PERMISSION_CODES = frozenset({10, *range(200, 300)})
@@ -117,6 +120,28 @@ class ThrottledError(GraphError):
         if _is_ru(lang):
             return "Превышен лимит запросов к Facebook API. Повторите через несколько минут."
         return "The Facebook API rate limit was reached. Try again in a few minutes."
+
+
+class AccountThrottledError(ThrottledError):
+    """Refused locally: Meta is limiting this ad account, so its calls wait until the regain time.
+
+    Other accounts' calls are unaffected. `retry_after_seconds` is the time left of the pause.
+    """
+
+    def __init__(self, account_id: str, seconds_left: float, *, code: int | None = None) -> None:
+        self.account_id = account_id
+        super().__init__(
+            f"ad account {account_id} is rate-limited by Meta; retry in {max(0.0, seconds_left):.0f} s",
+            retry_after_seconds=max(0.0, seconds_left),
+            code=code,
+        )
+
+    def user_message(self, lang: str = "ru") -> str:
+        wait = format_wait(self.retry_after_seconds or 0.0, lang)
+        if _is_ru(lang):
+            return (f"Facebook временно ограничил запросы к рекламному аккаунту {self.account_id}. "
+                    f"Повторите через {wait}.")
+        return f"Facebook is temporarily limiting requests to ad account {self.account_id}. Try again in {wait}."
 
 
 class TokenExpiredError(GraphError):

@@ -25,7 +25,12 @@ from tenacity import (
 )
 from tenacity.wait import wait_base
 
-from agent_brain.platforms.graph.errors import NetworkError, ThrottledError, TransientError
+from agent_brain.platforms.graph.errors import (
+    AccountThrottledError,
+    NetworkError,
+    ThrottledError,
+    TransientError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +52,12 @@ def on_throttled(max_retry_after: float = 60.0) -> retry_base:
     """Rate limits whose advised wait is at most `max_retry_after` seconds.
 
     A longer wait (a business use case block of 30 minutes, say) is not slept through inside a
-    chat turn: the error surfaces with its `retry_after_seconds` so the user is told when.
+    chat turn: the error surfaces with its `retry_after_seconds` so the user is told when. A paused
+    ad account (`AccountThrottledError`) has already been judged too long to wait for.
     """
 
     def predicate(exc: BaseException) -> bool:
-        if not isinstance(exc, ThrottledError):
+        if not isinstance(exc, ThrottledError) or isinstance(exc, AccountThrottledError):
             return False
         return exc.retry_after_seconds is None or exc.retry_after_seconds <= max_retry_after
 

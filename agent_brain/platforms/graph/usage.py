@@ -224,6 +224,18 @@ class UsageTracker:
                     remaining = max(remaining, (until - now).total_seconds())
         return remaining
 
+    def blocked_seconds(self, account_id: str | None) -> float:
+        """Seconds Meta still blocks `account_id` by its headers: a business use case regain time,
+        or the account usage window's reset while `acc_id_util_pct` is at 100 %. 0 when not blocked."""
+        blocked = self.regain_seconds(account_id)
+        account = self._accounts.get(account_id) if account_id else None
+        if account is not None and account.ad_account is not None and account.observed_at is not None:
+            usage = account.ad_account
+            if usage.acc_id_util_pct >= 100 and usage.reset_time_duration > 0:
+                until = account.observed_at + timedelta(seconds=usage.reset_time_duration)
+                blocked = max(blocked, (until - self._clock()).total_seconds())
+        return max(0.0, blocked)
+
     def delay_for(self, account_id: str | None = None) -> float:
         """Seconds to wait before the next call on `account_id` (0 when usage is comfortable)."""
         return self.policy.delay(self.usage_pct(account_id), self.regain_seconds(account_id))
