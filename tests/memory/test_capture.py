@@ -92,9 +92,9 @@ def test_many_paused_directions() -> None:
     two = listing(direction(1, spend=0, leads=0, status="paused", name="Виниры"),
                   direction(2, spend=0, leads=0, status="paused", name="Брекеты"))
     [note] = capture("getDirections", two)
-    assert (note.dedup_key, note.text) == ("paused_directions", "На паузе 2 направления: Виниры, Брекеты")
+    assert (note.dedup_key, note.text) == ("paused_directions", "На паузе 2 направления: «Виниры», «Брекеты»")
     [en] = capture("getDirections", two, language="en")
-    assert en.text == "2 directions are paused: Виниры, Брекеты"
+    assert en.text == "2 directions are paused: “Виниры”, “Брекеты”"
 
 
 def test_one_object_tools() -> None:
