@@ -61,16 +61,19 @@ def _phones_in(text: str) -> set[str]:
     return {d for d in (_digits(m) for m in re.findall(r"\+?\d[\d\s()-]{5,}\d", text)) if len(d) >= MIN_PHONE_DIGITS}
 
 
-def names(entity: Entity, text: str) -> bool:
-    """Whether `text` names the object: its id, its phone, or its name (fuzzy, word endings tolerated)."""
+def identifies(entity: Entity, text: str) -> bool:
+    """Whether `text` holds the object's explicit identifier: its id or its phone."""
     if not text:
         return False
     if re.search(rf"(?<![\w-]){re.escape(entity.id)}(?![\w-])", text, re.IGNORECASE):
         return True
-    phone = entity.extra.get("phone") or (entity.id if entity.kind == "dialog" else None)
-    if phone and len(_digits(str(phone))) >= MIN_PHONE_DIGITS and _digits(str(phone)) in _phones_in(text):
-        return True
-    return entity.name != entity.id and matches_query(entity.name, text)
+    phone = _digits(str(entity.extra.get("phone") or (entity.id if entity.kind == "dialog" else "")))
+    return len(phone) >= MIN_PHONE_DIGITS and phone in _phones_in(text)
+
+
+def names(entity: Entity, text: str) -> bool:
+    """Whether `text` names the object: its identifier, or its name (fuzzy, word endings tolerated)."""
+    return identifies(entity, text) or (bool(text) and entity.name != entity.id and matches_query(entity.name, text))
 
 
 class TargetGrounding:
@@ -97,9 +100,15 @@ class TargetGrounding:
             kind == "dialog" and _digits(e.id) == _digits(ident) and _digits(ident))), None)
         if entity is None:
             return Target(kind, ident, None, grounded=False)
+        others = [e for e in entities if e.id != entity.id]
+        # An explicit identifier (id, phone) in the message wins over names, focus and what was shown.
+        if identifies(entity, self.user_text):
+            return Target(kind, ident, entity, grounded=True)
+        if any(identifies(other, self.user_text) for other in others):
+            return Target(kind, ident, entity, grounded=False)
         if names(entity, self.user_text):
             return Target(kind, ident, entity, grounded=True)
         # The user named another object of this kind: what was shown or focused before does not count.
-        if any(names(other, self.user_text) for other in entities if other.id != entity.id):
+        if any(names(other, self.user_text) for other in others):
             return Target(kind, ident, entity, grounded=False)
         return Target(kind, ident, entity, grounded=names(entity, self.shown_text))
