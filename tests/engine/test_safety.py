@@ -7,6 +7,7 @@ orchestrator, PostgreSQL and the Graph sandbox; the checks read the database and
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,7 @@ from agent_brain.llm.base import ModelRequest, ModelTurn, TextDelta, ToolCall, T
 from agent_brain.llm.offline import OfflineModel
 from agent_brain.memory.notes import NotesStore
 from agent_brain.memory.summary import RollingSummarizer
+from agent_brain.money import format_money
 from agent_brain.orchestrator.classifier import Classification
 from agent_brain.orchestrator.grounding import TargetGrounding
 from agent_brain.orchestrator.orchestrator import Orchestrator, TurnRequest
@@ -475,3 +477,39 @@ async def test_yes_right_after_the_plan_runs_it_once(lab) -> None:  # type: igno
     assert lab["app"].state.emulator.writes_applied == writes + 1
     again = await say(orch, lab["demo"], conv, "да")  # the plan is no longer the one just proposed
     assert "step_result" not in kinds(again) and lab["app"].state.emulator.writes_applied == writes + 1
+
+
+# ── ask mode: an approved read is answered ──────────────────────────────────────────────────
+
+
+async def test_an_approved_read_in_ask_mode_shows_the_answer(product) -> None:  # type: ignore[no-untyped-def]
+    orch = product["build"]()
+    user = product["user_id"]
+    conv = await conversation(orch, user, "ask")
+    events = await say(orch, user, conv, "Покажи расходы за неделю")
+    approval = next(e for e in events if e["type"] == "approval_required")
+    [step] = approval["plan"]["steps"]
+    assert step["action"] == "getSpendReport" and executed(events) == []
+    done = [e.to_json() async for e in orch.execute_plan(user, uuid.UUID(approval["plan_id"]))]
+    result = next(e for e in done if e["type"] == "step_result")["result"]
+    async with product["engine"].connect() as conn:
+        spend = (await conn.execute(text(
+            "SELECT sum(spend_cents) FROM creative_metrics_history WHERE date >= :f AND date <= :t"),
+            {"f": dt.date.fromisoformat(result["period"]["from"]),
+             "t": dt.date.fromisoformat(result["period"]["to"])})).scalar_one()
+    reply = next(e for e in done if e["type"] == "done")["text"]
+    assert format_money(spend, "USD") in reply and "выполнено" not in reply
+    # The answer is what the conversation shows afterwards, too.
+    [last] = await orch.store.load_messages(conv, 1)
+    assert last.role == "assistant" and last.content == reply
+
+
+async def test_an_approved_write_keeps_its_step_report(product) -> None:  # type: ignore[no-untyped-def]
+    orch = product["build"]()
+    user = product["user_id"]
+    conv = await conversation(orch, user, "ask")
+    events = await say(orch, user, conv, "Переведи Наталью Степанову на этап Консультация")
+    approval = next(e for e in events if e["type"] == "approval_required")
+    done = [e.to_json() async for e in orch.execute_plan(user, uuid.UUID(approval["plan_id"]))]
+    reply = next(e for e in done if e["type"] == "done")["text"]
+    assert "updateLeadStage" in reply and "«Наталья Степанова»" in reply  # the write's step report, as before
