@@ -135,7 +135,9 @@ async def run_agent(
             messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
             run.new_messages.append(NewMessage(role="tool", tool_call_id=call.id, tool_name=call.name,
                                                tool_result=result, agent=agent.name, domain=agent.domain))
-        tainted = True  # this round's tool output is in the context of every later round
+        if not tainted:  # this round's tool output is in the context of every later round
+            tainted = True
+            run.context_stats.setdefault("taint", []).append("turn_tool_output")
     run.status = "error"
     run.error = f"stopped after {MAX_ROUNDS} tool rounds"
     run.final_text = ("Не удалось завершить запрос за разумное число шагов. Уточните, пожалуйста, что нужно."
