@@ -437,7 +437,6 @@ class Orchestrator:
         yield Text(text=reply)
         yield Done(conversation_id=str(plan.conversation_id), text=reply, plan_id=str(plan.id))
 
-
     async def _render_plan_outcome(self, plan: PlanRecord, steps: list[StepResult], ctx: ToolContext) -> str:
         """Reads approved in a plan (ask mode) are answered like a turn: the agent's model writes the reply
         from their results. Writes and failures keep their step report."""
