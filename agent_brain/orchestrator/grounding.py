@@ -11,6 +11,7 @@ human words. Names come from the turn's `TurnEntityResolver` cache: no extra que
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from typing import Any
 
 from agent_brain.llm.base import Entity, EntityKind, EntityResolver
 from agent_brain.memory.notes import matches_query
+
+log = logging.getLogger(__name__)
 
 TARGET_ARGS: dict[str, EntityKind] = {
     "campaignId": "campaign", "adsetId": "adset", "directionId": "direction", "creativeId": "creative",
@@ -95,7 +98,11 @@ class TargetGrounding:
         return found
 
     async def _target(self, kind: EntityKind, ident: str) -> Target:
-        entities: Sequence[Entity] = await self.resolver.entities(kind) if self.resolver else ()
+        try:
+            entities: Sequence[Entity] = await self.resolver.entities(kind) if self.resolver else ()
+        except Exception:  # names unavailable (platform down): the object cannot be confirmed, so it is asked
+            log.warning("grounding: %s entities failed to load", kind, exc_info=True)
+            entities = ()
         entity = next((e for e in entities if e.id == ident or (
             kind == "dialog" and _digits(e.id) == _digits(ident) and _digits(ident))), None)
         if entity is None:

@@ -380,6 +380,15 @@ async def test_grounding_prefers_what_the_user_said_over_what_was_shown(lab) -> 
     assert not unknown.grounded and unknown.entity is None
 
 
+async def test_a_target_that_cannot_be_looked_up_is_not_grounded(lab) -> None:  # type: ignore[no-untyped-def]
+    orch = lab["build"](ScriptedLLM(first_round(lambda _: [])))
+    ctx = await orch.context_for(lab["demo"])
+    lab["app"].state.emulator.faults.inject("server_error", times=50)  # the platform is down
+    gate = TargetGrounding(user_text="поставь на паузу Виниры СПб", shown_text="", resolver=TurnEntityResolver(ctx))
+    [target] = await gate.targets({"campaignId": lab["campaign_id"]})
+    assert not target.grounded and target.entity is None
+
+
 async def test_an_unnamed_target_is_a_plan_naming_it_even_for_a_user_grounded_call(lab) -> None:  # type: ignore[no-untyped-def]
     """The engine gate holds whatever the model: a call marked as coming from the user's words (as the
     offline model's are) still waits when its target was not named."""
