@@ -42,14 +42,15 @@ class Target:
     grounded: bool
 
     def label(self, language: str) -> str:
-        """The object in human words: «кампания «Брекеты Москва»», "lead “Сергей Никитин” (+7970…)"."""
+        """The object in human words: кампания «Брекеты Москва», lead “Сергей Никитин” (+79706508848, Новый)."""
         ru = language == "ru"
         word = _KIND_WORDS[self.kind][0 if ru else 1]
         if self.entity is None:
             return f"{word} {self.id} " + ("(не найден)" if ru else "(not found)")
         name = f"«{self.entity.name}»" if ru else f"“{self.entity.name}”"
-        phone = self.entity.extra.get("phone")
-        return f"{word} {name}" + (f" ({phone})" if phone else "")
+        # What tells equal names apart, where the resolver knows it.
+        attributes = [str(self.entity.extra[k]) for k in ("phone", "stage", "direction") if self.entity.extra.get(k)]
+        return f"{word} {name}" + (f" ({', '.join(attributes)})" if attributes else "")
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "id": self.id, "name": self.entity.name if self.entity else None,
