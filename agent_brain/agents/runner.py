@@ -2,13 +2,17 @@
 
 `run_agent` is an async generator of orchestrator events; what it produced for persistence and
 tracing is collected on the `AgentRun` it was given.
+
+Every call passes the policy (policy.py) with the turn's taint — the context's reasons from
+`ContextGatherer`, then tool results read in this turn — and, for writes, the grounding of its
+target (grounding.py). This holds on every round of the loop and after argument repair.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +21,7 @@ from pydantic import BaseModel
 from agent_brain.agents.base import AgentSpec
 from agent_brain.llm.base import ChatModel, ModelRequest, ToolCall, TurnDone, TurnHints, Usage, complete
 from agent_brain.orchestrator.events import Event, Text, ToolResult, ToolStart
+from agent_brain.orchestrator.grounding import Target, TargetGrounding
 from agent_brain.orchestrator.policy import Decision, decide
 from agent_brain.stores.records import NewMessage, PlanStep
 from agent_brain.tools.context import ToolContext
@@ -63,10 +68,17 @@ def focus_from_args(args: BaseModel) -> dict[str, Any]:
     return focus
 
 
-def describe_step(tool: Tool, args: BaseModel) -> str:
+def describe_step(tool: Tool, args: BaseModel, targets: Sequence[Target] = (), language: str = "ru") -> str:
+    """The step as the user confirms it; the objects it changes are named in human words."""
     params = ", ".join(f"{k}={v}" for k, v in args.model_dump(mode="json", exclude_none=True).items())
     first_line = tool.description.splitlines()[0].rstrip(".")
-    return f"{tool.name}({params}) — {first_line}"
+    text = f"{tool.name}({params}) — {first_line}"
+    if targets:
+        text += ("; объект: " if language == "ru" else "; target: ") + ", ".join(t.label(language) for t in targets)
+    if any(not t.grounded for t in targets):
+        text += (" — вы не называли этот объект, проверьте, что это он" if language == "ru"
+                 else " — you did not name this object: check it is the right one")
+    return text
 
 
 async def run_agent(
@@ -80,12 +92,17 @@ async def run_agent(
     hints: TurnHints,
     run: AgentRun,
     system_extra: str = "",
+    taint: tuple[str, ...] = (),
+    grounding: TargetGrounding | None = None,
 ) -> AsyncIterator[Event]:
+    """`taint`: why the assembled context already holds outside text (empty: clean); `grounding`: the
+    target check for writes (None: the user's message alone grounds targets)."""
     system = agent.prompt.text + (f"\n\n{system_extra}" if system_extra else "")
     messages: list[dict[str, Any]] = [{"role": "system", "content": system}, *history,
                                       {"role": "user", "content": user_text}]
     schemas = agent.tools.schemas()
-    saw_tool_results = False
+    grounding = grounding or TargetGrounding(user_text=user_text, shown_text="", resolver=hints.resolver)
+    tainted = bool(taint)
     for _round in range(MAX_ROUNDS):
         request = ModelRequest(messages=messages, tools=schemas, hints=hints)
         turn = None
@@ -109,7 +126,7 @@ async def run_agent(
         for call in turn.tool_calls:
             result = None
             async for event_or_result in _handle_call(agent, call, model, ctx, mode, hints, run,
-                                                      tainted=saw_tool_results):
+                                                      tainted=tainted, grounding=grounding):
                 if isinstance(event_or_result, dict):
                     result = event_or_result
                 else:
@@ -118,7 +135,9 @@ async def run_agent(
             messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
             run.new_messages.append(NewMessage(role="tool", tool_call_id=call.id, tool_name=call.name,
                                                tool_result=result, agent=agent.name, domain=agent.domain))
-        saw_tool_results = True
+        if not tainted:  # this round's tool output is in the context of every later round
+            tainted = True
+            run.context_stats.setdefault("taint", []).append("turn_tool_output")
     run.status = "error"
     run.error = f"stopped after {MAX_ROUNDS} tool rounds"
     run.final_text = ("Не удалось завершить запрос за разумное число шагов. Уточните, пожалуйста, что нужно."
@@ -131,7 +150,7 @@ async def run_agent(
 
 async def _handle_call(
     agent: AgentSpec, call: ToolCall, model: ChatModel, ctx: ToolContext, mode: str, hints: TurnHints,
-    run: AgentRun, *, tainted: bool,
+    run: AgentRun, *, tainted: bool, grounding: TargetGrounding,
 ) -> AsyncIterator[Event | dict[str, Any]]:
     """Validate (with repair), apply the policy, run or plan one call. Yields events, then the result dict."""
     try:
@@ -142,15 +161,22 @@ async def _handle_call(
                "code": "unknown_tool"}
         return
     try:
-        args = await _validated(tool, call.arguments, model, hints)
+        args, repaired = await _validated(tool, call.arguments, model, hints)
     except ToolArgumentsError as exc:
         run.tool_errors.append({"tool": tool.name, "error": exc.message})
         yield {"success": False, "error": exc.message, "code": exc.code}
         return
     run.focus_updates.update(focus_from_args(args))
     params = args.model_dump(mode="json", exclude_none=True)
-    if decide(mode, tool, context_has_tool_results=tainted) is Decision.PLAN:
-        step = PlanStep(action=tool.name, params=params, description=describe_step(tool, args),
+    targets = await grounding.targets(params) if tool.is_write else []
+    ungrounded = [t.to_json() for t in targets if not t.grounded]
+    if ungrounded:
+        run.context_stats.setdefault("ungrounded_targets", []).extend(ungrounded)
+    # Repaired arguments are the repair model's words, not the user's.
+    decision = decide(mode, tool, tainted=tainted, user_grounded=call.grounded_in_user_text and not repaired,
+                      target_grounded=not ungrounded)
+    if decision is Decision.PLAN:
+        step = PlanStep(action=tool.name, params=params, description=describe_step(tool, args, targets, hints.language),
                         dangerous=tool.dangerous)
         run.plan_steps.append(step)
         run.tools_planned.append(tool.name)
@@ -166,13 +192,15 @@ async def _handle_call(
     yield outcome.as_message_content()
 
 
-async def _validated(tool: Tool, raw: str, model: ChatModel, hints: TurnHints) -> BaseModel:
-    """Validate arguments; on failure ask the model to repair them, up to MAX_REPAIRS times."""
+async def _validated(tool: Tool, raw: str, model: ChatModel, hints: TurnHints) -> tuple[BaseModel, bool]:
+    """Validate arguments; on failure ask the model to repair them, up to MAX_REPAIRS times.
+
+    Returns the arguments and whether they were repaired."""
     error: ToolArgumentsError | None = None
     arguments = raw
     for attempt in range(MAX_REPAIRS + 1):
         try:
-            return tool.validate(arguments)
+            return tool.validate(arguments), attempt > 0
         except ToolArgumentsError as exc:
             error = exc
             if attempt == MAX_REPAIRS:

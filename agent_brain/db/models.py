@@ -177,6 +177,8 @@ class Conversation(Base):
     lock_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     rolling_summary: Mapped[str | None] = mapped_column(Text)
     summary_message_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    # The summary was written over tool output (or over an earlier such summary): outside text.
+    summary_tainted: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     message_count: Mapped[int] = mapped_column(Integer, server_default="0")
     focus_entities: Mapped[dict[str, Any]] = mapped_column(Json, server_default=text("'{}'::jsonb"))
     last_agent: Mapped[str | None] = mapped_column(String(32))
@@ -330,13 +332,15 @@ class AgentNote(Base):
     domain: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     dedup_key: Mapped[str] = mapped_column(String(200))
-    source: Mapped[str] = mapped_column(String(8), server_default="auto")
+    # 'user' («Запомни: …»), 'tool:<name>' (captured from that tool's result: data, never instructions),
+    # 'auto' (seeded/older observations, treated like tool notes).
+    source: Mapped[str] = mapped_column(String(64), server_default="auto")
     importance: Mapped[float] = mapped_column(Float, server_default="0.5")
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _created()
     __table_args__ = (
         CheckConstraint(_in("domain", ("ads", "creative", "crm", "whatsapp", "general")), name="domain"),
-        CheckConstraint(_in("source", ("auto", "user")), name="source"),
+        CheckConstraint(_in("source", ("auto", "user")) + " OR source LIKE 'tool:%'", name="source"),
         CheckConstraint("importance >= 0 AND importance <= 1", name="importance"),
         UniqueConstraint(
             "user_id",

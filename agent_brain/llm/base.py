@@ -21,16 +21,20 @@ EntityKind = Literal["campaign", "adset", "direction", "creative", "lead", "dial
 
 @dataclass(frozen=True)
 class ToolCall:
+    """One tool call. `grounded_in_user_text` is provenance, not a model output: only the offline
+    model (a parser of the user's own message) sets it; an LLM's call never is (see policy.py)."""
+
     id: str
     name: str
     arguments: str  # JSON text, exactly as the model produced it (may be malformed)
+    grounded_in_user_text: bool = False
 
     def to_openai(self) -> dict[str, Any]:
         return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": self.arguments}}
 
     @classmethod
-    def make(cls, id: str, name: str, args: dict[str, Any]) -> ToolCall:
-        return cls(id, name, json.dumps(args, ensure_ascii=False, default=str))
+    def make(cls, id: str, name: str, args: dict[str, Any], *, grounded_in_user_text: bool = False) -> ToolCall:
+        return cls(id, name, json.dumps(args, ensure_ascii=False, default=str), grounded_in_user_text)
 
 
 @dataclass(frozen=True)

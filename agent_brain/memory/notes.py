@@ -33,7 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from agent_brain.db.models import AgentNote
 
 Domain = Literal["ads", "creative", "crm", "whatsapp", "general"]
-NoteSource = Literal["auto", "user"]
+# 'user': said by the user («Запомни: …»); 'tool:<name>': captured from that tool's result; 'auto': an
+# observation of older or seeded origin. Everything but 'user' is outside data, never an instruction.
+NoteSource = str
+TOOL_SOURCE_PREFIX = "tool:"
 NOTE_DOMAINS: tuple[str, ...] = get_args(Domain)
 
 MAX_NOTES_PER_DOMAIN = 20
@@ -122,6 +125,11 @@ def _close(word: str, other: str) -> bool:
     return word[0] == other[0] and difflib.SequenceMatcher(None, word, other).ratio() >= FUZZY_RATIO
 
 
+def is_user_note(note: NoteRecord) -> bool:
+    """What the user told us; anything else came from outside (tool results) and is data only."""
+    return note.source == "user"
+
+
 def format_digest(notes: Sequence[NoteRecord], *, tag_domains: bool, max_chars: int) -> str:
     """The prompt block: header and one line per note, whole lines only, within `max_chars`."""
     lines = [DIGEST_HEADER]
@@ -169,8 +177,8 @@ def _lock_key(user_id: uuid.UUID, ad_account_id: uuid.UUID | None, domain: str) 
 def _validated(domain: str, text: str, importance: float, source: str) -> str:
     if domain not in NOTE_DOMAINS:
         raise ValueError(f"unknown note domain {domain!r}; expected one of {', '.join(NOTE_DOMAINS)}")
-    if source not in ("auto", "user"):
-        raise ValueError(f"unknown note source {source!r}; expected 'auto' or 'user'")
+    if source not in ("auto", "user") and not (source.startswith(TOOL_SOURCE_PREFIX) and len(source) <= 64):
+        raise ValueError(f"unknown note source {source!r}; expected 'auto', 'user' or 'tool:<name>'")
     if not 0.0 <= importance <= 1.0:
         raise ValueError(f"note importance must be within 0..1, got {importance}")
     clean = one_line(text)

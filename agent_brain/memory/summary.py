@@ -3,6 +3,9 @@
 Due when the conversation has more than 20 messages and at least 10 are new since the last
 summary, or when the context budget was more than 90 % used. The offline model writes an
 extractive summary; an LLM an abstractive one with the prompt in prompts/summary-v1.md.
+
+A summary written over tool output (or over an earlier tainted summary) carries outside text: it is
+stored as tainted, and a context holding it makes every write the model asks for a plan (policy.py).
 """
 
 from __future__ import annotations
@@ -69,5 +72,7 @@ class RollingSummarizer:
         summary = (turn.content or "").strip()[:MAX_SUMMARY_CHARS]
         if not summary:
             return False
-        await self.store.update_rolling_summary(conversation_id, summary, message_count=conv.message_count)
+        tainted = conv.summary_tainted or any(m.role == "tool" or m.tool_calls for m in messages)
+        await self.store.update_rolling_summary(conversation_id, summary, message_count=conv.message_count,
+                                                tainted=tainted)
         return True

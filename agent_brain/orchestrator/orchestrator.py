@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 import re
 import time
@@ -22,15 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain.agents.base import AgentSpec
 from agent_brain.agents.runner import AgentRun, run_agent
-from agent_brain.llm.base import ChatModel, ModelRequest, TurnHints, complete
+from agent_brain.llm.base import ChatModel, ModelRequest, ToolCall, TurnHints, complete
 from agent_brain.memory.budget import TokenBudget
 from agent_brain.memory.capture import capture_notes
 from agent_brain.memory.commands import handle_memory_command, parse_memory_command
-from agent_brain.memory.notes import NotesStore
+from agent_brain.memory.notes import TOOL_SOURCE_PREFIX, NotesStore
 from agent_brain.memory.specs import BusinessSpecsStore, target_cpl_cents
 from agent_brain.memory.summary import RollingSummarizer, summary_due
 from agent_brain.orchestrator.classifier import Classification, Classifier
-from agent_brain.orchestrator.context import AgentContext, ContextGatherer, TurnContext
+from agent_brain.orchestrator.context import HISTORY_MESSAGES, AgentContext, ContextGatherer, TurnContext
 from agent_brain.orchestrator.events import (
     ApprovalRequired,
     Classified,
@@ -40,6 +41,7 @@ from agent_brain.orchestrator.events import (
     StepResult,
     Text,
 )
+from agent_brain.orchestrator.grounding import TargetGrounding
 from agent_brain.orchestrator.plans import PlanExecutor, PlanNotRunnableError
 from agent_brain.orchestrator.resolver import TurnEntityResolver
 from agent_brain.orchestrator.user_text import clean_user_text
@@ -57,6 +59,7 @@ log = logging.getLogger(__name__)
 Emit = Callable[[Event], Awaitable[None]]
 
 MAX_MESSAGE_CHARS = 8000
+JUST_PROPOSED_WINDOW = 4  # the last messages, enough to reach the last assistant message of a turn
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _YES = re.compile(r"^\s*(да|ага|ок|окей|ok|okay|yes|y|подтверждаю|выполняй|confirm|approve)[\s.!]*$", re.I)
 _NO = re.compile(r"^\s*(нет|no|n|отмена|отменить|отмени|cancel|reject|не надо)[\s.!]*$", re.I)
@@ -242,7 +245,8 @@ class Orchestrator:
         if command is not None:  # «Запомни: …» / "Forget: …" / «Что ты помнишь?» work in every mode
             await self._memory_command(conv, command, text, ctx, turn, emit)
             return
-        if pending_id is not None and (_YES.match(text) or _NO.match(text)):
+        if pending_id is not None and (_YES.match(text) or _NO.match(text)) \
+                and await self._just_proposed(conv.id, pending_id):
             pending = await self.store.get_plan(pending_id, user_id=request.user_id)
             await self._text_approval(conv, pending, text, ctx, emit)
             return
@@ -260,12 +264,13 @@ class Orchestrator:
                                                          currency=ctx.currency) for r in runs}
         for run in runs:
             run.context_stats = contexts[run.agent.name].stats
+        grounding = TargetGrounding(user_text=text, shown_text=memory.shown_text, resolver=resolver)
         agent_started = time.perf_counter()
         if len(runs) == 1:
-            await self._run_one(runs[0], contexts[runs[0].agent.name], text, ctx, conv.mode, hints, emit)
+            await self._run_one(runs[0], contexts[runs[0].agent.name], text, ctx, conv.mode, hints, grounding, emit)
             final_text = runs[0].final_text
         else:
-            final_text = await self._run_mixed(runs, contexts, text, ctx, conv.mode, hints, emit)
+            final_text = await self._run_mixed(runs, contexts, text, ctx, conv.mode, hints, grounding, emit)
         latency_ms = int((time.perf_counter() - agent_started) * 1000)
 
         plan = await self._make_plan(conv, request, runs, language)
@@ -311,8 +316,10 @@ class Orchestrator:
                         continue
                     for note in capture_notes(message.tool_name or "", message.tool_result, language=ctx.language,
                                               kpi_target_cpl_cents=target, currency=ctx.currency):
+                        # Outside text: stored as data from that tool, never as the user's instruction.
                         await self.notes.add(ctx.user_id, ctx.ad_account_id, note.domain, note.text,
-                                             importance=note.importance, dedup_key=note.dedup_key)
+                                             importance=note.importance, dedup_key=note.dedup_key,
+                                             source=f"{TOOL_SOURCE_PREFIX}{message.tool_name}")
         except Exception:
             log.exception("note capture failed")
         if summary_due(conv.message_count + added, conv.summary_message_count, utilization):
@@ -331,11 +338,12 @@ class Orchestrator:
         await emit(Done(conversation_id=str(conv.id), text=reply, mode=conv.mode))
 
     async def _run_one(self, run: AgentRun, agent_ctx: AgentContext, text: str, ctx: ToolContext, mode: str,
-                       hints: TurnHints, emit: Any) -> None:
+                       hints: TurnHints, grounding: TargetGrounding, emit: Any) -> None:
         try:
             async for event in run_agent(run.agent, model=self.model, history=agent_ctx.history, user_text=text,
                                          ctx=ctx, mode=mode, hints=_for_agent(hints, run.agent.name), run=run,
-                                         system_extra=agent_ctx.system_extra):
+                                         system_extra=agent_ctx.system_extra, taint=agent_ctx.taint,
+                                         grounding=grounding):
                 await emit(event)
         except Exception as exc:
             log.exception("agent %s failed", run.agent.name)
@@ -346,14 +354,14 @@ class Orchestrator:
             await emit(Text(text=run.final_text, agent=run.agent.name))
 
     async def _run_mixed(self, runs: list[AgentRun], contexts: dict[str, AgentContext], text: str, ctx: ToolContext,
-                         mode: str, hints: TurnHints, emit: Any) -> str:
+                         mode: str, hints: TurnHints, grounding: TargetGrounding, emit: Any) -> str:
         """Agents in parallel; their tool events stream, their texts are merged into one answer."""
 
         async def quiet(event: Event) -> None:
             if not isinstance(event, Text):
                 await emit(event)
 
-        await asyncio.gather(*(self._run_one(r, contexts[r.agent.name], text, ctx, mode, hints, quiet)
+        await asyncio.gather(*(self._run_one(r, contexts[r.agent.name], text, ctx, mode, hints, grounding, quiet)
                                for r in runs))
         parts = "\n\n".join(f"[{r.agent.title}]\n{r.final_text}" for r in runs if r.final_text)
         request = ModelRequest(
@@ -381,6 +389,14 @@ class Orchestrator:
         return await self.store.create_pending_plan(
             conv.id, request.user_id, Plan(steps=steps, summary=summary), source=request.source,
             telegram_chat_id=request.telegram_chat_id)
+
+    async def _just_proposed(self, conversation_id: uuid.UUID, plan_id: uuid.UUID) -> bool:
+        """Whether the immediately preceding assistant message proposed this plan: only then does a bare
+        «да»/«нет» answer it; otherwise it is an ordinary message and the plan stays pending (its buttons work)."""
+        for message in reversed(await self.store.load_messages(conversation_id, JUST_PROPOSED_WINDOW)):
+            if message.role == "assistant":
+                return (message.plan_json or {}).get("plan_id") == str(plan_id)
+        return False
 
     async def _text_approval(self, conv: ConversationRecord, pending: PlanRecord, text: str, ctx: ToolContext,
                              emit: Any) -> None:
@@ -414,13 +430,65 @@ class Orchestrator:
             return
         for step in steps:
             yield step
-        reply = render_execution(execution.plan, steps, ctx.language)
+        reply = await self._render_plan_outcome(execution.plan, steps, ctx)
         await self.store.add_message(plan.conversation_id, NewMessage(
             role="assistant", content=reply, domain="system",
             tool_result={"plan_id": str(plan.id), "status": execution.plan.status,
                          "steps": [s.to_json() for s in steps]}))
         yield Text(text=reply)
         yield Done(conversation_id=str(plan.conversation_id), text=reply, plan_id=str(plan.id))
+
+    async def _render_plan_outcome(self, plan: PlanRecord, steps: list[StepResult], ctx: ToolContext) -> str:
+        """Reads approved in a plan (ask mode) are answered like a turn: the agent's model writes the reply
+        from their results. Writes and failures keep their step report."""
+        reads = [s for s in steps if s.success and s.action in self.tools.names()
+                 and not self.tools.get(s.action).is_write]
+        others = [s for s in steps if s not in reads]
+        answer = await self._answer_reads(plan, reads, ctx) if reads else ""
+        if not answer:
+            return render_execution(plan, steps, ctx.language)
+        return answer if not others else f"{answer}\n\n{render_execution(plan, others, ctx.language)}"
+
+    async def _answer_reads(self, plan: PlanRecord, reads: list[StepResult], ctx: ToolContext) -> str:
+        """The reply to approved reads, per agent, as the agent's last round of a normal turn would write it."""
+        question = await self._plan_question(plan)
+        resolver = TurnEntityResolver(ctx)
+        answers = []
+        for agent in self.agents.values():
+            mine = [s for s in reads if s.action in agent.tools.names()]
+            if not mine:
+                continue
+            calls = [ToolCall.make(f"plan_{s.index}", s.action, plan.plan.steps[s.index].params) for s in mine]
+            messages: list[dict[str, Any]] = [
+                {"role": "system", "content": agent.prompt.text}, {"role": "user", "content": question},
+                {"role": "assistant", "content": None, "tool_calls": [c.to_openai() for c in calls]},
+                *({"role": "tool", "tool_call_id": c.id, "content": json.dumps(s.result or {}, ensure_ascii=False,
+                                                                                default=str)}
+                  for c, s in zip(calls, mine, strict=True)),
+            ]
+            hints = TurnHints(language=ctx.language, agent=agent.name, resolver=resolver, today=ctx.today,
+                              currency=ctx.currency)
+            try:
+                # Tool calls in this answer are ignored: only the approved steps run.
+                turn = await complete(self.model, ModelRequest(messages=messages, tools=agent.tools.schemas(),
+                                                               hints=hints))
+            except Exception:  # the step report is still shown
+                log.warning("answer to approved reads failed", exc_info=True)
+                return ""
+            if not turn.content:
+                return ""
+            answers.append(turn.content)
+        return "\n\n".join(answers)
+
+    async def _plan_question(self, plan: PlanRecord) -> str:
+        """The user's message the plan answered (the last user message before the plan was proposed)."""
+        question = plan.plan.summary
+        for message in await self.store.load_messages(plan.conversation_id, HISTORY_MESSAGES):
+            if message.role == "user" and message.content:
+                question = message.content
+            if (message.plan_json or {}).get("plan_id") == str(plan.id):
+                break
+        return question
 
 
 def render_execution(plan: PlanRecord, steps: list[StepResult], language: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import String, cast, literal, select, union_all
+from sqlalchemy import String, cast, literal, null, select, union_all
 
 from agent_brain.db.models import Creative, CreativeTest, Direction, Lead, WhatsAppDialog
 from agent_brain.llm.base import Entity, EntityKind
@@ -46,21 +46,23 @@ class TurnEntityResolver:
     async def _load_db_kinds(self) -> dict[str, list[Entity]]:
         user = self.ctx.user_id
 
-        def part(kind: str, ident, name, *where):  # type: ignore[no-untyped-def]
+        no_phone = null().cast(String)
+
+        def part(kind: str, ident, name, *where, phone=no_phone):  # type: ignore[no-untyped-def]
             return select(literal(kind).label("kind"), cast(ident, String).label("id"),
-                          cast(name, String).label("name")).where(*where)
+                          cast(name, String).label("name"), phone.label("phone")).where(*where)
 
         query = union_all(
             part("direction", Direction.id, Direction.name, Direction.user_id == user),
             part("creative", Creative.id, Creative.title, Creative.user_id == user),
-            part("lead", Lead.id, Lead.name, Lead.user_id == user),
+            part("lead", Lead.id, Lead.name, Lead.user_id == user, phone=Lead.phone),
             part("dialog", WhatsAppDialog.phone, WhatsAppDialog.contact_name, WhatsAppDialog.user_id == user),
             select(literal("test").label("kind"), cast(CreativeTest.id, String).label("id"),
-                   Creative.title.label("name"))
+                   Creative.title.label("name"), no_phone.label("phone"))
             .join(Creative, Creative.id == CreativeTest.creative_id).where(Creative.user_id == user),
         )
         loaded: dict[str, list[Entity]] = {kind: [] for kind in DB_KINDS}
         async with self.ctx.engine.connect() as conn:
-            for kind, entity_id, name in (await conn.execute(query)).all():
-                loaded[kind].append(Entity(kind, entity_id, name or entity_id))
+            for kind, entity_id, name, phone in (await conn.execute(query)).all():
+                loaded[kind].append(Entity(kind, entity_id, name or entity_id, {"phone": phone} if phone else {}))
         return loaded

@@ -30,6 +30,7 @@ class ConversationRecord(_Record):
     lock_expires_at: dt.datetime | None
     rolling_summary: str | None
     summary_message_count: int
+    summary_tainted: bool = False
     message_count: int
     focus_entities: dict[str, Any]
     last_agent: str | None

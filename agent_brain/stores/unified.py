@@ -236,11 +236,11 @@ class UnifiedStore:
         await self._update_conversation(conversation_id, mode=mode)
 
     async def update_rolling_summary(
-        self, conversation_id: uuid.UUID, summary: str, *, message_count: int
+        self, conversation_id: uuid.UUID, summary: str, *, message_count: int, tainted: bool = False
     ) -> None:
-        """Store a new summary covering the first `message_count` messages."""
+        """Store a new summary covering the first `message_count` messages; `tainted`: written over tool output."""
         await self._update_conversation(
-            conversation_id, rolling_summary=summary, summary_message_count=message_count
+            conversation_id, rolling_summary=summary, summary_message_count=message_count, summary_tainted=tainted
         )
 
     async def update_metadata(
@@ -301,6 +301,7 @@ class UnifiedStore:
                 message_count=0,
                 summary_message_count=0,
                 rolling_summary=None,
+                summary_tainted=False,
                 focus_entities=literal({}, Conversation.focus_entities.type),
                 last_agent=None,
                 last_domain=None,

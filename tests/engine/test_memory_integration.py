@@ -83,6 +83,10 @@ async def test_tool_results_are_captured_as_notes_after_the_reply(product) -> No
         after = (await conn.execute(text("SELECT count(*), max(updated_at) FROM agent_notes"))).one()
     # New observations were written, or existing ones refreshed (same dedup key): never piled up.
     assert after[0] > before[0] or after[1] > before[1]
+    async with product["engine"].connect() as conn:
+        sources = set((await conn.execute(text("SELECT source FROM agent_notes WHERE updated_at > :t"),
+                                          {"t": before[1]})).scalars())
+    assert sources == {"tool:getDirections"}  # captured from a tool's result: data, marked by its source
 
 
 async def test_summary_runs_after_the_reply_and_its_failure_changes_nothing(product) -> None:  # type: ignore[no-untyped-def]

@@ -227,13 +227,25 @@ async def test_plan_mode_gates_the_write_then_approval_executes_and_verifies(wor
     assert world["app"].state.emulator.writes_applied == 1
 
 
-async def test_auto_mode_still_gates_dangerous_tools_but_runs_plain_writes(world) -> None:  # type: ignore[no-untyped-def]
+async def test_auto_mode_gates_dangerous_tools_and_runs_plain_writes_only_in_a_clean_context(world) -> None:  # type: ignore[no-untyped-def]
     orchestrator = world["build"](Scripted(pause_call(world["campaign_id"])))
     conv = await _conversation(world, orchestrator, "auto")
     events = await collect(orchestrator, TurnRequest(world["user_id"], "pause it", "web", conv.id))
     assert "approval_required" in types(events) and "tool_start" not in types(events)
     note = world["build"](Scripted(lambda t: [ToolCall.make("c", "addNote", {"note": "hi"})]))
+    # The demo account's snapshot names directions and ad sets, and the history holds a tool exchange:
+    # an LLM's plain write is a plan (issue 11: taint is a property of the turn's context).
     events = await collect(note, TurnRequest(world["user_id"], "note", "web", conv.id))
+    assert "tool_start" not in types(events) and "approval_required" in types(events)
+    async with world["engine"].connect() as conn:
+        stats = (await conn.execute(select(Run.context_stats).where(Run.conversation_id == conv.id)
+                                    .order_by(Run.created_at.desc()).limit(1))).scalar_one()
+    assert {"snapshot_outside_text", "history_tool_output"} <= set(stats["taint"])
+    # No account (no snapshot), no notes, no history: a clean context, and auto mode runs a plain write.
+    fresh, _ = await UserStore(world["engine"]).create_user("fresh")
+    clean = await note.store.get_or_create(user_id=fresh.id, source="web")
+    await note.store.set_mode(clean.id, "auto")
+    events = await collect(note, TurnRequest(fresh.id, "note", "web", clean.id))
     assert "tool_start" in types(events) and "approval_required" not in types(events)
 
 

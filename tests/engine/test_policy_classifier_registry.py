@@ -57,13 +57,26 @@ READ_T, WRITE_T, DANGER_T = (registry.get(n) for n in ("readSomething", "writeSo
     ],
 )
 def test_mode_policy_table(mode: str, expected: tuple[Decision, ...]) -> None:
-    got = tuple(decide(mode, t, context_has_tool_results=False) for t in (READ_T, WRITE_T, DANGER_T))
+    got = tuple(decide(mode, t, tainted=False) for t in (READ_T, WRITE_T, DANGER_T))
     assert got == expected
 
 
 def test_writes_after_untrusted_tool_output_are_always_planned() -> None:
-    assert decide("auto", WRITE_T, context_has_tool_results=True) is Decision.PLAN
-    assert decide("auto", READ_T, context_has_tool_results=True) is Decision.RUN
+    assert decide("auto", WRITE_T, tainted=True) is Decision.PLAN
+    assert decide("auto", READ_T, tainted=True) is Decision.RUN
+
+
+def test_only_a_user_grounded_plain_write_runs_despite_taint() -> None:
+    assert decide("auto", WRITE_T, tainted=True, user_grounded=True) is Decision.RUN
+    assert decide("auto", DANGER_T, tainted=True, user_grounded=True) is Decision.PLAN
+    assert decide("plan", WRITE_T, tainted=True, user_grounded=True) is Decision.PLAN
+
+
+@pytest.mark.parametrize("mode", ["auto", "plan", "ask"])
+def test_an_ungrounded_target_is_always_a_plan(mode: str) -> None:
+    for grounded_call in (False, True):
+        assert decide(mode, WRITE_T, tainted=False, user_grounded=grounded_call,
+                      target_grounded=False) is Decision.PLAN
 
 
 @pytest.mark.parametrize(

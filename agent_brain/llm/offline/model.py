@@ -109,7 +109,7 @@ class OfflineModel:
             return self._reply(after, result, request, names), ()
         if result.intents:
             offset = sum(len(m.get("tool_calls") or []) for m in messages)
-            return "", tuple(ToolCall.make(f"call_{offset + i}", intent.tool, intent.args)
+            return "", tuple(ToolCall.make(f"call_{offset + i}", intent.tool, intent.args, grounded_in_user_text=True)
                              for i, intent in enumerate(result.intents, 1))
         if result.questions:
             return "\n".join(result.questions), ()
