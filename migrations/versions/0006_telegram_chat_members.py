@@ -1,7 +1,7 @@
 """telegram chat members: who may act in a linked chat
 
-Revision ID: 0003_telegram
-Revises: 0002
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-30
 
 Approvals and messages in a linked Telegram chat are accepted only from the person who linked it

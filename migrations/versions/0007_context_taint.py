@@ -1,7 +1,7 @@
 """safety: summary taint flag, note provenance
 
-Revision ID: 0003_safety
-Revises: 0002
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30
 
 A rolling summary written over tool output is outside text (`summary_tainted`); a note captured
@@ -11,8 +11,8 @@ from a tool's result records that tool as its source ('tool:<name>').
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0003_safety'
-down_revision = '0002'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
