@@ -418,7 +418,7 @@ class GraphEmulator:
             base.setdefault("creation_time", graph_time(obj["created_time"]))
             base.setdefault("last_fired_time", graph_time(obj["updated_time"]))
         elif obj["type"] == "adcreative":
-            base.setdefault("status", "ACTIVE")
+            base["status"] = obj["status"] or "ACTIVE"
         return base
 
     async def _account_fields(self, account: dict[str, Any]) -> JsonObject:
@@ -841,21 +841,24 @@ class GraphEmulator:
         """Graph batch: ≤ 50 sub-requests, each answered with its own code, headers and body.
 
         Named requests can feed later ones through JSONPath references
-        (`{result=name:$.data.0.id}`, in the URL or the body); a request whose dependency
-        failed is not run. A named request's own response is omitted (null) unless it sets
-        `omit_response_on_success: false`, as on Graph.
+        (`{result=name:$.data.0.id}`, in the URL or the body) or `depends_on`; a request whose
+        dependency failed is not run. The response of a request a later one depends on is
+        omitted (null) unless it sets `omit_response_on_success: false`, as on Graph.
         """
         requests = parse_json_param(params, "batch")
         if not isinstance(requests, list) or not requests:
             raise invalid_parameter("batch must be a non-empty JSON array", field="batch")
         if len(requests) > MAX_BATCH:
             raise GraphAPIError(f"Too many requests in batch message. Maximum batch size is {MAX_BATCH}", code=1)
+        for item in requests:
+            if not isinstance(item, dict) or "relative_url" not in item:
+                raise invalid_parameter("each batch request needs method and relative_url", field="batch")
+        referenced = {str(i["depends_on"]) for i in requests if i.get("depends_on")} | {
+            m.group(1) for i in requests for m in BATCH_REFERENCE.finditer(f"{i['relative_url']} {i.get('body', '')}")}
         named: dict[str, tuple[int, Any]] = {}
         results: list[JsonObject | None] = []
         ctx = current_request.get()
         for item in requests:
-            if not isinstance(item, dict) or "relative_url" not in item:
-                raise invalid_parameter("each batch request needs method and relative_url", field="batch")
             try:
                 relative_url = _resolve_references(str(item["relative_url"]), named)
                 body_text = _resolve_references(str(item.get("body") or ""), named)
@@ -873,7 +876,8 @@ class GraphEmulator:
                                                       base_url=ctx.base_url if ctx else None)
             if item.get("name"):
                 named[str(item["name"])] = (status, body)
-                if status == 200 and item.get("omit_response_on_success", True):
+                omit = item.get("omit_response_on_success", True) and item["name"] in referenced
+                if status == 200 and omit:
                     results.append(None)
                     continue
             results.append({"code": status, "headers": [{"name": k, "value": v} for k, v in headers.items()],
