@@ -930,6 +930,8 @@ def _as_read_type(value: Any, field_type: str) -> Any:
     """A stored value in the read field's type: Graph sends money and counts typed `string` as strings."""
     if field_type == "string" and isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
+    if field_type in ("int", "unsigned int") and isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
     return value
 
 

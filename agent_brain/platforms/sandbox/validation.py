@@ -24,7 +24,7 @@ GENERIC_PARAMS = frozenset({
 })
 # Marketing API v17+ accepts only the outcome-driven (ODAX) objectives; the SDK still lists the legacy ones.
 ODAX_PREFIX = "OUTCOME_"
-OBJECT_TYPES = re.compile(r"^(Object|map|[A-Z]\w*)$")
+OBJECT_TYPES = re.compile(r"^(Object|map(<.*>)?|[A-Z]\w*)$")
 
 
 def param_error(name: str, message: str) -> GraphAPIError:
