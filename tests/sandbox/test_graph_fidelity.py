@@ -114,6 +114,17 @@ async def test_nested_expansion_and_ids(sandbox: Sandbox) -> None:
         "code"] == 100
 
 
+async def test_object_edges_honour_filtering(sandbox: Sandbox) -> None:
+    active = (await sandbox.get(f"{ACCOUNT}/ads", filtering=[
+        {"field": "ad.effective_status", "operator": "IN", "value": ["ACTIVE"]}])).json()["data"]
+    assert sorted(a["id"] for a in active) == ["3001", "3003"]
+    named = (await sandbox.get(f"{ACCOUNT}/campaigns", fields="name", filtering=[
+        {"field": "name", "operator": "CONTAIN", "value": "виниры"}])).json()["data"]
+    assert named == [{"id": "1002", "name": "Виниры СПб"}]
+    assert error_of(await sandbox.get(f"{ACCOUNT}/ads", filtering=[
+        {"field": "zodiac", "operator": "IN", "value": ["leo"]}]))["code"] == 100
+
+
 # ── insights ──────────────────────────────────────────────────────────────────────────────
 
 

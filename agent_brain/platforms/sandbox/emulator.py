@@ -55,7 +55,6 @@ from agent_brain.platforms.sandbox.validation import (
     require,
 )
 
-STATUSES = ("ACTIVE", "PAUSED", "ARCHIVED", "DELETED")
 MIN_DAILY_BUDGET_CENTS = 100
 MAX_BATCH = 50
 SANDBOX_USER_ID = "100000000000001"

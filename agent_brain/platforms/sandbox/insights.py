@@ -171,7 +171,7 @@ def _filters_for_objects(filters: Any, known: set[str]) -> list[tuple[str, str, 
     for item in filters:
         if not isinstance(item, dict) or not {"field", "operator"} <= set(item):
             raise invalid_parameter("each filtering entry needs field, operator and value", field="filtering")
-        field = str(item["field"]).split(".")[-1] if str(item["field"]).count(".") == 1 else str(item["field"])
+        field = str(item["field"]).rsplit(".", 1)[-1]  # `ad.effective_status` or `effective_status`
         if field not in known or item["operator"] not in operators:
             raise GraphAPIError(f"(#100) Filtering field {item['field']} with operation {item['operator']} is "
                                 "not supported", code=100)
