@@ -169,6 +169,9 @@ async def test_more_breakdowns_add_up(sandbox: Sandbox, breakdown: str) -> None:
 async def test_valid_but_unemulated_breakdown_is_an_explicit_error(sandbox: Sandbox) -> None:
     error = error_of(await sandbox.get(f"{ACCOUNT}/insights", breakdowns="dma"))
     assert error["code"] == 100 and "does not emulate" in error["message"]
+    ranges = [{"since": "2026-03-01", "until": "2026-03-05"}, {"since": "2026-03-06", "until": "2026-03-10"}]
+    error = error_of(await sandbox.get(f"{ACCOUNT}/insights", time_ranges=ranges))
+    assert error["code"] == 100 and "time_ranges" in error["message"]
 
 
 async def test_action_device_breakdown_splits_each_action(sandbox: Sandbox) -> None:

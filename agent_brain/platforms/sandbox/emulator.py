@@ -50,7 +50,6 @@ from agent_brain.platforms.sandbox.state import SandboxState
 from agent_brain.platforms.sandbox.validation import (
     check_objective,
     check_params,
-    coerce,
     nonexisting_field,
     require,
 )
@@ -343,10 +342,7 @@ class GraphEmulator:
             scope["adset_id"] = node["id"]
         else:
             raise unknown_path(f"{node['id']}/{edge}")
-        documented = reference.edge_params(node["type"], edge, "GET") or {}
-        for name in documented:
-            if name in params:
-                coerce(name, params[name], documented[name])
+        check_params(params, reference.edge_params(node["type"], edge, "GET") or {}, where=edge, strict=False)
         objects = await self.state.children(**scope)
         statuses = await self._account_statuses(node["account_id"])
         rendered = [await self._render(o, statuses) for o in objects]
@@ -759,7 +755,7 @@ class GraphEmulator:
         documented = reference.edge_params(node["type"], edge, "GET")
         if documented is None:
             raise unknown_path(f"{node['id']}/{edge}")
-        return check_params(params, documented, where=f"{reference.node(node['type'])['class']}/{edge}")
+        return check_params(params, documented, where=f"{reference.node(node['type'])['class']}/{edge}", strict=False)
 
     async def _previews(self, node: dict[str, Any], edge: str, params: dict[str, str]) -> JsonObject:
         if node["type"] not in ("ad", "adcreative"):

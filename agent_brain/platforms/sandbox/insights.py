@@ -54,6 +54,10 @@ ENTITY_FILTERS = {"campaign.id": "campaign_id", "adset.id": "adset_id", "ad.id":
                   "campaign.name": "campaign_name", "adset.name": "adset_name", "ad.name": "ad_name"}
 METRIC_FILTERS = ("impressions", "reach", "clicks", "inline_link_clicks", "spend", "ctr", "cpm", "cpc", "frequency")
 INSIGHTS_DOCS = "https://developers.facebook.com/docs/marketing-api/reference/ads-insights/"
+# Documented insights parameters that would change the answer and are not emulated: refused
+# explicitly rather than ignored. (Attribution settings are accepted: the sandbox has one attribution.)
+UNEMULATED_PARAMS = ("time_ranges", "default_summary", "summary_action_breakdowns", "export_columns",
+                     "export_format", "export_name", "product_id_limit")
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,9 @@ def check_insights_request(params: dict[str, str], *, default_level: str) -> Ins
     documented = reference.edge_params("adaccount", "insights", "GET")
     assert documented is not None
     typed = {name: coerce(name, params[name], documented[name]) for name in documented if name in params}
+    for name in UNEMULATED_PARAMS:
+        if name in typed and typed[name] not in (False, [], ""):
+            raise unsupported(f"the insights parameter {name}")
     breakdowns = tuple(typed.get("breakdowns", ()))
     action_breakdowns = tuple(typed.get("action_breakdowns", ()))
     dimension_names = set(documented["breakdowns"]["enum"]) | set(documented["action_breakdowns"]["enum"])

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from agent_brain.platforms.sandbox import reference
@@ -33,16 +32,21 @@ def param_error(name: str, message: str) -> GraphAPIError:
 
 
 def check_params(
-    params: dict[str, str], documented: dict[str, dict[str, Any]], *, where: str, ignore: Iterable[str] = (),
+    params: dict[str, str], documented: dict[str, dict[str, Any]], *, where: str, strict: bool = True,
 ) -> dict[str, Any]:
-    """The request's own parameters, validated and typed; unknown ones are refused."""
-    skip = GENERIC_PARAMS | set(ignore)
+    """The request's own parameters, validated and typed.
+
+    Unknown ones are refused when `strict` (writes, where a dropped parameter is a silent
+    difference) and skipped otherwise (reads: Graph ignores query parameters it does not know).
+    """
     out: dict[str, Any] = {}
     for name, raw in params.items():
-        if name in skip:
+        if name in GENERIC_PARAMS:
             continue
         spec = documented.get(name)
         if spec is None:
+            if not strict:
+                continue
             raise param_error(name, f"Param {name} is not a valid parameter of {where}")
         out[name] = coerce(name, raw, spec)
     return out
