@@ -41,7 +41,8 @@ async def test_platform_spend_equals_the_business_history(demo_engine: AsyncEngi
         db = (await conn.execute(text(
             "SELECT m.fb_campaign_id, sum(h.spend_cents), sum(h.leads) FROM creative_metrics_history h "
             "JOIN ad_creative_mapping m ON m.fb_ad_id = h.fb_ad_id "
-            "WHERE h.date >= CAST(:today AS date) - 30 AND h.date < CAST(:today AS date) "  # last_30d: the account's 30 days up to yesterday
+            # last_30d: the account's 30 days up to yesterday (typed: asyncpg would take `:today - 30` for an int)
+            "WHERE h.date >= CAST(:today AS date) - 30 AND h.date < CAST(:today AS date) "
             "GROUP BY m.fb_campaign_id"
         ), {"today": clock.today_in(DEMO_TIMEZONE)})).all()
     assert db and {cid: (int(s), int(n)) for cid, s, n in db} == by_campaign

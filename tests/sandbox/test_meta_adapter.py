@@ -142,9 +142,9 @@ async def test_campaign_overview_is_one_batched_http_call(meta: MetaAdapter, san
     calls: list[str] = []
     original = sandbox.emulator.handle
 
-    async def counting(method, path, params):  # type: ignore[no-untyped-def]
+    async def counting(method, path, params, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(f"{method} {path}")
-        return await original(method, path, params)
+        return await original(method, path, params, **kwargs)
 
     sandbox.emulator.handle = counting  # type: ignore[method-assign]
     overview = await meta.campaign_overview("1001")

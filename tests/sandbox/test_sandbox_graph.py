@@ -62,8 +62,9 @@ async def test_cursor_paging_ends_without_next(sandbox: Sandbox) -> None:
         seen += [a["id"] for a in body["data"]]
         if "next" not in body["paging"]:
             break
-        assert body["paging"]["next"].startswith("https://graph.facebook.com/")
-        assert "access_token" not in body["paging"]["next"]
+        # Graph's own next URL: the base the client called, the version, the token.
+        assert body["paging"]["next"].startswith(f"https://graph.facebook.com/v26.0/{ACCOUNT}/ads?")
+        assert "access_token=" in body["paging"]["next"]
         after = body["paging"]["cursors"]["after"]
     assert pages == 2 and sorted(seen) == ["3001", "3002", "3003", "3004"]
 
@@ -114,7 +115,7 @@ async def test_validate_only_validates_without_applying(sandbox: Sandbox) -> Non
 
 async def test_create_campaign_adset_creative_ad(sandbox: Sandbox) -> None:
     missing = await sandbox.post(f"{ACCOUNT}/campaigns", name="X", objective="OUTCOME_LEADS")
-    assert "special_ad_categories" in missing.json()["error"]["message"]
+    assert "special_ad_categories" in missing.json()["error"]["error_user_msg"]
     campaign = (await sandbox.post(f"{ACCOUNT}/campaigns", name="Брекеты", objective="OUTCOME_LEADS",
                                    special_ad_categories=[], status="PAUSED")).json()["id"]
     assert len(campaign) == 18 and campaign.isdigit()

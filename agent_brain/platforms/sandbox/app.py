@@ -28,6 +28,8 @@ class FaultRequest(BaseModel):
     retry_after_seconds: int | None = None
     regain_minutes: int = 0
     method: str | None = None
+    code: int | None = None
+    subcode: int | None = None
 
 
 def create_sandbox_app(
@@ -56,7 +58,8 @@ def create_sandbox_app(
         params: dict[str, Any] = dict(request.query_params)
         if request.method in ("POST", "DELETE"):
             params.update(await _body_params(request))
-        status, body, headers = await emulator.handle(request.method, path, params)
+        base_url = f"{request.url.scheme}://{request.url.netloc}"
+        status, body, headers = await emulator.handle(request.method, path, params, base_url=base_url)
         return JSONResponse(body, status_code=status, headers=headers)
 
     for route in ("/", "/{path:path}"):

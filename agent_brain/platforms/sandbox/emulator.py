@@ -14,29 +14,46 @@ import json
 import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from agent_brain import clock
+from agent_brain.platforms.sandbox import reference
 from agent_brain.platforms.sandbox.faults import FaultInjector
 from agent_brain.platforms.sandbox.graph_format import (
+    FieldSpec,
     GraphAPIError,
     JsonObject,
+    RequestContext,
+    current_request,
     graph_time,
     invalid_parameter,
     page,
+    parse_fields,
     parse_json_param,
     parse_list_param,
-    requested_fields,
-    select,
     unknown_path,
+    unsupported,
 )
-from agent_brain.platforms.sandbox.insights import aggregate, resolve_range, select_insight_fields
+from agent_brain.platforms.sandbox.insights import (
+    apply_filters,
+    check_insights_request,
+    compute_rows,
+    resolve_range,
+    row_filters,
+    select_insight_fields,
+    sort_rows,
+)
 from agent_brain.platforms.sandbox.state import SandboxState
+from agent_brain.platforms.sandbox.validation import (
+    check_objective,
+    check_params,
+    nonexisting_field,
+    require,
+)
 
-STATUSES = ("ACTIVE", "PAUSED", "ARCHIVED", "DELETED")
 MIN_DAILY_BUDGET_CENTS = 100
 MAX_BATCH = 50
 SANDBOX_USER_ID = "100000000000001"
@@ -47,14 +64,20 @@ EDGE_TYPES = {
     "campaigns": "campaign", "adsets": "adset", "ads": "ad", "adcreatives": "adcreative",
     "customaudiences": "customaudience", "adspixels": "adspixel", "adimages": "adimage",
 }
-UPDATABLE = {
-    "campaign": {"name", "status", "daily_budget", "lifetime_budget", "special_ad_categories"},
-    "adset": {"name", "status", "daily_budget", "targeting", "bid_amount", "optimization_goal", "end_time"},
-    "ad": {"name", "status", "creative"},
-    "customaudience": {"name", "description"},
-    "adcreative": {"name"},
+# Edges a `fields=` expansion may open on a node, e.g. `campaigns{name,adsets{name}}`.
+NESTED_EDGES = {
+    "adaccount": ("campaigns", "adsets", "ads", "adcreatives", "customaudiences", "adspixels", "insights"),
+    "campaign": ("adsets", "ads", "insights"),
+    "adset": ("ads", "insights"),
+    "ad": ("insights",),
 }
+# Read fields whose value is another node (`{"id": ...}`), expandable as `creative{title,body}`.
+NODE_CLASS_TYPES = {cls: type_ for type_, (_, cls) in reference.NODE_CLASSES.items()}
+MONEY_FIELDS = ("daily_budget", "lifetime_budget", "bid_amount", "spend_cap")
 IGNORED_PARAMS = {"access_token", "execution_options", "appsecret_proof", "method", "format", "suppress_http_code"}
+# Marketing API versions Meta still serves; older ones are refused with error 2635, as Graph does.
+OLDEST_SERVED_VERSION = (24, 0)
+BATCH_REFERENCE = re.compile(r"\{result=([^:}]+):(\$[^}]*)\}")
 
 
 @dataclass
@@ -119,25 +142,49 @@ class GraphEmulator:
 
     # ── entry point ─────────────────────────────────────────────────────────────────────────
 
-    async def handle(self, method: str, path: str, params: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
-        """Answer one request: (HTTP status, JSON body, headers). Errors come back in Graph's shape."""
+    async def handle(
+        self, method: str, path: str, params: dict[str, str], *, base_url: str | None = None,
+    ) -> tuple[int, Any, dict[str, str]]:
+        """Answer one request: (HTTP status, JSON body, headers). Errors come back in Graph's shape.
+
+        `base_url` is where the client reached the sandbox; paging URLs point back at it.
+        """
         method = method.upper()
         parts = [p for p in path.strip("/").split("/") if p]
-        if parts and re.fullmatch(r"v\d+\.\d+", parts[0]):
-            parts = parts[1:]
         headers: dict[str, str] = {}
         try:
-            self._authenticate(params)
-            account = await self._account_of(parts)
-            pct = self.usage.record(account, 3 if method in ("POST", "DELETE") else 1)
-            headers = self.usage.headers(account, pct)
-            fault = await self.faults.apply(method, SANDBOX_BUSINESS_ID)
-            if fault is not None and fault.kind == "drop_write" and method in ("POST", "DELETE"):
-                return 200, {"success": True}, headers
-            body = await self._dispatch(method, parts, params)
+            version = reference.version()
+            if parts and re.fullmatch(r"v\d+\.\d+", parts[0]):
+                version = self._check_version(parts.pop(0))
+            ctx = RequestContext(base_url=(base_url or self.base_url).rstrip("/"), version=version,
+                                 path="/".join(parts), access_token=params.get("access_token", ""))
+            token = current_request.set(ctx)
+            try:
+                self._authenticate(params)
+                account = await self._account_of(parts)
+                pct = self.usage.record(account, 3 if method in ("POST", "DELETE") else 1)
+                headers = self.usage.headers(account, pct)
+                fault = await self.faults.apply(method, SANDBOX_BUSINESS_ID, account)
+                if fault is not None and fault.kind == "drop_write" and method in ("POST", "DELETE"):
+                    return 200, {"success": True}, headers
+                body = await self._dispatch(method, parts, params)
+            finally:
+                current_request.reset(token)
             return 200, body, headers
         except GraphAPIError as err:
             return err.http_status, err.body(), {**headers, **err.headers}
+
+    @staticmethod
+    def _check_version(raw: str) -> str:
+        major, minor = (int(x) for x in raw[1:].split("."))
+        current = tuple(int(x) for x in reference.version()[1:].split("."))
+        if (major, minor) > current:
+            raise GraphAPIError(f"Unknown path components: /{raw}", code=2500)
+        if (major, minor) < OLDEST_SERVED_VERSION:
+            raise GraphAPIError(
+                f"(#2635) You are calling a deprecated version of the Ads API. Please update to the latest "
+                f"version: {reference.version()}.", code=2635)
+        return raw
 
     def _authenticate(self, params: dict[str, str]) -> None:
         token = params.get("access_token")
@@ -157,13 +204,13 @@ class GraphEmulator:
         if not parts:
             if method == "POST" and "batch" in params:
                 return await self._batch(params)
+            if method == "GET" and params.get("ids"):
+                return await self._read_many(params)
             raise unknown_path("/")
         node_id, edge = parts[0], "/".join(parts[1:])
         if node_id == "me":
             return await self._me(method, edge, params)
-        node = await self.state.get(node_id)
-        if node is None or (node["type"] == "adaccount") != node_id.startswith("act_"):
-            raise unknown_path(node_id)
+        node = await self._node(node_id)
         if node.get("status") == "DELETED" and method != "GET":
             raise GraphAPIError("The object has been deleted.", code=100, subcode=1487390)
         route = {
@@ -173,6 +220,8 @@ class GraphEmulator:
             ("GET", "insights"): self._insights,
             ("POST", "insights"): self._start_report,
             ("GET", "previews"): self._previews,
+            ("GET", "generatepreviews"): self._generate_previews,
+            ("GET", "delivery_estimate"): self._delivery_estimate,
             ("POST", "copies"): self._copy_campaign,
             ("POST", "users"): self._add_audience_users,
             ("GET", "stats"): self._pixel_stats,
@@ -185,26 +234,102 @@ class GraphEmulator:
             raise unknown_path(f"{node_id}/{edge}")
         return await route(node, edge, params)
 
+    async def _node(self, node_id: str) -> dict[str, Any]:
+        node = await self.state.get(node_id)
+        if node is None or (node["type"] == "adaccount") != node_id.startswith("act_"):
+            raise unknown_path(node_id)
+        return node
+
+    async def _read_many(self, params: dict[str, str]) -> JsonObject:
+        """`GET /?ids=a,b`: each object keyed by its id; one unknown id fails the request, as on Graph."""
+        ids = parse_list_param(params, "ids")
+        if len(ids) > MAX_BATCH:
+            raise invalid_parameter(f"at most {MAX_BATCH} ids per request", field="ids")
+        out: JsonObject = {}
+        for object_id in ids:
+            out[object_id] = await self._read_node(await self._node(object_id), "", params)
+        return out
+
     # ── reads ───────────────────────────────────────────────────────────────────────────────
 
     async def _me(self, method: str, edge: str, params: dict[str, str]) -> JsonObject:
         if method != "GET":
             raise unknown_path("me")
         if edge == "":
-            return select({"id": SANDBOX_USER_ID, "name": "Sandbox User"}, requested_fields(params, ["name"]))
+            user = {"id": SANDBOX_USER_ID, "name": "Sandbox User"}
+            return await self._present("user", user, params, default=["name"])
         if edge == "adaccounts":
             accounts = await self.state.children(type_="adaccount")
-            fields = requested_fields(params, ["account_id"])
-            rendered = [select(self._render(a, {}), fields) for a in accounts]
-            return page(rendered, params, f"{self.base_url}/me/adaccounts")
+            rendered = [await self._present_node(a, params, default=["account_id"]) for a in accounts]
+            return page(rendered, params)
         raise unknown_path(f"me/{edge}")
 
     async def _read_node(self, node: dict[str, Any], edge: str, params: dict[str, str]) -> JsonObject:
         if node["type"] == "adreportrun":
             return await self._report_status(node)
-        statuses = await self._parent_statuses(node)
         default = ["account_id"] if node["type"] == "adaccount" else ["name"]
-        return select(self._render(node, statuses), requested_fields(params, default))
+        return await self._present_node(node, params, default=default)
+
+    async def _present_node(
+        self, node: dict[str, Any], params: dict[str, str], *, default: list[str], statuses: dict[str, str] | None = None,
+    ) -> JsonObject:
+        if statuses is None:
+            statuses = await self._parent_statuses(node)
+        rendered = await self._render(node, statuses)
+        return await self._present(node["type"], rendered, params, default=default, node=node)
+
+    async def _present(
+        self, type_: str, rendered: JsonObject, params: dict[str, str], *, default: list[str],
+        node: dict[str, Any] | None = None,
+    ) -> JsonObject:
+        specs = parse_fields(params["fields"]) if params.get("fields") else [FieldSpec(f) for f in default]
+        return await self._select(type_, rendered, specs, node)
+
+    async def _select(
+        self, type_: str, rendered: JsonObject, specs: Sequence[FieldSpec], node: dict[str, Any] | None,
+    ) -> JsonObject:
+        """The requested fields of a rendered node, expanding nested ones like Graph.
+
+        Unknown fields are Graph's error 100; documented fields without a value are omitted.
+        """
+        known = reference.node(type_)["fields"]
+        out: JsonObject = {"id": rendered["id"]} if "id" in rendered else {}
+        for spec in specs:
+            if node is not None and spec.name in NESTED_EDGES.get(type_, ()):
+                out[spec.name] = await self._nested_edge(node, spec)
+                continue
+            if spec.name not in known:
+                raise nonexisting_field(spec.name, reference.node(type_)["class"])
+            value = rendered.get(spec.name)
+            if value is None:
+                continue
+            if spec.children is not None:
+                value = await self._expand(known[spec.name], value, spec)
+            out[spec.name] = value
+        return out
+
+    async def _expand(self, field_type: str, value: Any, spec: FieldSpec) -> Any:
+        target = NODE_CLASS_TYPES.get(field_type)
+        assert spec.children is not None
+        if target is not None and isinstance(value, dict) and "id" in value:
+            linked = await self.state.get(str(value["id"]))
+            if linked is None:
+                return value
+            rendered = await self._render(linked, await self._parent_statuses(linked))
+            return await self._select(target, rendered, spec.children, linked)
+        if isinstance(value, list):
+            return [await self._expand(field_type, v, spec) for v in value]
+        if isinstance(value, dict):
+            return {c.name: value[c.name] for c in spec.children if c.name in value}
+        return value
+
+    async def _nested_edge(self, node: dict[str, Any], spec: FieldSpec) -> JsonObject:
+        params = {**spec.modifier_params()}
+        if spec.children is not None:
+            params["fields"] = ",".join(_unparse(c) for c in spec.children)
+        if spec.name == "insights":
+            return await self._insights(node, "insights", params)
+        return await self._list_edge(node, spec.name, params)
 
     async def _list_edge(self, node: dict[str, Any], edge: str, params: dict[str, str]) -> JsonObject:
         type_ = EDGE_TYPES[edge]
@@ -217,16 +342,22 @@ class GraphEmulator:
             scope["adset_id"] = node["id"]
         else:
             raise unknown_path(f"{node['id']}/{edge}")
+        check_params(params, reference.edge_params(node["type"], edge, "GET") or {}, where=edge, strict=False)
         objects = await self.state.children(**scope)
         statuses = await self._account_statuses(node["account_id"])
-        rendered = [self._render(o, statuses) for o in objects]
+        rendered = [await self._render(o, statuses) for o in objects]
         wanted = parse_list_param(params, "effective_status")
         if wanted:
             rendered = [o for o in rendered if o.get("effective_status") in wanted]
         elif type_ in ("campaign", "adset", "ad"):
             rendered = [o for o in rendered if o.get("status") != "DELETED"]
-        fields = requested_fields(params, ["name"])
-        return page([select(o, fields) for o in rendered], params, f"{self.base_url}/{node['id']}/{edge}")
+        filters = parse_json_param(params, "filtering")
+        if filters:
+            rendered = apply_filters(rendered, filters, known=set(reference.node(type_)["fields"]))
+        specs = parse_fields(params["fields"]) if params.get("fields") else [FieldSpec("name")]
+        by_id = {o["id"]: o for o in objects}
+        selected = [await self._select(type_, o, specs, by_id.get(o["id"])) for o in rendered]
+        return page(selected, params)
 
     async def _parent_statuses(self, node: dict[str, Any]) -> dict[str, str]:
         ids = [i for i in (node.get("campaign_id"), node.get("adset_id")) if i]
@@ -242,36 +373,65 @@ class GraphEmulator:
         objects += await self.state.children(type_="adset", account_id=account_id)
         return {o["id"]: o["status"] for o in objects}
 
-    def _render(self, obj: dict[str, Any], statuses: dict[str, str]) -> JsonObject:
-        """An object as Graph returns it (all fields; the caller selects)."""
+    async def _render(self, obj: dict[str, Any], statuses: dict[str, str]) -> JsonObject:
+        """An object as Graph returns it (all fields; the caller selects).
+
+        Whatever was written is read back: every stored field the reference documents for the
+        node type is rendered in the read field's type (money as strings of minor units).
+        """
         f = obj["fields"]
+        known = reference.node(obj["type"])["fields"]
         base: JsonObject = {"id": obj["id"], "name": obj["name"]}
+        for key, value in f.items():
+            if key in known and value is not None:
+                base[key] = _as_read_type(value, known[key])
         if obj["type"] == "adaccount":
-            return {**base, "account_id": obj["id"].removeprefix("act_"), "currency": f.get("currency", "USD"),
-                    "timezone_name": f.get("timezone_name", "UTC"), "account_status": 1,
-                    "amount_spent": str(f.get("amount_spent", 0)),
-                    "business": {"id": SANDBOX_BUSINESS_ID, "name": f.get("business_name", "Sandbox Business")}}
+            return {**base, **await self._account_fields(obj)}
         base["account_id"] = obj["account_id"].removeprefix("act_")
         if obj["type"] in ("campaign", "adset", "ad"):
             base.update(status=obj["status"], effective_status=self._effective_status(obj, statuses),
                         configured_status=obj["status"], created_time=graph_time(obj["created_time"]),
                         updated_time=graph_time(obj["updated_time"]))
-            for money_field in ("daily_budget", "lifetime_budget", "bid_amount"):
-                if f.get(money_field) is not None:
-                    base[money_field] = str(f[money_field])
         if obj["type"] == "campaign":
-            base.update(objective=f.get("objective"), buying_type=f.get("buying_type", "AUCTION"),
-                        special_ad_categories=f.get("special_ad_categories", []))
+            base.setdefault("buying_type", "AUCTION")
+            base.setdefault("special_ad_categories", [])
+            base.setdefault("bid_strategy", "LOWEST_COST_WITHOUT_CAP")
+            if "daily_budget" in base or "lifetime_budget" in base:
+                base.setdefault("budget_remaining", base.get("daily_budget") or base.get("lifetime_budget"))
         elif obj["type"] == "adset":
-            base.update(campaign_id=obj["campaign_id"], targeting=f.get("targeting", {}),
-                        optimization_goal=f.get("optimization_goal"), billing_event=f.get("billing_event"),
-                        bid_strategy=f.get("bid_strategy", "LOWEST_COST_WITHOUT_CAP"))
+            base.update(campaign_id=obj["campaign_id"], campaign={"id": obj["campaign_id"]})
+            base.setdefault("targeting", {})
+            base.setdefault("bid_strategy", "LOWEST_COST_WITHOUT_CAP")
+            base.setdefault("start_time", graph_time(obj["created_time"]))
+            base.setdefault("destination_type", "UNDEFINED")
         elif obj["type"] == "ad":
-            base.update(campaign_id=obj["campaign_id"], adset_id=obj["adset_id"],
+            base.update(campaign_id=obj["campaign_id"], adset_id=obj["adset_id"], campaign={"id": obj["campaign_id"]},
+                        adset={"id": obj["adset_id"]},
                         creative={"id": f["creative_id"]} if f.get("creative_id") else None)
-        else:
-            base.update({k: v for k, v in f.items() if k not in base})
+        elif obj["type"] == "adspixel":
+            base.setdefault("code", _pixel_code(obj["id"]))
+            base.setdefault("creation_time", graph_time(obj["created_time"]))
+            base.setdefault("last_fired_time", graph_time(obj["updated_time"]))
+        elif obj["type"] == "adcreative":
+            base["status"] = obj["status"] or "ACTIVE"
         return base
+
+    async def _account_fields(self, account: dict[str, Any]) -> JsonObject:
+        """Account-level figures agree with insights: `amount_spent` is the lifetime spend in minor units."""
+        f = account["fields"]
+        spent = await self.state.lifetime_spend(account["id"])
+        spend_cap = int(f.get("spend_cap", 0))
+        return {
+            "account_id": account["id"].removeprefix("act_"), "currency": f.get("currency", "USD"),
+            "timezone_name": f.get("timezone_name", "UTC"),
+            "timezone_offset_hours_utc": _utc_offset_hours(f.get("timezone_name", "UTC")),
+            "account_status": 1, "disable_reason": 0, "amount_spent": str(spent),
+            "spend_cap": str(spend_cap), "balance": "0", "min_daily_budget": MIN_DAILY_BUDGET_CENTS,
+            "min_campaign_group_spend_cap": "10000", "is_prepay_account": False,
+            "age": round((clock.now() - account["created_time"]).total_seconds() / 86400, 2),
+            "created_time": graph_time(account["created_time"]),
+            "business": {"id": SANDBOX_BUSINESS_ID, "name": f.get("business_name", "Sandbox Business")},
+        }
 
     @staticmethod
     def _effective_status(obj: dict[str, Any], statuses: dict[str, str]) -> str:
@@ -293,27 +453,28 @@ class GraphEmulator:
             target = await self.state.get(stored["node_id"])
             assert target is not None
             rows = await self._compute_insights(target, stored["params"])
-            return page(rows, params, f"{self.base_url}/{node['id']}/insights")
+            return page(rows, params, total_count=False)
         rows = await self._compute_insights(node, params)
-        return page(rows, params, f"{self.base_url}/{node['id']}/insights")
+        return page(rows, params, total_count=False)
 
     async def _compute_insights(self, node: dict[str, Any], params: dict[str, str]) -> list[JsonObject]:
         if node["type"] not in ("adaccount", "campaign", "adset", "ad"):
             raise unknown_path(f"{node['id']}/insights")
-        default_level = "account" if node["type"] == "adaccount" else node["type"]
-        level = params.get("level", default_level)
+        request = check_insights_request(params, default_level="account" if node["type"] == "adaccount"
+                                         else node["type"])
         since, until = resolve_range(params, await self.today(node["account_id"]))
         scope = {"campaign": "campaign_id", "adset": "adset_id", "ad": "ad_id"}.get(node["type"])
         rows = await self.state.stat_rows(
             account_id=node["account_id"], since=since, until=until, **({scope: node["id"]} if scope else {})
         )
-        breakdowns = parse_list_param(params, "breakdowns")
-        result = aggregate(rows, level=level, since=since, until=until,
-                           increment=params.get("time_increment"), breakdowns=breakdowns)
-        return select_insight_fields(result, params, breakdowns)
+        rows = row_filters(rows, request.filters)
+        result = compute_rows(rows, request, since=since, until=until)
+        return select_insight_fields(sort_rows(result, request.sort), request)
 
     async def _start_report(self, node: dict[str, Any], edge: str, params: dict[str, str]) -> JsonObject:
-        resolve_range(params, await self.today(node["account_id"]))  # validate now, as Graph does
+        # validate now, as Graph does
+        check_insights_request(params, default_level="account" if node["type"] == "adaccount" else node["type"])
+        resolve_range(params, await self.today(node["account_id"]))
         kept = {k: v for k, v in params.items() if k not in IGNORED_PARAMS}
         run = await self.state.create(
             type_="adreportrun", account_id=node["account_id"], name="report", parent_id=node["id"],
@@ -338,34 +499,45 @@ class GraphEmulator:
         return "validate_only" in parse_list_param(params, "execution_options")
 
     async def _update_node(self, node: dict[str, Any], edge: str, params: dict[str, str]) -> JsonObject:
-        allowed = UPDATABLE.get(node["type"])
-        if allowed is None:
+        documented = reference.node(node["type"]).get("update")
+        if documented is None:
             raise GraphAPIError(f"Unsupported post request for {node['type']}", code=100, subcode=33)
-        changes = {k: v for k, v in params.items() if k not in IGNORED_PARAMS}
-        unknown = sorted(set(changes) - allowed)
-        if unknown:
-            raise invalid_parameter(f"param {unknown[0]} is not valid for {node['type']}")
-        fields: dict[str, Any] = {}
+        changes = check_params(params, documented, where=f"{reference.node(node['type'])['class']} updates")
         status = changes.pop("status", None)
-        if status is not None and status not in STATUSES:
-            raise invalid_parameter(f"status must be one of {', '.join(STATUSES)}")
-        for money_field in ("daily_budget", "lifetime_budget", "bid_amount"):
-            if money_field in changes:
-                fields[money_field] = await self._budget(node, money_field, changes.pop(money_field))
-        if "targeting" in changes:
-            fields["targeting"] = self._targeting(parse_json_param(changes, "targeting"))
-            changes.pop("targeting")
-        if "creative" in changes:
-            creative = parse_json_param(changes, "creative") or {}
-            fields["creative_id"] = str(creative.get("creative_id", ""))
-            changes.pop("creative")
         name = changes.pop("name", None)
-        fields.update(changes)
+        fields = await self._checked_fields(node, changes)
         if self._validate_only(params):
             return {"success": True}
         await self.state.update(node["id"], name=name, status=status, fields=fields)
         self.writes_applied += 1
         return {"success": True}
+
+    async def _checked_fields(self, node: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+        """Business rules on top of the reference's types; returns what to store."""
+        fields = dict(values)
+        for money_field in MONEY_FIELDS:
+            if money_field in fields:
+                fields[money_field] = await self._budget(node, money_field, str(fields[money_field]))
+        if "targeting" in fields:
+            fields["targeting"] = self._targeting(fields["targeting"])
+        if "objective" in fields:
+            check_objective(fields["objective"])
+        if "creative" in fields:
+            fields["creative_id"] = await self._creative_id(fields.pop("creative"))
+        stored = node.get("fields", {})
+        strategy = fields.get("bid_strategy", stored.get("bid_strategy"))
+        if (node["type"] == "adset" and strategy in ("LOWEST_COST_WITH_BID_CAP", "COST_CAP")
+                and fields.get("bid_amount", stored.get("bid_amount")) is None):
+            raise invalid_parameter(f"bid_amount is required with bid_strategy {strategy}", field="bid_amount",
+                                        user_title="Bid amount required")
+        return fields
+
+    async def _creative_id(self, creative: Any) -> str:
+        creative_id = str(creative.get("creative_id", "")) if isinstance(creative, dict) else ""
+        found = await self.state.get(creative_id) if creative_id else None
+        if found is None or found["type"] != "adcreative":
+            raise invalid_parameter("creative.creative_id must be an existing ad creative", field="creative")
+        return creative_id
 
     async def _budget(self, node: dict[str, Any], name: str, raw: str) -> int:
         try:
@@ -417,9 +589,13 @@ class GraphEmulator:
             "campaign": self._new_campaign, "adset": self._new_adset, "ad": self._new_ad,
             "adcreative": self._new_creative, "adimage": self._new_image, "customaudience": self._new_audience,
         }.get(type_)
-        if creator is None:
+        documented = reference.edge_params("adaccount", edge, "POST")
+        if creator is None or documented is None:
             raise unknown_path(f"{node['id']}/{edge}")
-        spec = await creator(node, params)
+        if type_ == "adimage":  # a bytes upload is named by `name` (the AdImage field), as multipart uploads are
+            documented = {**documented, "name": {"type": "string"}}
+        values = check_params(params, documented, where=f"{reference.node(type_)['class']} creation")
+        spec = await creator(node, values, params)
         if self._validate_only(params):
             return {"success": True}
         if type_ == "adimage":
@@ -428,104 +604,96 @@ class GraphEmulator:
         self.writes_applied += 1
         return {"id": created["id"]}
 
-    @staticmethod
-    def _require(params: dict[str, str], *names: str) -> None:
-        for name in names:
-            if not params.get(name):
-                raise invalid_parameter(f"the parameter {name} is required")
+    async def _new_campaign(self, account: dict[str, Any], values: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
+        require(values, "name", "objective", "special_ad_categories")
+        status = values.pop("status", "PAUSED")
+        name = values.pop("name")
+        fields = await self._checked_fields({"type": "campaign", "fields": {}}, values)
+        return {"type_": "campaign", "name": name, "status": status, "fields": fields}
 
-    async def _new_campaign(self, account: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
-        self._require(params, "name", "objective")
-        if "special_ad_categories" not in params:
-            raise invalid_parameter("the parameter special_ad_categories is required (use [] for none)")
-        status = params.get("status", "PAUSED")
-        if status not in STATUSES:
-            raise invalid_parameter(f"status must be one of {', '.join(STATUSES)}")
-        fields: dict[str, Any] = {"objective": params["objective"],
-                                  "special_ad_categories": parse_list_param(params, "special_ad_categories")}
-        if params.get("daily_budget"):
-            fields["daily_budget"] = await self._budget({"type": "campaign"}, "daily_budget", params["daily_budget"])
-        return {"type_": "campaign", "name": params["name"], "status": status, "fields": fields}
-
-    async def _new_adset(self, account: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
-        self._require(params, "name", "campaign_id", "billing_event", "optimization_goal", "targeting")
-        campaign = await self.state.get(params["campaign_id"])
+    async def _new_adset(self, account: dict[str, Any], values: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
+        require(values, "name", "campaign_id", "billing_event", "optimization_goal", "targeting")
+        campaign = await self.state.get(str(values.pop("campaign_id")))
         if campaign is None or campaign["type"] != "campaign" or campaign["account_id"] != account["id"]:
-            raise invalid_parameter("campaign_id does not belong to this ad account", subcode=1487991)
-        fields: dict[str, Any] = {
-            "targeting": self._targeting(parse_json_param(params, "targeting")),
-            "billing_event": params["billing_event"], "optimization_goal": params["optimization_goal"],
-        }
-        if params.get("daily_budget"):
-            probe = {"type": "adset", "campaign_id": campaign["id"]}
-            fields["daily_budget"] = await self._budget(probe, "daily_budget", params["daily_budget"])
-        elif campaign["fields"].get("daily_budget") is None:
-            raise invalid_parameter("an ad set needs daily_budget unless its campaign has one")
-        return {"type_": "adset", "name": params["name"], "status": params.get("status", "PAUSED"),
+            raise invalid_parameter("campaign_id does not belong to this ad account", subcode=1487991,
+                                    field="campaign_id")
+        name, status = values.pop("name"), values.pop("status", "PAUSED")
+        budgeted = values.get("daily_budget") or values.get("lifetime_budget")
+        if not budgeted and not (campaign["fields"].get("daily_budget") or campaign["fields"].get("lifetime_budget")):
+            raise invalid_parameter("an ad set needs daily_budget or lifetime_budget unless its campaign has one",
+                                    field="daily_budget")
+        if values.get("lifetime_budget") and not values.get("end_time"):
+            raise invalid_parameter("an ad set with lifetime_budget needs end_time", field="end_time")
+        probe = {"type": "adset", "campaign_id": campaign["id"], "fields": {}}
+        fields = await self._checked_fields(probe, values)
+        fields.setdefault("bid_strategy", campaign["fields"].get("bid_strategy", "LOWEST_COST_WITHOUT_CAP"))
+        return {"type_": "adset", "name": name, "status": status,
                 "parent_id": campaign["id"], "campaign_id": campaign["id"], "fields": fields}
 
-    async def _new_ad(self, account: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
-        self._require(params, "name", "adset_id", "creative")
-        adset = await self.state.get(params["adset_id"])
+    async def _new_ad(self, account: dict[str, Any], values: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
+        require(values, "name", "adset_id", "creative")
+        adset = await self.state.get(str(values.pop("adset_id")))
         if adset is None or adset["type"] != "adset" or adset["account_id"] != account["id"]:
-            raise invalid_parameter("adset_id does not belong to this ad account")
-        creative = parse_json_param(params, "creative") or {}
-        creative_id = str(creative.get("creative_id", ""))
-        found = await self.state.get(creative_id) if creative_id else None
-        if found is None or found["type"] != "adcreative":
-            raise invalid_parameter("creative.creative_id must be an existing ad creative")
-        return {"type_": "ad", "name": params["name"], "status": params.get("status", "PAUSED"),
+            raise invalid_parameter("adset_id does not belong to this ad account", field="adset_id")
+        name, status = values.pop("name"), values.pop("status", "PAUSED")
+        fields = await self._checked_fields({"type": "ad", "fields": {}}, values)
+        return {"type_": "ad", "name": name, "status": status,
                 "parent_id": adset["id"], "campaign_id": adset["campaign_id"], "adset_id": adset["id"],
-                "fields": {"creative_id": creative_id}}
+                "fields": fields}
 
-    async def _new_creative(self, account: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
-        self._require(params, "name")
-        spec = parse_json_param(params, "object_story_spec")
-        if not isinstance(spec, dict) or "page_id" not in spec:
-            raise invalid_parameter("object_story_spec with a page_id is required")
-        link = spec.get("link_data") or {}
-        video = spec.get("video_data") or {}
-        fields = {"object_story_spec": spec, "body": link.get("message") or video.get("message"),
-                  "title": link.get("name") or video.get("title"), "image_hash": link.get("image_hash"),
-                  "video_id": video.get("video_id"),
-                  "call_to_action_type": (link.get("call_to_action") or video.get("call_to_action") or {}).get("type")}
-        return {"type_": "adcreative", "name": params["name"], "fields": {k: v for k, v in fields.items() if v}}
+    async def _new_creative(self, account: dict[str, Any], values: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
+        spec = values.get("object_story_spec")
+        if spec is None and not values.get("object_story_id") and not values.get("asset_feed_spec"):
+            raise invalid_parameter("object_story_spec, object_story_id or asset_feed_spec is required",
+                                    field="object_story_spec")
+        if spec is not None and (not isinstance(spec, dict) or "page_id" not in spec):
+            raise invalid_parameter("object_story_spec needs a page_id", field="object_story_spec")
+        link = (spec or {}).get("link_data") or {}
+        video = (spec or {}).get("video_data") or {}
+        derived = {"body": link.get("message") or video.get("message"),
+                   "title": link.get("name") or video.get("title"), "image_hash": link.get("image_hash"),
+                   "video_id": video.get("video_id"), "link_url": link.get("link"),
+                   "call_to_action_type": (link.get("call_to_action") or video.get("call_to_action") or {}).get("type")}
+        name = values.pop("name", None) or "Untitled creative"
+        fields = {**{k: v for k, v in derived.items() if v}, **values}
+        return {"type_": "adcreative", "name": name, "fields": fields}
 
-    async def _new_image(self, account: dict[str, Any], params: dict[str, str]) -> JsonObject:
-        self._require(params, "bytes")
+    async def _new_image(self, account: dict[str, Any], values: dict[str, Any], params: dict[str, str]) -> JsonObject:
+        require(values, "bytes")
         try:
-            data = base64.b64decode(params["bytes"], validate=True)
+            data = base64.b64decode(values["bytes"], validate=True)
         except ValueError as exc:
-            raise invalid_parameter("bytes must be base64-encoded image data") from exc
+            raise invalid_parameter("bytes must be base64-encoded image data", field="bytes") from exc
         if not data:
-            raise invalid_parameter("bytes is empty")
+            raise invalid_parameter("bytes is empty", field="bytes")
         digest = hashlib.md5(data).hexdigest()  # Graph's image hash is an MD5 of the file
-        name = params.get("name", f"{digest}.jpg")
+        name = values.get("name", f"{digest}.jpg")
         if not self._validate_only(params) and await self.state.get(digest) is None:
             await self.state.create(type_="adimage", account_id=account["id"], name=name, object_id=digest,
                                     fields={"hash": digest, "url": f"https://sandbox.local/images/{digest}.jpg"})
             self.writes_applied += 1
         return {"images": {name: {"hash": digest, "url": f"https://sandbox.local/images/{digest}.jpg"}}}
 
-    async def _new_audience(self, account: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
-        self._require(params, "name")
-        subtype = params.get("subtype", "CUSTOM")
-        fields: dict[str, Any] = {"subtype": subtype, "description": params.get("description"),
-                                  "approximate_count_lower_bound": 0, "approximate_count_upper_bound": 0}
+    async def _new_audience(self, account: dict[str, Any], values: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
+        require(values, "name")
+        name = values.pop("name")
+        subtype = values.setdefault("subtype", "CUSTOM")
+        fields: dict[str, Any] = {**values, "approximate_count_lower_bound": 0, "approximate_count_upper_bound": 0}
         if subtype == "LOOKALIKE":
-            self._require(params, "origin_audience_id", "lookalike_spec")
-            origin = await self.state.get(params["origin_audience_id"])
+            require(values, "origin_audience_id", "lookalike_spec")
+            origin = await self.state.get(str(values["origin_audience_id"]))
             if origin is None or origin["type"] != "customaudience":
-                raise invalid_parameter("origin_audience_id must be an existing custom audience")
-            spec = parse_json_param(params, "lookalike_spec")
+                raise invalid_parameter("origin_audience_id must be an existing custom audience",
+                                        field="origin_audience_id")
+            spec = parse_json_param(values, "lookalike_spec")  # documented as a JSON string
             if not isinstance(spec, dict) or not 0.01 <= float(spec.get("ratio", 0)) <= 0.20 or not spec.get("country"):
-                raise invalid_parameter("lookalike_spec needs ratio 0.01–0.20 and a country")
+                raise invalid_parameter("lookalike_spec needs ratio 0.01–0.20 and a country", field="lookalike_spec")
             size = int(float(spec["ratio"]) * 20_000_000)
             fields.update(lookalike_spec={**spec, "origin": [{"id": origin["id"]}]},
                           approximate_count_lower_bound=int(size * 0.9), approximate_count_upper_bound=size)
         elif subtype != "CUSTOM":
-            raise invalid_parameter("subtype must be CUSTOM or LOOKALIKE")
-        return {"type_": "customaudience", "name": params["name"], "fields": fields}
+            raise unsupported(f"custom audiences of subtype {subtype}")
+        return {"type_": "customaudience", "name": name, "fields": fields}
 
     async def _add_audience_users(self, node: dict[str, Any], edge: str, params: dict[str, str]) -> JsonObject:
         if node["type"] != "customaudience":
@@ -583,21 +751,39 @@ class GraphEmulator:
 
     # ── misc reads ──────────────────────────────────────────────────────────────────────────
 
+    def _documented(self, node: dict[str, Any], edge: str, params: dict[str, str]) -> dict[str, Any]:
+        documented = reference.edge_params(node["type"], edge, "GET")
+        if documented is None:
+            raise unknown_path(f"{node['id']}/{edge}")
+        return check_params(params, documented, where=f"{reference.node(node['type'])['class']}/{edge}", strict=False)
+
     async def _previews(self, node: dict[str, Any], edge: str, params: dict[str, str]) -> JsonObject:
         if node["type"] not in ("ad", "adcreative"):
             raise unknown_path(f"{node['id']}/previews")
-        self._require(params, "ad_format")
-        fmt = params["ad_format"]
-        body = (f'<iframe src="https://sandbox.local/preview/{node["id"]}?ad_format={fmt}" '
-                'width="540" height="690" scrolling="yes" style="border: none;"></iframe>')
-        return {"data": [{"body": body}]}
+        values = self._documented(node, edge, params)
+        require(values, "ad_format")
+        return {"data": [{"body": _preview_iframe(node["id"], values["ad_format"])}]}
+
+    async def _generate_previews(self, node: dict[str, Any], edge: str, params: dict[str, str]) -> JsonObject:
+        """`GET /act_{id}/generatepreviews?creative={spec}&ad_format=...`: a preview of an unsaved creative."""
+        if node["type"] != "adaccount":
+            raise unknown_path(f"{node['id']}/{edge}")
+        values = self._documented(node, edge, params)
+        require(values, "creative", "ad_format")
+        creative = values["creative"]
+        if not isinstance(creative, dict) or not any(
+                k in creative for k in ("object_story_spec", "object_story_id", "asset_feed_spec", "creative_id")):
+            raise invalid_parameter("creative needs object_story_spec, object_story_id, asset_feed_spec or "
+                                    "creative_id", field="creative")
+        key = hashlib.sha256(json.dumps(creative, sort_keys=True).encode()).hexdigest()[:16]
+        return {"data": [{"body": _preview_iframe(f"spec-{key}", values["ad_format"])}]}
 
     async def _pixel_stats(self, node: dict[str, Any], edge: str, params: dict[str, str]) -> JsonObject:
         if node["type"] != "adspixel":
             raise unknown_path(f"{node['id']}/stats")
         aggregation = params.get("aggregation", "event")
         if aggregation != "event":
-            raise invalid_parameter("the sandbox supports aggregation=event")
+            raise unsupported(f"pixel stats aggregation={aggregation} (only aggregation=event)")
         events = node["fields"].get("event_counts", {})
         start = dt.datetime.combine(await self.today(node["account_id"]) - dt.timedelta(days=1), dt.time(), dt.UTC)
         return {"data": [{"aggregation": "event", "start_time": graph_time(start),
@@ -610,34 +796,151 @@ class GraphEmulator:
                           "min_daily_budget_high_freq": 500, "min_daily_budget_low_freq": 4000}]}
 
     async def _reach_estimate(self, node: dict[str, Any], edge: str, params: dict[str, str]) -> JsonObject:
-        spec = self._targeting(parse_json_param(params, "targeting_spec"))
-        geo = spec["geo_locations"]
-        places = len(geo.get("countries", [])) * 8_000_000 + len(geo.get("cities", [])) * 900_000
-        span = (spec.get("age_max", 65) - spec.get("age_min", 18) + 1) / 48
-        share = 0.5 if len(spec.get("genders", [])) == 1 else 1.0
-        upper = max(1000, int(places * span * share))
+        values = self._documented(node, edge, params)
+        require(values, "targeting_spec")
+        upper = self._audience_size(self._targeting(values["targeting_spec"]))
         return {"data": {"users_lower_bound": int(upper * 0.85), "users_upper_bound": upper,
                          "estimate_ready": True}}
 
+    async def _delivery_estimate(self, node: dict[str, Any], edge: str, params: dict[str, str]) -> JsonObject:
+        """Audience size and a daily outcomes curve for a targeting (account) or an ad set's own targeting."""
+        values = self._documented(node, edge, params)
+        if node["type"] == "adset":
+            targeting = node["fields"].get("targeting") or {}
+            goal = values.get("optimization_goal") or node["fields"].get("optimization_goal") or "REACH"
+        else:
+            require(values, "targeting_spec", "optimization_goal")
+            targeting, goal = values["targeting_spec"], values["optimization_goal"]
+        upper = self._audience_size(self._targeting(targeting))
+        curve = []
+        for spend in (0, 1000, 5000, 10000, 50000, 100000):  # minor units per day
+            reach = int(upper * (1 - 0.5 ** (spend / 50000)) * 0.05)
+            curve.append({"spend": spend, "reach": reach, "impressions": int(reach * 1.3),
+                          "actions": int(reach * (0.01 if goal != "REACH" else 1))})
+        return {"data": [{"daily_outcomes_curve": curve, "estimate_dau": int(upper * 0.6),
+                          "estimate_mau_lower_bound": int(upper * 0.85), "estimate_mau_upper_bound": upper,
+                          "estimate_ready": True, "targeting_optimization_types": []}]}
+
+    @staticmethod
+    def _audience_size(spec: dict[str, Any]) -> int:
+        geo = spec["geo_locations"]
+        places = (len(geo.get("countries", [])) * 8_000_000 + len(geo.get("regions", [])) * 2_000_000
+                  + len(geo.get("cities", [])) * 900_000)
+        span = (spec.get("age_max", 65) - spec.get("age_min", 18) + 1) / 48
+        share = 0.5 if len(spec.get("genders", [])) == 1 else 1.0
+        return max(1000, int(places * span * share))
+
     # ── batch ───────────────────────────────────────────────────────────────────────────────
 
-    async def _batch(self, params: dict[str, str]) -> list[JsonObject]:
-        """Graph batch: ≤ 50 sub-requests, each answered with its own code, headers and body."""
+    async def _batch(self, params: dict[str, str]) -> list[JsonObject | None]:
+        """Graph batch: ≤ 50 sub-requests, each answered with its own code, headers and body.
+
+        Named requests can feed later ones through JSONPath references
+        (`{result=name:$.data.0.id}`, in the URL or the body) or `depends_on`; a request whose
+        dependency failed is not run. The response of a request a later one depends on is
+        omitted (null) unless it sets `omit_response_on_success: false`, as on Graph.
+        """
         requests = parse_json_param(params, "batch")
         if not isinstance(requests, list) or not requests:
-            raise invalid_parameter("batch must be a non-empty JSON array")
+            raise invalid_parameter("batch must be a non-empty JSON array", field="batch")
         if len(requests) > MAX_BATCH:
             raise GraphAPIError(f"Too many requests in batch message. Maximum batch size is {MAX_BATCH}", code=1)
-        results = []
         for item in requests:
             if not isinstance(item, dict) or "relative_url" not in item:
-                raise invalid_parameter("each batch request needs method and relative_url")
-            url = urlsplit(str(item["relative_url"]))
+                raise invalid_parameter("each batch request needs method and relative_url", field="batch")
+        referenced = {str(i["depends_on"]) for i in requests if i.get("depends_on")} | {
+            m.group(1) for i in requests for m in BATCH_REFERENCE.finditer(f"{i['relative_url']} {i.get('body', '')}")}
+        named: dict[str, tuple[int, Any]] = {}
+        results: list[JsonObject | None] = []
+        ctx = current_request.get()
+        for item in requests:
+            try:
+                relative_url = _resolve_references(str(item["relative_url"]), named)
+                body_text = _resolve_references(str(item.get("body") or ""), named)
+                depends_on = item.get("depends_on")
+                if depends_on and named.get(str(depends_on), (500, None))[0] != 200:
+                    raise GraphAPIError(f"The request depends on '{depends_on}', which failed.", code=1)
+            except GraphAPIError as err:
+                results.append({"code": err.http_status, "headers": [], "body": json.dumps(err.body())})
+                continue
+            url = urlsplit(relative_url)
             sub: dict[str, str] = dict(parse_qsl(url.query))
-            if item.get("body"):
-                sub.update(dict(parse_qsl(str(item["body"]))))
+            sub.update(dict(parse_qsl(body_text)))
             sub.setdefault("access_token", params["access_token"])
-            status, body, headers = await self.handle(str(item.get("method", "GET")), url.path, sub)
+            status, body, headers = await self.handle(str(item.get("method", "GET")), url.path, sub,
+                                                      base_url=ctx.base_url if ctx else None)
+            if item.get("name"):
+                named[str(item["name"])] = (status, body)
+                omit = item.get("omit_response_on_success", True) and item["name"] in referenced
+                if status == 200 and omit:
+                    results.append(None)
+                    continue
             results.append({"code": status, "headers": [{"name": k, "value": v} for k, v in headers.items()],
                             "body": json.dumps(body)})
         return results
+
+
+def _resolve_references(text: str, named: dict[str, tuple[int, Any]]) -> str:
+    def value(match: re.Match[str]) -> str:
+        name, path = match.group(1), match.group(2)
+        if name not in named:
+            raise GraphAPIError(f"No request named '{name}' precedes this one in the batch.", code=100)
+        status, body = named[name]
+        if status != 200:
+            raise GraphAPIError(f"The request depends on '{name}', which failed.", code=1)
+        found = _json_path(body, path)
+        if not found:
+            raise GraphAPIError(f"The JSONPath {path} of '{name}' matched nothing.", code=100)
+        return ",".join(str(v) for v in found)
+
+    return BATCH_REFERENCE.sub(value, text)
+
+
+def _json_path(body: Any, path: str) -> list[Any]:
+    """The JSONPath subset Graph batches use: `$.a.b`, `$.data.0.id`, `$.data.*.id`."""
+    current = [body]
+    for step in [p for p in re.split(r"\.|\[|\]", path.removeprefix("$")) if p]:
+        following = []
+        for value in current:
+            if step == "*" and isinstance(value, list):
+                following.extend(value)
+            elif step == "*" and isinstance(value, dict):
+                following.extend(value.values())
+            elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
+                following.append(value[int(step)])
+            elif isinstance(value, dict) and step in value:
+                following.append(value[step])
+        current = following
+    return current
+
+
+def _unparse(spec: FieldSpec) -> str:
+    text = spec.name + "".join(f".{k}({v})" for k, v in spec.modifiers)
+    if spec.children is not None:
+        text += "{" + ",".join(_unparse(c) for c in spec.children) + "}"
+    return text
+
+
+def _as_read_type(value: Any, field_type: str) -> Any:
+    """A stored value in the read field's type: Graph sends money and counts typed `string` as strings."""
+    if field_type == "string" and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if field_type in ("int", "unsigned int") and isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    return value
+
+
+def _preview_iframe(key: str, ad_format: str) -> str:
+    return (f'<iframe src="https://sandbox.local/preview/{key}?ad_format={ad_format}" '
+            'width="540" height="690" scrolling="yes" style="border: none;"></iframe>')
+
+
+def _pixel_code(pixel_id: str) -> str:
+    return ("<!-- Meta Pixel Code -->\n<script>\n!function(f,b,e,v,n,t,s){/* fbevents.js loader */}"
+            "(window, document,'script','https://connect.facebook.net/en_US/fbevents.js');\n"
+            f"fbq('init', '{pixel_id}');\nfbq('track', 'PageView');\n</script>\n<!-- End Meta Pixel Code -->")
+
+
+def _utc_offset_hours(zone_name: str) -> int:
+    offset = clock.now().astimezone(clock.zone(zone_name)).utcoffset() or dt.timedelta()
+    return int(offset.total_seconds() // 3600)

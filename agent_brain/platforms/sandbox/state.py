@@ -100,6 +100,13 @@ class SandboxState:
             for r in rows
         ]
 
+    async def lifetime_spend(self, account_id: str) -> int:
+        """All spend of the account, in minor units (Graph's `amount_spent`)."""
+        stmt = select(func.coalesce(func.sum(SandboxAdStats.spend_cents), 0)).where(
+            SandboxAdStats.account_id == account_id)
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
+
     async def insert_objects(self, rows: Sequence[dict[str, Any]]) -> int:
         """Bulk insert of seed objects; existing ids are left untouched (idempotent seeding).
 
