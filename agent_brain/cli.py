@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    if args.handler is _keygen:  # needs no configuration: it is how a broken ENCRYPTION_KEY gets fixed
+        return asyncio.run(_keygen(args, None))
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -86,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
 
     keygen = sub.add_parser("keygen", help="print a new ENCRYPTION_KEY")
     keygen.set_defaults(handler=_keygen)
+
+    rotate = sub.add_parser("rotate-key", help="re-encrypt stored platform tokens under a new ENCRYPTION_KEY")
+    rotate.add_argument("--new-key", required=True, help="the new key (from `agent-brain keygen`)")
+    rotate.set_defaults(handler=_rotate_key)
     return parser
 
 
@@ -215,10 +221,31 @@ async def _worker(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _keygen(args: argparse.Namespace, settings: Settings) -> int:
+async def _keygen(args: argparse.Namespace, settings: Settings | None) -> int:
     from cryptography.fernet import Fernet
 
     print(Fernet.generate_key().decode())
+    return 0
+
+
+async def _rotate_key(args: argparse.Namespace, settings: Settings) -> int:
+    from agent_brain.db.engine import create_engine, resolve_database_url
+    from agent_brain.security import TokenCipher, rotate_stored_tokens
+
+    try:
+        new = TokenCipher(args.new_key.encode())
+    except ValueError:
+        print("error: --new-key is not a Fernet key (create one with `agent-brain keygen`)", file=sys.stderr)
+        return 2
+    engine = create_engine(resolve_database_url(settings), pool_size=1)
+    try:
+        count = await rotate_stored_tokens(engine, old=TokenCipher.from_settings(settings), new=new)
+    except ValueError as exc:
+        print(f"error: {exc}; nothing was changed", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    print(f"re-encrypted {count} stored token(s); now set ENCRYPTION_KEY to the new key and restart")
     return 0
 
 

@@ -9,10 +9,10 @@ import base64
 import functools
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
+
+    # production: secrets must be explicit (no generated key file that a recreated container loses).
+    environment: Literal["development", "production"] = "development"
 
     # Database: unset → an embedded PostgreSQL under `data_dir`.
     database_url: str | None = None
@@ -97,6 +100,14 @@ class Settings(BaseSettings):
             raise ValueError("must decode to 32 bytes (generate one with `agent-brain keygen`)")
         return value
 
+    @model_validator(mode="after")
+    def _production_secrets(self) -> Settings:
+        if self.environment == "production" and self.encryption_key is None:
+            raise ValueError("ENCRYPTION_KEY is required when ENVIRONMENT=production (create one with "
+                             "`agent-brain keygen`): a key generated into the data directory is lost with the "
+                             "container, and every stored platform token with it")
+        return self
+
     @field_validator("fb_ad_account_id")
     @classmethod
     def _ad_account(cls, value: str | None) -> str | None:
@@ -132,8 +143,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            name = str(err["loc"][0]).upper() if err["loc"] else "?"
-            lines.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
+            message = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{str(err['loc'][0]).upper()}: {message}" if err["loc"] else message)
         raise SettingsError("Invalid configuration:\n  " + "\n  ".join(lines)) from None
 
 

@@ -8,6 +8,8 @@ import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain.config import Settings
 
@@ -46,6 +48,22 @@ class TokenCipher:
             raise ValueError(
                 "stored access token cannot be decrypted: ENCRYPTION_KEY differs from the one used to store it"
             ) from None
+
+
+async def rotate_stored_tokens(engine: AsyncEngine, *, old: TokenCipher, new: TokenCipher) -> int:
+    """Re-encrypt every stored platform token under `new`, in one transaction (all or nothing).
+
+    Raises ValueError (and changes nothing) when a token does not decrypt with `old`.
+    """
+    from agent_brain.db.models import AdAccount
+
+    async with engine.begin() as conn:
+        rows = (await conn.execute(select(AdAccount.id, AdAccount.access_token_encrypted)
+                                   .where(AdAccount.access_token_encrypted.is_not(None)).with_for_update())).all()
+        for row in rows:
+            await conn.execute(update(AdAccount).where(AdAccount.id == row.id).values(
+                access_token_encrypted=new.encrypt(old.decrypt(row.access_token_encrypted))))
+    return len(rows)
 
 
 def _load_or_create_key_file(path: Path) -> bytes:
