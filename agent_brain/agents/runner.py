@@ -189,7 +189,21 @@ async def _handle_call(
         run.tool_errors.append({"tool": tool.name, "error": outcome.error or ""})
     yield ToolResult(tool=tool.name, agent=agent.name, call_id=call.id, success=outcome.success,
                      result=outcome.data, error=outcome.error, duration_ms=outcome.duration_ms)
+    if outcome.success and isinstance(outcome.data, dict) and outcome.data.get("proposed_steps"):
+        _plan_proposed(agent, outcome.data["proposed_steps"], run)
     yield outcome.as_message_content()
+
+
+def _plan_proposed(agent: AgentSpec, proposed: list[dict[str, Any]], run: AgentRun) -> None:
+    """Writes a tool proposes (the budget optimizer) are validated like calls and always planned, never run."""
+    for item in proposed:
+        tool = agent.tools.get(item["action"])
+        if not tool.is_write:
+            raise ValueError(f"{item['action']} is not a write: nothing to propose")
+        args = tool.validate(item["params"])
+        run.plan_steps.append(PlanStep(action=tool.name, params=args.model_dump(mode="json", exclude_none=True),
+                                       description=item["description"], dangerous=tool.dangerous))
+        run.tools_planned.append(tool.name)
 
 
 async def _validated(tool: Tool, raw: str, model: ChatModel, hints: TurnHints) -> tuple[BaseModel, bool]:
