@@ -16,7 +16,8 @@ from pydantic import BaseModel, Field
 
 Status = Literal["ACTIVE", "PAUSED", "ARCHIVED", "DELETED"]
 Level = Literal["account", "campaign", "adset", "ad"]
-Breakdown = Literal["age", "gender", "publisher_platform", "platform_position", "device_platform"]
+Breakdown = Literal["age", "gender", "publisher_platform", "platform_position", "device_platform", "impression_device",
+                    "country", "region", "hourly_stats_aggregated_by_advertiser_time_zone"]
 DatePreset = Literal[
     "today", "yesterday", "last_3d", "last_7d", "last_14d", "last_30d", "last_90d",
     "this_month", "last_month", "this_week_mon_today", "last_week_mon_sun", "maximum",
