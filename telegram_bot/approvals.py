@@ -56,10 +56,14 @@ def card_html(plan_json: dict[str, Any], lang: Lang, outcome: str | None = None)
     """The plan's steps (⚠️ on dangerous ones); with `outcome` (plain text), the result under them."""
     lines = [t(lang, "plan_title_decided" if outcome else "plan_title"), "", t(lang, "plan_actions")]
     for n, step in enumerate(plan_json.get("steps") or [], start=1):
+        mark = "⚠️ " if step.get("dangerous") else ""
+        description = str(step.get("description") or "")
+        if description and not description.startswith(f"{step.get('action')}("):  # already in words
+            lines.append(f"{n}. {mark}{escape(description)}")
+            continue
         params = ", ".join(f"{k}: {v}" for k, v in (step.get("params") or {}).items())
         if len(params) > _PARAMS_SHOWN:
             params = params[:_PARAMS_SHOWN] + "…"
-        mark = "⚠️ " if step.get("dangerous") else ""
         lines.append(f"{n}. {mark}<b>{escape(str(step.get('action')))}</b>" + (f" ({escape(params)})" if params else ""))
     if outcome:
         lines += ["", *text_lines(outcome)]

@@ -118,7 +118,7 @@ async def build_report(engine: AsyncEngine, ad_account_id: uuid.UUID, kind: str,
                "leads": by_day.get(chart_first + dt.timedelta(days=k), (0, 0))[1]}
               for k in range((last - chart_first).days + 1)]
     return "\n".join(lines), {"series": series, "period": {"from": first.isoformat(), "to": last.isoformat()},
-                              "total": {"spend_cents": spend, "leads": leads}}
+                              "total": {"spend_cents": spend, "leads": leads}, "currency": currency}
 
 
 async def send_due_reports(engine: AsyncEngine, store: UnifiedStore, *, now: dt.datetime | None = None,

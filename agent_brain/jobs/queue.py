@@ -89,8 +89,13 @@ def services_for(runtime: Runtime) -> JobServices:
             pass
         return (await runtime.conversations.get_plan(plan_id, user_id=user_id)).status
 
+    notify = None
+    if runtime.settings.telegram_bot_token:  # rules' plans, reports and alerts reach Telegram too
+        from telegram_bot.notify import TelegramNotifier
+
+        notify = TelegramNotifier(runtime)
     return JobServices(engine=runtime.engine, platforms={"meta": runtime.meta}, store=runtime.conversations,
-                       execute_plan=execute_plan)
+                       execute_plan=execute_plan, notify=notify)
 
 
 def start_worker_task(queue: procrastinate.App, services: JobServices, *, name: str) -> asyncio.Task[None]:
