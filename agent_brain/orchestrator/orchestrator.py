@@ -160,8 +160,8 @@ class Orchestrator:
 
     async def context_for(self, user_id: uuid.UUID, *, language: str = "ru",
                           conversation_id: uuid.UUID | None = None, dry_run: bool | None = None) -> ToolContext:
-        accounts = await self.users.ad_accounts(user_id)
-        account = accounts[0] if accounts else None
+        accounts = await self.users.ad_accounts(user_id, conversation_id=conversation_id)
+        account = accounts[0] if accounts else None  # the conversation's chosen account, else the first
         return ToolContext(
             user_id=user_id, engine=self.engine, meta=self.meta, writes=self.writes,
             ad_account_id=account.id if account else None,

@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from agent_brain.db.models import AdAccount, ApiToken, User
+from agent_brain.db.models import AdAccount, ApiToken, Conversation, User
 from agent_brain.security import TokenCipher, hash_token, new_api_token
 
 
@@ -138,9 +138,17 @@ class UserStore:
             row = (await conn.execute(stmt)).first()
         return AdAccountRecord.model_validate(row._mapping)
 
-    async def ad_accounts(self, user_id: uuid.UUID) -> list[AdAccountRecord]:
+    async def ad_accounts(self, user_id: uuid.UUID, *,
+                          conversation_id: uuid.UUID | None = None) -> list[AdAccountRecord]:
+        """The user's ad accounts, the one a conversation switched to first (one statement)."""
+        chosen = (select(Conversation.ad_account_id).where(Conversation.id == conversation_id,
+                                                           Conversation.user_id == user_id).scalar_subquery()
+                  if conversation_id is not None else None)
+        stmt = select(AdAccount).where(AdAccount.user_id == user_id)
+        if chosen is not None:
+            stmt = stmt.order_by((AdAccount.id == chosen).is_(True).desc())
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(select(AdAccount).where(AdAccount.user_id == user_id))).all()
+            rows = (await conn.execute(stmt.order_by(AdAccount.created_at, AdAccount.id))).all()
         return [AdAccountRecord.model_validate(r._mapping) for r in rows]
 
     async def access_token(self, ad_account_id: uuid.UUID, cipher: TokenCipher) -> str | None:
