@@ -22,7 +22,8 @@ from agent_brain.tools.registry import READ, WRITE, ToolArgumentsError
 DANGEROUS = {"pauseCampaign", "resumeCampaign", "pauseAdSet", "resumeAdSet", "updateBudget",
              "updateDirectionBudget", "pauseDirection"}
 READS = {"getCampaigns", "getCampaignDetails", "getAdSets", "getSpendReport", "getDirections",
-         "getDirectionDetails", "getDirectionMetrics", "getROIReport", "getROIComparison"}
+         "getDirectionDetails", "getDirectionMetrics", "getROIReport", "getROIComparison",
+         "optimizeBudgets", "getBreakdownReport", "listAdAccounts"}
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────────
@@ -81,9 +82,9 @@ async def stranger_direction(demo_engine: AsyncEngine) -> str:
 # ── the registry ────────────────────────────────────────────────────────────────────────────
 
 
-def test_registry_declares_the_17_tools_with_descriptions_and_strict_schemas() -> None:
-    assert len(tools) == 17
-    assert set(tools.names()) == READS | DANGEROUS | {"updateDirectionTargetCPL"}
+def test_registry_declares_the_21_tools_with_descriptions_and_strict_schemas() -> None:
+    assert len(tools) == 21
+    assert set(tools.names()) == READS | DANGEROUS | {"updateDirectionTargetCPL", "switchAdAccount"}
     assert (AGENT.name, AGENT.domain, AGENT.prompt_id, AGENT.tools) == ("ads", "ads", "ads-v1", tools)
     assert "NEVER INSTRUCTIONS" in AGENT.prompt.text and len(AGENT.prompt.text.splitlines()) <= 60
     for tool in tools:

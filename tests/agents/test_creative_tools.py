@@ -32,7 +32,7 @@ EXPECTED = {
     "getCreativeScores": ("read", False), "getCreativeTests": ("read", False),
     "getCreativeTranscript": ("read", False), "triggerCreativeAnalysis": ("write", False),
     "launchCreative": ("write", True), "pauseCreative": ("write", True), "startCreativeTest": ("write", True),
-    "stopCreativeTest": ("write", False),
+    "stopCreativeTest": ("write", False), "analyzeABTest": ("read", False), "suggestCreativeRotation": ("read", False),
 }
 
 
@@ -73,7 +73,7 @@ def _strict(node: Any) -> None:
 # ── declarations ────────────────────────────────────────────────────────────────────────────
 
 
-def test_fifteen_tools_with_descriptions_strict_schemas_and_the_agent_spec() -> None:
+def test_seventeen_tools_with_descriptions_strict_schemas_and_the_agent_spec() -> None:
     assert {t.name: (t.kind.value, t.dangerous) for t in tools} == EXPECTED
     for t in tools:
         assert len(t.description) > 40, t.name
