@@ -27,6 +27,7 @@ class Parse:
     intents: list[Intent] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
     considered: list[str] = field(default_factory=list)  # tools chosen, with or without arguments
+    refusals: list[str] = field(default_factory=list)  # parts the product cannot do, said in one sentence each
     concepts: set[str] = field(default_factory=set)
     kinds: set[str] = field(default_factory=set)
 

@@ -111,8 +111,8 @@ class OfflineModel:
             offset = sum(len(m.get("tool_calls") or []) for m in messages)
             return "", tuple(ToolCall.make(f"call_{offset + i}", intent.tool, intent.args)
                              for i, intent in enumerate(result.intents, 1))
-        if result.questions:
-            return "\n".join(result.questions), ()
+        if result.refusals or result.questions:
+            return "\n".join(result.refusals + result.questions), ()
         agent = request.hints.agent or _agent_of(request.tools)
         if result.considered and agent in lexicon.AGENT_TITLES:
             return self._not_mine(agent, result), ()  # understood, but another agent's job
@@ -141,7 +141,7 @@ class OfflineModel:
                     content = json.loads(content)
             results.append(CallResult(name, args, content))
         return render_reply(results, lang=result.language, currency=request.hints.currency,
-                            intents=result.intents, questions=result.questions, names=names)
+                            intents=result.intents, questions=result.refusals + result.questions, names=names)
 
     @staticmethod
     def _not_mine(agent: str, result: Parse) -> str:

@@ -44,6 +44,7 @@ from agent_brain.llm.offline.resolve import (
 )
 from agent_brain.llm.offline.rules import choose
 from agent_brain.llm.offline.text import detect_language, normalise
+from agent_brain.llm.offline.unsupported import WHOLE_MESSAGE, refusal
 
 __all__ = ["Intent", "Parse", "domains_of", "parse", "split_clauses"]
 
@@ -179,6 +180,10 @@ async def parse(message: str, hints: TurnHints, *, tools: Iterable[dict[str, Any
     lang = detect_language(_mask(message, [(m.start, m.end) for m in top_level(msg.mentions)]).replace("#", " "),
                            hints.language) if message.strip() else hints.language
     result = Parse(language=lang)
+    whole = refusal(message, lang)
+    if whole is not None and whole.key in WHOLE_MESSAGE:
+        result.refusals.append(whole.text)
+        return result
     clauses = _merge([_clause(a, b, msg, entities, hints) for a, b in split_clauses(msg.masked)], msg, entities,
                      hints)
     periods = [c.values.period for c in clauses if c.values.period]
@@ -186,6 +191,11 @@ async def parse(message: str, hints: TurnHints, *, tools: Iterable[dict[str, Any
     handled = False
     previous: Clause | None = None
     for c in clauses:
+        part = refusal(c.orig, lang) if whole is not None else None
+        if part is not None:  # "… в TikTok", "… в CSV": said, not turned into the nearest tool
+            if part.text not in result.refusals:
+                result.refusals.append(part.text)
+            continue
         result.concepts |= c.concepts
         result.kinds |= c.kinds
         if previous is not None and c.cues and not (c.concepts - {"details", "help"}):
@@ -198,6 +208,11 @@ async def parse(message: str, hints: TurnHints, *, tools: Iterable[dict[str, Any
         handled = handled or bool(intents or questions)
         ctx.clause_kind = c.head or next((m.kind for m in top_level(c.mentions)), ctx.clause_kind)
         previous = c
+    if whole is not None:
+        if not result.refusals:  # the request spans clauses ("если CPL …, выключай")
+            result.refusals.append(whole.text)
+        # A message that asks for something unsupported never writes: its reads are still answered.
+        result.intents = [i for i in result.intents if not TOOLS[i.tool].write]
     result.intents = _finish(result.intents, available)
     return result
 
