@@ -3,6 +3,8 @@
 Strong stems name a domain's objects ("кампани", "креатив", "лид", "диалог"); weak stems are
 metrics several domains share ("cpl", "расход", "roi") and only count when no strong stem
 matched. Several strong domains → `mixed` with those agents. The path that decided is recorded.
+Before the keywords: an answer to the conversation's open question goes to the agent that asked
+it, and a request for something the product cannot do to one agent (it refuses once).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent_brain.llm.base import ChatModel, ModelRequest, TurnHints, complete
+from agent_brain.llm.offline.clarify import looks_like_answer
+from agent_brain.llm.offline.unsupported import WHOLE_MESSAGE, refusal
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +70,14 @@ class Classifier:
     async def classify(
         self, text: str, *, last_domain: str | None = None, history: Sequence[dict] = (), hints: TurnHints | None = None
     ) -> Classification:
+        question = (hints.focus if hints else {}).get("clarify")
+        if isinstance(question, dict) and question.get("agent") in DOMAINS and looks_like_answer(text, question):
+            # «тот, у которого телефон …», «второй», a clicked choice: the agent that asked reads it.
+            return Classification(question["agent"], (question["agent"],), "context")
+        refused = refusal(text, "ru")
+        if refused is not None and refused.key in WHOLE_MESSAGE:
+            # One thing the product cannot do: one agent says so (not one refusal per domain).
+            return Classification(refused.domain, (refused.domain,), "keywords")
         found = keyword_domains(text)
         if found:
             return _result(found, "keywords")

@@ -40,12 +40,17 @@ def _uid(kind: str, key: str) -> str:
 
 def world_entities() -> list[Entity]:
     out: list[Entity] = []
+    by_campaign = {d.fb_campaign_id: d for d in WORLD.directions}
     for c in WORLD.campaigns:
-        out.append(Entity("campaign", c.id, c.name, {"status": c.status}))
+        direction = by_campaign.get(c.id)
+        out.append(Entity("campaign", c.id, c.name, {"status": c.status, **(
+            {"direction_id": _uid("direction", direction.name), "direction": direction.name} if direction else {})}))
         for a in c.ad_sets:
             out.append(Entity("adset", a.id, a.name, {"campaign_id": c.id, "status": a.status,
                                                       "daily_budget_cents": a.daily_budget_cents}))
-    out += [Entity("direction", _uid("direction", d.name), d.name) for d in WORLD.directions]
+    out += [Entity("direction", _uid("direction", d.name), d.name,
+                   {"daily_budget_cents": d.daily_budget_cents, "target_cpl_cents": d.target_cpl_cents,
+                    "campaign_id": d.fb_campaign_id}) for d in WORLD.directions]
     out += [Entity("creative", _uid("creative", c.title), c.title) for c in WORLD.creatives]
     out += [Entity("lead", _uid("lead", lead.key), lead.name, {"phone": lead.phone, "stage": lead.stage})
             for lead in WORLD.leads]

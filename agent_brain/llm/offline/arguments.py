@@ -5,7 +5,7 @@ When something the call needs is missing or ambiguous, `Missing` carries the que
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,11 +21,13 @@ from agent_brain.money import format_money
 
 
 class Missing(Exception):
-    """An argument cannot be filled: the question to ask instead."""
+    """An argument cannot be filled: the question to ask instead, and the objects to choose from."""
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, kind: str | None = None, candidates: Sequence[Entity] = ()) -> None:
         super().__init__(question)
         self.question = question
+        self.kind = kind
+        self.candidates = list(candidates)
 
 
 @dataclass
@@ -44,10 +46,18 @@ class Builder:
 
     def entities(self, kind: str, *, required: bool) -> list[Entity]:
         """The objects of `kind` the clause means: named, partly named, elsewhere in the message, or in context."""
+        chosen_now = self.ctx.chosen.get(kind)
+        if chosen_now is not None:  # the answer to our own question ("второй", a phone, a click)
+            return [chosen_now]
         named = self.c.named(kind)
         for m in named:
             if m.ambiguous:
-                raise Missing(q_ambiguous(kind, m.entities, self.lang))
+                raise Missing(q_ambiguous(kind, m.entities, self.lang), kind, m.entities)
+        if kind == "lead" and self.c.values.phones and not named:
+            # A phone is an explicit identifier: nobody owns it → ask, never fall back to the focus.
+            phone = self.c.values.phones[0]
+            raise Missing(say(self.lang, f"Не нашёл лида с телефоном {phone}. Какого лида вы имеете в виду?",
+                              f"I couldn't find a lead with the phone {phone}. Which lead do you mean?"))
         # A name inside another object's name ("Имплантация" in «Имплантация Москва») is only a
         # hint: good enough for an optional filter, never for a required target.
         top = [m for m in named if not any(o.contains(m) for o in self.c.mentions if o.kind != kind)]
@@ -65,7 +75,7 @@ class Builder:
             if winner:
                 return [winner]
             if tied:
-                raise Missing(q_ambiguous(kind, tied, self.lang))
+                raise Missing(q_ambiguous(kind, tied, self.lang), kind, tied)
         if kind in self.c.unknown and (required or cue_here):
             raise Missing(q_not_found(kind, self.c.unknown[kind], items, self.lang))
         if required and self.c.loose_name and not self.c.pronoun:
@@ -76,11 +86,15 @@ class Builder:
         others = unique(m.entities[0] for m in top_level(self.ctx.mentions) if m.kind == kind and not m.ambiguous)
         if len(others) == 1:
             return others
-        found = self._from_context(kind)
+        found, remembered = self._from_context(kind)
+        if found and remembered and TOOLS[self.tool].write and not self.c.pronoun:
+            # Nothing in this message names the target: a remembered object is offered, not written to.
+            raise Missing(q_which(kind, [found, *(e for e in items if e.id != found.id)], self.lang), kind,
+                          [found, *(e for e in items if e.id != found.id)])
         if found:
             return [found]
         if required:
-            raise Missing(q_which(kind, items, self.lang))
+            raise Missing(q_which(kind, items, self.lang), kind, items)
         return []
 
     def partial(self, kind: str) -> list[tuple[float, Entity]]:
@@ -95,16 +109,17 @@ class Builder:
             return []
         own = [e for e in self.ctx.entities.get("adset", []) if e.extra.get("campaign_id") == campaigns[0].id]
         if len(own) > 1:
-            raise Missing(q_ambiguous("adset", own, self.lang))
+            raise Missing(q_ambiguous("adset", own, self.lang), "adset", own)
         return own
 
-    def _from_context(self, kind: str) -> Entity | None:
+    def _from_context(self, kind: str) -> tuple[Entity | None, bool]:
+        """The object of the previous call (just shown), else the remembered focus (True)."""
         for name, args in self.ctx.calls:
             for a, k in TOOLS[name].entity.items():
                 if k == kind and args.get(a):
-                    return self._entity(kind, str(args[a]))
+                    return self._entity(kind, str(args[a])), False
         value = self.ctx.hints.focus.get(FOCUS_KEYS.get(kind, ""))
-        return self._entity(kind, str(value)) if value else None
+        return (self._entity(kind, str(value)), True) if value else (None, False)
 
     def _entity(self, kind: str, ident: str) -> Entity:
         for e in self.ctx.entities.get(kind, []):
@@ -448,4 +463,5 @@ def build_safely(c: Clause, ctx: Ctx, tool: str) -> tuple[list[Intent], list[str
     try:
         return build_args(Builder(c, ctx, tool)), []
     except Missing as exc:
+        ctx.asked.append(exc)
         return [], [exc.question]

@@ -28,6 +28,7 @@ class Parse:
     questions: list[str] = field(default_factory=list)
     considered: list[str] = field(default_factory=list)  # tools chosen, with or without arguments
     refusals: list[str] = field(default_factory=list)  # parts the product cannot do, said in one sentence each
+    clarify: dict[str, Any] | None = None  # the open question with its candidates (kept in the focus)
     concepts: set[str] = field(default_factory=set)
     kinds: set[str] = field(default_factory=set)
 
@@ -152,6 +153,8 @@ class Ctx:
     calls: list[tuple[str, dict[str, Any]]]
     period: Period | None  # the message's only period, if exactly one
     clause_kind: str | None = None  # the kind the previous clause was about
+    chosen: dict[str, Entity] = field(default_factory=dict)  # kind → the object picked in answer to our question
+    asked: list[Any] = field(default_factory=list)  # the `Missing` questions raised (with their candidates)
 
     def context_kind(self, c: Clause, allowed: Iterable[str] = KIND_ORDER) -> str | None:
         """The kind "it" refers to: another clause's object, else the previous call's, else the focus'."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent_brain.llm.base import Entity, TurnHints
-from agent_brain.llm.offline import lexicon
+from agent_brain.llm.offline import clarify, lexicon
 from agent_brain.llm.offline.arguments import build_safely, entity_id
 from agent_brain.llm.offline.clause import (
     Clause,
@@ -176,6 +176,12 @@ async def parse(message: str, hints: TurnHints, *, tools: Iterable[dict[str, Any
     """Understand one user message: the tool calls to make, or the questions to ask."""
     available = tool_names(tools)
     entities = await load(hints.resolver)
+    chosen: dict[str, Entity] = {}
+    open_question = hints.focus.get("clarify")
+    if isinstance(open_question, dict) and open_question.get("message"):
+        picked = clarify.answer(message, open_question)
+        if picked is not None:  # the answer to our question: the asked-about request, with this object
+            message, chosen = str(open_question["message"]), {picked.kind: picked}
     msg = _prepare(message, entities)
     lang = detect_language(_mask(message, [(m.start, m.end) for m in top_level(msg.mentions)]).replace("#", " "),
                            hints.language) if message.strip() else hints.language
@@ -187,7 +193,8 @@ async def parse(message: str, hints: TurnHints, *, tools: Iterable[dict[str, Any
     clauses = _merge([_clause(a, b, msg, entities, hints) for a, b in split_clauses(msg.masked)], msg, entities,
                      hints)
     periods = [c.values.period for c in clauses if c.values.period]
-    ctx = Ctx(lang, hints, entities, msg.mentions, previous_calls(history), periods[0] if len(periods) == 1 else None)
+    ctx = Ctx(lang, hints, entities, msg.mentions, previous_calls(history), periods[0] if len(periods) == 1 else None,
+              chosen=chosen)
     handled = False
     previous: Clause | None = None
     for c in clauses:
@@ -214,6 +221,9 @@ async def parse(message: str, hints: TurnHints, *, tools: Iterable[dict[str, Any
         # A message that asks for something unsupported never writes: its reads are still answered.
         result.intents = [i for i in result.intents if not TOOLS[i.tool].write]
     result.intents = _finish(result.intents, available)
+    asked = next((m for m in ctx.asked if m.candidates and m.kind and m.question in result.questions), None)
+    if asked is not None and not result.intents:
+        result.clarify = clarify.state(hints.agent, message, asked.kind, asked.candidates, lang)
     return result
 
 
