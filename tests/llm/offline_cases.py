@@ -63,6 +63,10 @@ def resolver() -> StaticResolver:
     return StaticResolver(world_entities())
 
 
+def WORLD_DIRECTION_BUDGET(name: str) -> int:  # noqa: N802
+    return next(d.daily_budget_cents for d in WORLD.directions if d.name == name)
+
+
 def C(name: str) -> str:  # noqa: N802 — short helpers keep the table readable
     return WORLD.campaign(name).id
 
@@ -188,8 +192,8 @@ CASES: list[Case] = [
     c("set the Отбеливание direction budget to 40 dollars",
       call("updateDirectionBudget", directionId=D("Отбеливание"), dailyBudgetCents=4000)),
     c("бюджет направления Брекеты 5 000 руб", ask=True, tags=("money", "currency")),
-    c("увеличь бюджет направления Виниры на 20%", call("getDirectionDetails", directionId=D("Виниры")),
-      tags=("percent",)),
+    c("увеличь бюджет направления Виниры на 20%", call("updateDirectionBudget", directionId=D("Виниры"),
+      dailyBudgetCents=round(WORLD_DIRECTION_BUDGET("Виниры") * 1.2)), tags=("percent",)),
     ask("Измени бюджет направления"),
     ask("увеличь бюджет направления Виниры", tags=("money",)),
     c("Установи целевой CPL для направления Отбеливание 15 долларов",
@@ -407,6 +411,37 @@ CASES: list[Case] = [
     # ── help and identity (no tool) ─────────────────────────────────────────────────────────
     ask("Что ты умеешь?", agent="ads", tags=("help",)),
     ask("are you GPT?", tags=("help",)),
+    # ── issue 11: everyday questions (several phrasings per intent) ─────────────────────────
+    c("Какая кампания самая худшая по цене лида?", call("getSpendReport", groupBy="campaign")),
+    c("Which campaign has the worst CPL?", call("getSpendReport", groupBy="campaign")),
+    c("самая дешёвая кампания по лиду за вчера", call("getSpendReport", groupBy="campaign", period="yesterday")),
+    c("which ad set has the highest cost per lead this week?", call("getSpendReport", groupBy="adset")),
+    c("какой адсет самый дорогой по заявке", call("getSpendReport", groupBy="adset")),
+    c("best direction by CPL", call("getSpendReport", groupBy="direction")),
+    c("а за вчера?", call("getDialogs", period="yesterday"), history=(call("getDialogMessages", phone=P),)),
+    c("а за вчера?", call("getCreativeMetrics", creativeId=CR("Белоснежная улыбка"), period="yesterday"),
+      history=(call("getCreativeMetrics", creativeId=CR("Белоснежная улыбка")),)),
+    c("how about last week?", call("getLeads", period="last_7d"), history=(call("getLeads", period="today"),)),
+    c("Кто ждёт ответа в WhatsApp?", call("getDialogs", awaitingReply=True)),
+    c("dialogs where we haven't replied", call("getDialogs", awaitingReply=True)),
+    c("диалоги без ответа за сегодня", call("getDialogs", awaitingReply=True, period="today")),
+    c("какие ролики устали?", call("getCreativeScores", riskLevel="high")),
+    c("any creative fatigue?", call("getCreativeScores", riskLevel="high")),
+    c("Подними бюджет кампании Брекеты Москва до $50",
+      call("updateDirectionBudget", directionId=D("Брекеты"), dailyBudgetCents=5000)),
+    c("raise the budget of the campaign Имплантация Москва to $95",
+      call("updateDirectionBudget", directionId=D("Имплантация"), dailyBudgetCents=9500)),
+    c("Увеличь бюджет направления Брекеты на 20%", call("updateDirectionBudget", directionId=D("Брекеты"),
+      dailyBudgetCents=round(WORLD_DIRECTION_BUDGET("Брекеты") * 1.2))),
+    c("cut the Виниры direction budget by 10%", call("updateDirectionBudget", directionId=D("Виниры"),
+      dailyBudgetCents=round(WORLD_DIRECTION_BUDGET("Виниры") * 0.9))),
+    c("Переведи лид с телефоном +79991234567 на этап Записана",
+      call("updateLeadStage", leadId=L("Мария Сидорова"), stage="Записана"), focus={"leadId": L("Анна Иванова")}),
+    c("move the lead with phone +77001234567 to Консультация",
+      call("updateLeadStage", leadId=L("Анна Иванова"), stage="Консультация"),
+      focus={"leadId": L("Мария Сидорова")}),
+    ask("Переведи на этап Консультация", focus={"leadId": L("Анна Иванова")}),
+    ask("Переведи лид с телефоном +79000000009 на этап Записана", focus={"leadId": L("Анна Иванова")}),
 ]
 
 # Blind batch 1 (see the module docstring).
@@ -497,8 +532,8 @@ BLIND: list[Case] = [
       history=(call("getDirectionDetails", directionId=D("Виниры")),)),
     c("включи её обратно", call("resumeCampaign", campaignId=C("Виниры СПб")),
       history=(call("pauseCampaign", campaignId=C("Виниры СПб")),)),
-    c("поставь бюджет 70$", call("updateBudget", adsetId=A("Москва 25-45"), dailyBudgetCents=7000),
-      focus={"adsetId": A("Москва 25-45")}),
+    # Issue 11: a write whose target only the remembered focus gives is a question offering it, not a write.
+    ask("поставь бюджет 70$", focus={"adsetId": A("Москва 25-45")}),
     c("what about Виниры?", call("getROIReport", directionId=D("Виниры")),
       history=(call("getROIReport", directionId=D("Имплантация")),)),
     c("and last month?", call("getRevenueStats", period="last_month"),
@@ -519,8 +554,7 @@ BLIND: list[Case] = [
     c("покажи скоринг креатива Элайнеры вместо брекетов",
       call("getCreativeScores", creativeId=CR("Элайнеры вместо брекетов"))),
     c("история тестов", call("getCreativeTests")),
-    c("set the budget to $80", call("updateBudget", adsetId=A("Москва 45-65"), dailyBudgetCents=8000),
-      focus={"adsetId": A("Москва 45-65")}),
+    ask("set the budget to $80", focus={"adsetId": A("Москва 45-65")}),
 ]
 
 # Blind batch 2, written after batch 1's fixes (see the module docstring).
@@ -536,7 +570,8 @@ BLIND_2: list[Case] = [
     c("Please resume ad set Москва 45-65", call("resumeAdSet", adsetId=A("Москва 45-65"))),
     c("Сделай бюджет направления Отбеливание 45$ в день",
       call("updateDirectionBudget", directionId=D("Отбеливание"), dailyBudgetCents=4500)),
-    c("reduce the Брекеты direction budget by 25%", call("getDirectionDetails", directionId=D("Брекеты"))),
+    c("reduce the Брекеты direction budget by 25%", call("updateDirectionBudget", directionId=D("Брекеты"),
+      dailyBudgetCents=round(WORLD_DIRECTION_BUDGET("Брекеты") * 0.75))),
     c("целевой CPL для Виниры поставь 18 долларов",
       call("updateDirectionTargetCPL", directionId=D("Виниры"), targetCplCents=1800)),
     c("Which creatives have the highest CTR?", call("getTopCreatives", metric="ctr")),

@@ -11,7 +11,22 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from offline_cases import ABSENT, BLIND, BLIND_2, CASES, CR, TODAY, A, C, Case, Contains, D, L, resolver
+from offline_cases import (
+    ABSENT,
+    BLIND,
+    BLIND_2,
+    BLIND_3,
+    CASES,
+    CR,
+    TODAY,
+    A,
+    C,
+    Case,
+    Contains,
+    D,
+    L,
+    resolver,
+)
 
 from agent_brain.agents.ads import tools as ads_tools
 from agent_brain.agents.creative import tools as creative_tools
@@ -101,7 +116,7 @@ def evaluate(case: Case, turn: Any) -> tuple[bool, bool, str]:
 
 async def test_labelled_set_accuracy() -> None:
     """Every labelled case; figures per language and for the blind batches (written without tuning)."""
-    every = CASES + BLIND + BLIND_2
+    every = CASES + BLIND + BLIND_2 + BLIND_3
     assert len(every) >= 150
     covered = {name for case in every for name, _ in case.calls}
     assert covered == set(ALL.names()), f"tools without a case: {set(ALL.names()) - covered}"
@@ -109,7 +124,7 @@ async def test_labelled_set_accuracy() -> None:
     assert min(per_tool.values()) >= 2, f"tools with one phrasing: {[n for n, k in per_tool.items() if k < 2]}"
 
     stats: dict[str, Counter[str]] = {key: Counter() for key in ("all", "ru", "en", "blind")}
-    blind = {id(case) for case in BLIND + BLIND_2}
+    blind = {id(case) for case in BLIND + BLIND_2 + BLIND_3}
     failures = []
     for case in every:
         tool_ok, arg_ok, why = evaluate(case, await complete(MODEL, request_for(case)))

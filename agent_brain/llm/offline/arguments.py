@@ -68,6 +68,10 @@ class Builder:
             via = self._adsets_of_named_campaign()
             if via:
                 return via
+        if kind == "direction":
+            of_campaign = self._direction_of_named_campaign()
+            if of_campaign:
+                return [of_campaign]
         items = self.ctx.entities.get(kind, [])
         cue_here = kind == self.c.head or any(k == kind for k, *_ in self.c.cues)
         if required or cue_here:
@@ -111,6 +115,12 @@ class Builder:
         if len(own) > 1:
             raise Missing(q_ambiguous("adset", own, self.lang), "adset", own)
         return own
+
+    def _direction_of_named_campaign(self) -> Entity | None:
+        """"бюджет кампании Брекеты Москва": the direction that campaign belongs to."""
+        campaigns = [m.entities[0] for m in top_level(self.c.mentions) if m.kind == "campaign" and not m.ambiguous]
+        ident = campaigns[0].extra.get("direction_id") if campaigns else None
+        return next((e for e in self.ctx.entities.get("direction", []) if e.id == ident), None) if ident else None
 
     def _from_context(self, kind: str) -> tuple[Entity | None, bool]:
         """The object of the previous call (just shown), else the remembered focus (True)."""
@@ -308,7 +318,7 @@ def _v(name: str, arg: str) -> Callable[[Builder], dict[str, Any]]:
 RECIPES: dict[str, Recipe] = {
     "getCampaigns": lambda b: _filters(b, _status(b)),
     "getDirections": lambda b: _filters(b, _status(b)),
-    "getSpendReport": lambda b: _filters(b, _v("group_by", "groupBy")(b)),
+    "getSpendReport": lambda b: _spend_report(b),
     "getAdSets": _ad_sets,
     "getROIReport": lambda b: _filters(b, _optional(b, "directionId")),
     "getROIComparison": _roi_comparison,
@@ -325,7 +335,8 @@ RECIPES: dict[str, Recipe] = {
                                           _optional(b, "directionId")),
     "getWorstCreatives": lambda b: _filters(b, _limit(b, cap=20), _optional(b, "directionId")),
     "compareCreatives": _compare_creatives,
-    "getCreativeScores": lambda b: _filters(b, _optional(b, "creativeId"), _v("risk", "riskLevel")(b)),
+    "getCreativeScores": lambda b: _filters(b, _optional(b, "creativeId"), _v("risk", "riskLevel")(b) or (
+        {"riskLevel": "high"} if b.c.has("fatigue") else {})),
     "getCreativeTests": lambda b: _filters(b, _optional(b, "creativeId"), _status(b)),
     "launchCreative": _launch,
     "startCreativeTest": _start_test,
@@ -333,7 +344,8 @@ RECIPES: dict[str, Recipe] = {
     "getFunnelStats": lambda b: _filters(b, _optional(b, "directionId")),
     "getRevenueStats": lambda b: _filters(b, _optional(b, "directionId")),
     "updateLeadStage": _lead_stage,
-    "getDialogs": lambda b: _filters(b, _v("temperature", "interestLevel")(b), _limit(b)),
+    "getDialogs": lambda b: _filters(b, _v("temperature", "interestLevel")(b), _limit(b),
+                                     {"awaitingReply": True} if b.c.has("awaiting") else {}),
     "getDialogMessages": _dialog,
     "analyzeDialog": _dialog,
     "searchDialogSummaries": _search_dialogs,
@@ -347,6 +359,18 @@ def build_args(b: Builder) -> list[Intent]:
     Tools without a recipe of their own take their object(s) and, if they report over time, the period.
     """
     return RECIPES.get(b.tool, _each)(b)
+
+
+def _spend_report(b: Builder) -> list[Intent]:
+    """Spend, or a ranking ("самая дорогая по лиду кампания"): broken down by the kind asked about,
+    with a note for the writer to name the best or worst one."""
+    c = b.c
+    ranking = c.has("worst", "top") and c.head in ("campaign", "adset", "direction") and not c.named(c.head)
+    group = c.values.group_by or (c.head if ranking else None)
+    args = {**_period(b), **({"groupBy": group} if group else {})}
+    note = {"rank": "worst" if c.has("worst") else "best", "by": "spend" if c.has("spend") and not c.has("cpl")
+            else "cpl", "kind": c.head} if ranking else None
+    return [Intent(b.tool, args, note)]
 
 
 def _lead_filters(b: Builder, base: dict[str, Any]) -> dict[str, Any]:

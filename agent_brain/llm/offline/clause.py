@@ -135,8 +135,9 @@ class Clause:
 
     @property
     def bare(self) -> bool:
-        """No concept and no object kind: a follow-up ("а за вчера?", "а по Виниры?")."""
-        return not (self.concepts - {"help", "show"}) and not self.cues
+        """No concept and no object kind: a follow-up ("а за вчера?", "а по Виниры?", "what about yesterday?")."""
+        ignored = {"help", "show", "details"} if self.followup else {"help", "show"}
+        return not (self.concepts - ignored) and not self.cues
 
 
 # ── what a clause is read against ────────────────────────────────────────────────────────────
