@@ -49,12 +49,26 @@ class Classification:
     path: str  # keywords | context | llm | offline | default
 
 
-def keyword_domains(text: str) -> list[str]:
-    lowered = " ".join(_WORD.findall(text.lower().replace("ё", "е")))
+# Where a message's asks part: "расходы за неделю и новые лиды" is two asks, each with its own domain.
+_PARTS = re.compile(r"[?!;.\n]+|,\s*|\s+(?:и|а\s+также|плюс|and|also|plus)\s+")
+
+
+def _part_domains(lowered: str) -> list[str]:
     strong = [d for d in DOMAINS if any(stem in lowered for stem in STRONG[d])]
     if strong:
         return strong
     return [d for d in DOMAINS if any(stem in lowered for stem in WEAK.get(d, ()))]
+
+
+def keyword_domains(text: str) -> list[str]:
+    """Strong stems of the whole message; a part of it with only weak stems ("сколько потратили")
+    still adds its domain, so a two-part question reaches both agents."""
+    lowered = " ".join(_WORD.findall(text.lower().replace("ё", "е")))
+    found = _part_domains(lowered)
+    if found:
+        parts = [" ".join(_WORD.findall(p)) for p in _PARTS.split(text.lower().replace("ё", "е"))]
+        found += [d for p in parts if p for d in _part_domains(p) if d not in found]
+    return [d for d in DOMAINS if d in found]
 
 
 def _result(domains: Sequence[str], path: str) -> Classification:

@@ -107,6 +107,9 @@ class OfflineModel:
 
     async def _classify(self, request: ModelRequest) -> str:
         result = await parse(self._user_text(request), request.hints, tools=None, history=request.messages)
+        if not (result.concepts | result.kinds) and not result.refusals:
+            # Nothing of its own ("а за вчера?"): the caller's context decides, not a default guess.
+            return json.dumps({"domain": None, "agents": []})
         allowed = list(request.hints.domains) or list(lexicon.DOMAINS)
         agents = [d for d in domains_of(result) if d in allowed] or allowed[:1]
         return json.dumps({"domain": agents[0] if len(agents) == 1 else "mixed", "agents": agents})
