@@ -104,7 +104,11 @@ class Builder:
     def partial(self, kind: str) -> list[tuple[float, Entity]]:
         """Partial matches in the clause; words of other kinds' names count ("кампанию Имплантация")."""
         own = [(m.start - self.c.start, m.end - self.c.start) for m in self.c.mentions if m.kind == kind]
-        return partial_candidates(self.c.plain, self.ctx.entities.get(kind, []), exclude=own)
+        # Values are not names: "на 20%" or "$25" never pick «Москва 20-35» or «Москва 25-45».
+        taken = "".join("#" if r == "#" and t != "#" else " " for r, t in zip(self.c.values.rest, self.c.text,
+                                                                            strict=False))
+        values = [(m.start(), m.end()) for m in re.finditer(r"#+", taken)]
+        return partial_candidates(self.c.plain, self.ctx.entities.get(kind, []), exclude=own + values)
 
     def _adsets_of_named_campaign(self) -> list[Entity]:
         """"бюджет кампании Виниры СПб": the campaign's only ad set, or a question listing its ad sets."""

@@ -183,7 +183,8 @@ class OfflineModel:
         agent = request.hints.agent or _agent_of(request.tools)
         domains = [agent] if agent in lexicon.HELP else list(lexicon.DOMAINS)
         intro = ("" if result.wants_help else
-                 ("Не понял запрос. " if lang == "ru" else "I didn't understand that. "))
+                 ("Не понял запрос — что именно нужно? " if lang == "ru" else
+                  "I didn't understand that — what exactly do you need? "))
         title = " / ".join(lexicon.AGENT_TITLES[d][lang] for d in domains)
         head = (f"{intro}Я — офлайн-помощник (без LLM) по разделу «{title}». Например, можно написать:"
                 if lang == "ru" else
