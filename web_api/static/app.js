@@ -264,6 +264,17 @@ class AssistantMessage {
     this.extras.append(this.planButton);
   }
 
+  /** A clarifying question's answers as buttons; a click sends the choice's text as the next message. */
+  addChoices(choices) {
+    if (!Array.isArray(choices) || !choices.length) return;
+    const group = h("div", { class: "msg-choices", role: "group", "aria-label": t("choices") },
+      ...choices.map((choice) => h("button", {
+        type: "button", class: "btn btn-secondary choice", text: choice.label,
+        onclick: () => { if (!state.streaming) sendMessage(choice.reply_text); },
+      })));
+    this.extras.append(group);
+  }
+
   finish() {
     if (this.pendingRender || this.body.querySelector(".typing")) this.render();
     this.node.removeAttribute("aria-busy");
@@ -328,6 +339,7 @@ async function runStream(path, body, reply, { onStep } = {}) {
         case "done":
           outcome.done = data;
           if (!reply.raw && data.text) reply.setText(data.text);
+          reply.addChoices(data.choices);
           if (data.mode && MODES.includes(data.mode)) ui.modeSelect.value = data.mode;
           break;
         case "error":
@@ -675,6 +687,7 @@ function renderHistory(items) {
       for (const step of steps) reply.stepResult(step);
       reply.setText(message.content || "");
       if (message.plan && message.plan.plan_id) reply.addPlanButton(message.plan.plan_id, message.plan);
+      if (message.toolResult && Array.isArray(message.toolResult.choices)) reply.addChoices(message.toolResult.choices);
       reply.finish();
     }
   }
