@@ -48,7 +48,7 @@ CAPABILITIES: tuple[Capability, ...] = (
            "I can show the same for Meta — e.g. “Show campaigns” or “Show spend for the last 7 days”."),
     Capability(
         "rule", "ads",
-        ("правило", "правила", "правил", "правилом", "правилу", "rule", "rules", "автоматическ*", "automatically", "автоматизац*", "автоматизир*", "automation",
+        ("правило", "правила", "правил", "правилом", "правилу", "автоправил*", "rule", "rules", "автоматическ*", "automatically", "автоматизац*", "автоматизир*", "automation",
          "automate", "алерт*", "alert*", "уведомля*", "уведомлени*", "notify", "notification*", "оповещ*",
          "re:(?:^|\\s)(?:если|когда|as soon as|whenever)\\s.{1,80}?(?:—|-|,|то|then)\\s*(?:став|ставь|поставь|"
          "выключ|останов|отключ|паузь|pause|stop|turn off|снижай|подними|увелич|уменьш|пиши|напиши|сообщи)\\w*",
@@ -59,29 +59,39 @@ CAPABILITIES: tuple[Capability, ...] = (
            "their CPL now and pause the one you name — after your confirmation."),
     Capability(
         "create", "ads",
-        ("созда*", "заведи", "завести", "нов* кампани*", "нов* адсет*", "нов* объявлени*", "нов* аудитори*",
-         "create", "set up a new", "new campaign*", "new ad set*", "new ad", "new audience*", "build a campaign"),
-        with_=_OBJECTS,
-        ru="Этого я пока не умею: создавать кампании, адсеты, объявления и аудитории. Могу показать текущие "
-           "кампании и направления, поменять бюджет существующего направления или поставить его на паузу.",
-        en="I can't do that yet: I don't create campaigns, ad sets, ads or audiences. I can show the current "
-           "campaigns and directions, change an existing direction's budget or pause it."),
+        ("созда*", "заведи", "завести", "добав* нов*", "откр* нов*", "запусти* нов* кампани*", "нов* кампани*", "нов* адсет*", "нов* объявлени*", "нов* аудитори*",
+         "create", "set up a new", "add a new", "open a new", "launch a new campaign", "new campaign*", "new ad set*", "new ad", "new audience*", "build a campaign"),
+        with_=(*_OBJECTS, "направлени*", "direction*"),
+        ru="Этого я пока не умею: создавать кампании, адсеты, объявления, направления и аудитории. Могу показать "
+           "текущие кампании и направления, поменять бюджет существующего направления или поставить его на паузу.",
+        en="I can't do that yet: I don't create campaigns, ad sets, ads, directions or audiences. I can show the "
+           "current campaigns and directions, change an existing direction's budget or pause it."),
+    Capability(
+        "audience", "ads",
+        ("аудитори*", "audience*", "lookalike*", "look-alike*", "лукалайк*", "лукэлайк*", "похожих на"),
+        ru="Этого я пока не умею: работать с аудиториями (создавать, собирать похожие, менять). Могу показать "
+           "адсеты и их результаты.",
+        en="I can't do that yet: work with audiences (create, build lookalikes, change). I can show the ad sets "
+           "and their results."),
     Capability(
         "schedule", "ads",
         ("кажд* утр*", "кажд* вечер*", "кажд* день", "кажд* дня", "кажд* недел*", "кажд* понедельник*", "кажд* час*",
          "ежедневно присыл*", "ежедневн* отчет*", "еженедельн*", "по расписани*", "присылай*", "присылать",
          "напоминай*", "напомни*", "every morning", "every evening", "every day", "every week", "every monday",
-         "every hour", "each morning", "on a schedule", "schedule it", "schedule a report", "scheduled report*",
+         "every hour", "each morning", "on a schedule", "завтра утр*", "завтра вечер*", "ночью", "на ночь",
+         "по ночам", "по выходным", "tomorrow morning", "tomorrow evening", "at night", "overnight", "on weekends",
+         "re:(?:в|at)\\s+\\d{1,2}[:.]\\d{2}", "re:at\\s+\\d{1,2}\\s*(?:am|pm)", "schedule it", "schedule a report", "scheduled report*",
          "remind me", "weekly report*",
          "daily report*", "send me a report", "send me the report", "send me reports"),
-        ru="Этого я пока не умею: присылать отчёты по расписанию или напоминания — я отвечаю на ваши сообщения. "
-           "Могу показать отчёт сейчас — например, «Покажи расходы за вчера».",
-        en="I can't do that yet: scheduled reports or reminders — I answer your messages. I can show the report "
-           "now — e.g. “Show spend for yesterday”."),
+        ru="Этого я пока не умею: делать что-то по расписанию или в заданное время (отчёты, напоминания, паузы "
+           "на ночь) — я отвечаю на ваши сообщения. Могу показать отчёт или сделать нужное сейчас — например, "
+           "«Покажи расходы за вчера».",
+        en="I can't do that yet: act on a schedule or at a set time (reports, reminders, overnight pauses) — I "
+           "answer your messages. I can show the report or do it now — e.g. “Show spend for yesterday”."),
     Capability(
         "export", "ads",
         ("csv", "xlsx", "xls", "excel", "эксел*", "иксел*", "pdf", "пдф", "выгруз*", "экспорт*", "export*",
-         "download", "скача*", "google sheet*", "гугл таблиц*", "таблиц* google", "файл*", "file", "spreadsheet*"),
+         "download", "скача*", "google sheet*", "гугл таблиц*", "таблиц*", "файл*", "file", "spreadsheet*"),
         ru="Этого я пока не умею: выгружать файлы (CSV, Excel, PDF, таблицы). Могу показать те же цифры здесь, "
            "в чате, — например, «Покажи расходы за неделю по кампаниям».",
         en="I can't do that yet: export files (CSV, Excel, PDF, sheets). I can show the same figures here in the "
@@ -150,8 +160,43 @@ CAPABILITIES: tuple[Capability, ...] = (
         en="I can't do that yet: write ad copy, scripts or images. I can show the top creatives and their "
            "analysis — they show what works."),
     Capability(
+        "transfer", "ads",
+        ("перекин*", "перенеси бюджет*", "перенести бюджет*", "перераспредел*", "раздели* бюджет*",
+         "распредели* бюджет*", "move budget", "move the budget", "shift budget", "shift the budget",
+         "transfer budget", "transfer the budget", "reallocate", "redistribute", "split the budget"),
+        ru="Этого я пока не умею: переносить бюджет между объектами одной командой. Могу поменять бюджет "
+           "каждого направления отдельно — например, «Поставь бюджет направления Виниры $60».",
+        en="I can't do that yet: move budget between objects in one step. I can change each direction's budget "
+           "separately — e.g. “Set the Виниры direction budget to $60”."),
+    Capability(
+        "upload", "creative",
+        ("загрузи*", "загрузить", "залей", "залить", "upload*", "нов* креатив* из", "нов* креатив* по ссылк*",
+         "new creative from", "from this link", "по ссылке", "из ссылки"),
+        ru="Этого я пока не умею: загружать новые креативы. Могу показать уже загруженные и запустить "
+           "любой из них в направление — с вашим подтверждением.",
+        en="I can't do that yet: upload new creatives. I can show the uploaded ones and launch any of them in a "
+           "direction — after your confirmation."),
+    Capability(
+        "edit_ad", "ads",
+        ("текст* объявлени*", "текст* реклам*", "ad text", "ad copy", "headline*", "заголов*", "описани* объявлени*",
+         "креатив* в объявлени*", "creative in the ad", "ссылк* в объявлени*", "link in the ad"),
+        with_=_CHANGE + ("замени*", "replace", "swap", "edit", "отредактир*", "перепиши"),
+        ru="Этого я пока не умею: редактировать объявления (текст, заголовок, ссылку, креатив). Могу показать "
+           "креативы и их результаты или запустить готовый креатив в направление.",
+        en="I can't do that yet: edit ads (text, headline, link, creative). I can show the creatives and their "
+           "results or launch a ready creative in a direction."),
+    Capability(
+        "competitors", "ads",
+        ("конкурент*", "competitor*", "ad library", "библиотек* реклам*"),
+        ru="Этого я пока не умею: смотреть рекламу конкурентов. Могу показать ваши кампании и креативы "
+           "с их результатами.",
+        en="I can't do that yet: look at competitors' ads. I can show your campaigns and creatives with their "
+           "results."),
+    Capability(
         "forecast", "ads",
-        ("прогноз*", "спрогнозир*", "предскаж*", "forecast*", "predict*", "projection*"),
+        ("прогноз*", "спрогнозир*", "предскаж*", "forecast*", "predict*", "projection*", "как* будет прибыл*",
+         "как* будет выручк*", "сколько заработаем", "сколько будет стоить", "will we earn", "will we make",
+         "what will our"),
         ru="Этого я пока не умею: строить прогнозы. Могу показать динамику по дням за прошедший период — "
            "например, «Покажи расходы за 30 дней по дням».",
         en="I can't do that yet: forecasts. I can show the daily trend for a past period — e.g. “Show spend for the "
@@ -161,7 +206,7 @@ CAPABILITIES: tuple[Capability, ...] = (
 
 # Refusals that describe the whole message: nothing in it is to be done piecemeal ("создай правило:
 # если …, ставь на паузу" is not a pause).
-WHOLE_MESSAGE = frozenset({"create", "rule", "schedule", "copy", "generate"})
+WHOLE_MESSAGE = frozenset({"create", "rule", "schedule", "copy", "generate", "transfer", "audience", "upload"})
 
 
 @dataclass(frozen=True)
