@@ -234,6 +234,17 @@ async def test_two_part_questions_answer_both_parts(product) -> None:  # type: i
         assert format_money(spend, "USD") in reply, (message, reply)
 
 
+async def test_a_part_that_cannot_be_done_is_named_and_the_rest_answered(product) -> None:  # type: ignore[no-untyped-def]
+    orch = product["build"]()
+    conv = await new_conversation(orch, product["user_id"])
+    events = await turn(orch, product["user_id"], conv, "Покажи расходы за неделю и выгрузи их в CSV")
+    (result,) = [e for e in events if e["type"] == "tool_result"]
+    assert result["tool"] == "getSpendReport"
+    reply = final_text(events)
+    assert format_money(result["result"]["total"]["spend_cents"], "USD") in reply
+    assert "Этого я пока не умею: выгружать файлы" in reply
+
+
 async def test_choices_never_follow_a_plan(product) -> None:  # type: ignore[no-untyped-def]
     """A plan's message carries its plan, not choices (the two never share a message)."""
     orch = product["build"]()

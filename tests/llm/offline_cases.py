@@ -441,6 +441,16 @@ CASES: list[Case] = [
       call("updateLeadStage", leadId=L("Анна Иванова"), stage="Консультация"),
       focus={"leadId": L("Мария Сидорова")}),
     ask("Переведи на этап Консультация", focus={"leadId": L("Анна Иванова")}),
+    c("Какая кампания приносит самые дорогие заявки?", call("getSpendReport", groupBy="campaign")),
+    c("Где у нас самый дешёвый лид?", call("getSpendReport", groupBy="campaign")),
+    c("Which direction has the lowest CPL?", call("getSpendReport", groupBy="direction")),
+    c("Кому надо ответить в вотсапе?", call("getDialogs", awaitingReply=True)),
+    c("Есть клиенты, которым мы не ответили?", call("getDialogs", awaitingReply=True)),
+    c("Какие креативы пора менять?", call("getCreativeScores", riskLevel="high")),
+    c("Which ads are getting tired?", call("getCreativeScores", riskLevel="high")),
+    c("Поставь целевой CPL направления Виниры на 10% ниже", call("updateDirectionTargetCPL", directionId=D("Виниры"),
+      targetCplCents=round(next(d.target_cpl_cents for d in WORLD.directions if d.name == "Виниры") * 0.9))),
+    c("Покажи расходы за неделю и выгрузи их в CSV", call("getSpendReport", period="last_7d")),
     ask("Переведи лид с телефоном +79000000009 на этап Записана", focus={"leadId": L("Анна Иванова")}),
 ]
 

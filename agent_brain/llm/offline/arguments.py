@@ -16,6 +16,7 @@ from agent_brain.llm.offline.extract import Money, extract_stage
 from agent_brain.llm.offline.lexicon import FOCUS_KEYS, FUNCTION_WORDS, TOOLS
 from agent_brain.llm.offline.questions import options, q_ambiguous, q_not_found, q_which, quote, say
 from agent_brain.llm.offline.resolve import partial_candidates, pick, top_level, unique
+from agent_brain.llm.offline.rules import ranked_kind
 from agent_brain.llm.offline.text import normalise, word_set
 from agent_brain.money import format_money
 
@@ -369,11 +370,11 @@ def _spend_report(b: Builder) -> list[Intent]:
     """Spend, or a ranking ("самая дорогая по лиду кампания"): broken down by the kind asked about,
     with a note for the writer to name the best or worst one."""
     c = b.c
-    ranking = c.has("worst", "top") and c.head in ("campaign", "adset", "direction") and not c.named(c.head)
-    group = c.values.group_by or (c.head if ranking else None)
+    kind = ranked_kind(c) if c.has("worst", "top") else None
+    group = c.values.group_by or kind
     args = {**_period(b), **({"groupBy": group} if group else {})}
     note = {"rank": "worst" if c.has("worst") else "best", "by": "spend" if c.has("spend") and not c.has("cpl")
-            else "cpl", "kind": c.head} if ranking else None
+            else "cpl", "kind": kind} if kind else None
     return [Intent(b.tool, args, note)]
 
 

@@ -32,9 +32,11 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "set": ("измени*", "поменя*", "установи*", "постав*", "сделай", "выстав*", "задай", "задать", "назнач*",
             "обнови*", "set", "change", "update", "make", "adjust", "modify"),
     "increase": ("увелич*", "подними", "поднять", "повысь", "повысить", "прибавь", "добавь", "нарасти", "increase",
-                 "raise", "boost", "bump", "scale up"),
+                 "raise", "boost", "bump", "scale up",
+                 r"re:\d+(?:[.,]\d+)?\s*(?:%|процент\w*|percent)\s+(?:выше|больше|higher|more)"),
     "decrease": ("уменьш*", "снизь", "снизить", "понизь", "понизить", "сократи*", "урежь", "срежь", "decrease",
-                 "reduce", "lower", "cut", "scale down"),
+                 "reduce", "lower", "cut", "scale down",
+                 r"re:\d+(?:[.,]\d+)?\s*(?:%|процент\w*|percent)\s+(?:ниже|меньше|less)"),
     "move": ("переведи", "перевести", "переведите", "перемести*", "передвинь", "перенеси", "отметь", "пометь",
              "move", "mark", "advance"),
     "send": ("отправ*", "разошли", "разослать", "рассылк*", "рассылок", "рассылай", "напиши", "написать", "send", "broadcast",
@@ -53,7 +55,8 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "budget": ("бюджет*", "budget*"),
     "cpl": ("cpl", "цпл", "цен* лида", "цен* заявки", "цен* за лид*", "цен* за заявк*", "стоимост* лида",
             "стоимост* заявки", "за лид", "за заявку", "по лиду", "по заявке", "по цене лида", "cost per lead", "per lead",
-            "price per lead"),
+            "price per lead", "дорог* заявк*", "дорог* лид*", "дешев* заявк*", "дешев* лид*", "cheap* lead*",
+            "expensive lead*"),
     "target": ("целев*", "target*"),
     "roi": ("roi", "romi", "окупа*", "рентабельн*", "return on *", "payback"),
     "metrics": ("метрик*", "статистик*", "стата", "стату", "показател*", "динамик*", "по дням", "metrics", "stats",
@@ -83,11 +86,13 @@ TOPICS: dict[str, tuple[str, ...]] = {
     # Dialogs whose last message is the client's: we owe a reply.
     "awaiting": ("ждут* ответ*", "ждет* ответ*", "ожидают ответ*", "ждут* наш* ответ*", "ждет* наш* ответ*",
                  "ожидают наш* ответ*", "ждут* от нас ответ*", "ждет* от нас ответ*", "без ответа", "не ответили", "не отвечали",
-                 "неотвечен*", "не отвечен*", "unanswered", "waiting for our reply", "waiting for a reply",
+                 "неотвечен*", "не отвечен*", "надо ответить", "нужно ответить", "пора ответить", "unanswered",
+                 "need to reply", "need to answer", "should reply", "waiting for our reply", "waiting for a reply",
                  "waiting for reply", "waiting for an answer", "awaiting reply", "awaiting a reply", "need a reply",
                  "needs a reply", "not replied", "haven't replied", "have not replied", "no reply"),
     # Creatives wearing out: frequency up, CTR down (the risk scores' factors).
-    "fatigue": ("выгора*", "выгорел*", "выгорани*", "устал*", "усталост*", "приелись", "примелькал*",
+    "fatigue": ("выгора*", "выгорел*", "выгорани*", "устал*", "усталост*", "приелись", "примелькал*", "пора мен*",
+                "пора замен*", "замен* пора", "need* replac*", "time to replace", "should be replaced",
                 "burn* out", "burnout", "burning out", "fatigue*", "wear* out", "wearing out", "worn out",
                 "tired", "stale"),
     "help": ("помощь", "помоги", "что ты умеешь", "что умеешь", "что ты можешь", "help", "what can you do",
@@ -149,7 +154,7 @@ FEMININE_PRONOUNS = ("ее", "её", "нее", "неё", "эту", "этой", "
 
 # Words that are never part of a name or a search ("кампанию за вчера", "campaigns that are …").
 FUNCTION_WORDS = word_set(
-    "за на в по с и или а но что как какие какой какая какое какую у самая самый самое самые самую самой наиболее "
+    "за на в по с и или а но что как какие какой какая какое какую у самая самый самое самые самую самой наиболее пора надо нужно "
     "наименее most least our we "
     "все всех мои моих его ее её их этот эту это эти тот "
     "который которые где когда сегодня вчера неделю месяц потому так пожалуйста сейчас срочно тоже также с "

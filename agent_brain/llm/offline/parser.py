@@ -64,7 +64,8 @@ _FEMININE = lexicon.pattern(lexicon.FEMININE_PRONOUNS)
 
 
 def _has_signal(text: str) -> bool:
-    return any(rx.search(text) for table in ("ACTIONS", "TOPICS", "KIND_CUES") for rx in lexicon.compiled(table).values())
+    return any(rx.search(text) for table in ("ACTIONS", "TOPICS", "KIND_CUES") for rx in
+               lexicon.compiled(table).values()) or refusal(text, "ru") is not None  # "… и выгрузи в CSV"
 
 
 def split_clauses(masked: str) -> list[tuple[int, int]]:
@@ -387,7 +388,7 @@ def _merge(clauses: list[Clause], msg: _Message, entities: dict[str, list[Entity
     """Clauses without a concept or object cue belong to the clause before them ("сравни A, B и C")."""
     out: list[Clause] = []
     for c in clauses:
-        if out and c.bare:
+        if out and c.bare and refusal(c.orig, "ru") is None:
             prev = out.pop()
             out.append(_clause(prev.start, c.end, msg, entities, hints))
         else:

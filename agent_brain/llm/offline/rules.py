@@ -11,6 +11,16 @@ from agent_brain.llm.offline.resolve import top_level
 RANKED = ("campaign", "adset", "direction")  # kinds the spend report can rank
 
 
+def ranked_kind(c: Clause) -> str | None:
+    """The kind a ranking question is about: "какая кампания …" → campaign; "где самый дешёвый лид" → the
+    campaigns (where the leads come from); None when it names one object (then it is not a ranking)."""
+    if c.head in RANKED:
+        return None if c.named(c.head) else c.head
+    if c.head in (None, "lead") and c.has("cpl") and not c.mentions:
+        return "campaign"
+    return None
+
+
 def _target(c: Clause, ctx: Ctx, table: dict[str, str]) -> str | None:
     """The tool of an action table (pause/resume) for the object the clause is about."""
     if c.head in table:
@@ -76,8 +86,7 @@ RULES: list[Rule] = [
     ("compareCreatives", lambda c, x: c.has("compare") and (c.kind("creative") or not c.kinds)),
     ("getROIComparison", lambda c, x: c.has("compare") and c.kind("direction")),
     # "какая кампания худшая по цене лида": a ranking of the kind's objects, not one object.
-    ("getSpendReport", lambda c, x: c.has("worst", "top") and c.has("cpl", "spend")
-     and c.head in RANKED and not c.named(c.head)),
+    ("getSpendReport", lambda c, x: c.has("worst", "top") and c.has("cpl", "spend") and ranked_kind(c) is not None),
     ("getWorstCreatives", lambda c, x: c.has("worst") and _default("creative")(c, x) and not c.named("creative")),
     ("getTopCreatives", lambda c, x: c.has("top") and _default("creative")(c, x) and not c.named("creative")),
     ("getCreativeTranscript", lambda c, x: c.has("transcript")),
@@ -98,7 +107,7 @@ RULES: list[Rule] = [
      and not c.named("dialog") and not c.values.phones and c.head in (None, "dialog")),
     ("getDialogMessages", lambda c, x: (c.head == "dialog" or c.has("messages"))
      and bool(c.named("dialog") or c.values.phones)),
-    ("getDialogs", lambda c, x: c.head == "dialog"),
+    ("getDialogs", lambda c, x: c.head == "dialog" or (c.has("awaiting") and c.head in (None, "lead"))),
     ("getCampaignDetails+getLeads", lambda c, x: c.head == "lead" and bool(c.named("campaign"))),
     ("getLeadDetails", lambda c, x: (bool(c.named("lead")) or (c.refers("lead") and not c.has("search")))
      and c.head in (None, "lead") and c.values.temperature is None),
