@@ -270,7 +270,11 @@ class AssistantMessage {
     const group = h("div", { class: "msg-choices", role: "group", "aria-label": t("choices") },
       ...choices.map((choice) => h("button", {
         type: "button", class: "btn btn-secondary choice", text: choice.label,
-        onclick: () => { if (!state.streaming) sendMessage(choice.reply_text); },
+        onclick: () => {
+          if (state.streaming) return;
+          for (const button of group.querySelectorAll("button")) button.disabled = true; // one answer
+          sendMessage(choice.reply_text);
+        },
       })));
     this.extras.append(group);
   }
@@ -671,6 +675,8 @@ function newConversation() {
 function renderHistory(items) {
   ui.messages.replaceChildren();
   let tools = [];
+  // Only the conversation's last question is still open: older choices are not offered again.
+  const last = items.length ? items[items.length - 1] : null;
   for (const message of items) {
     if (message.role === "user") {
       addUserMessage(message.content || "");
@@ -687,7 +693,7 @@ function renderHistory(items) {
       for (const step of steps) reply.stepResult(step);
       reply.setText(message.content || "");
       if (message.plan && message.plan.plan_id) reply.addPlanButton(message.plan.plan_id, message.plan);
-      if (message.toolResult && Array.isArray(message.toolResult.choices)) reply.addChoices(message.toolResult.choices);
+      if (message === last && message.toolResult) reply.addChoices(message.toolResult.choices);
       reply.finish();
     }
   }
