@@ -81,8 +81,10 @@ def choices(candidates: Sequence[Entity], lang: str, currency: str = "USD") -> t
         label = describe(e, lang, currency)
         phone = e.extra.get("phone") if e.kind != "dialog" else e.id
         reply = f"{e.name}, {phone}" if phone else e.name
-        if not phone and sum(1 for o in candidates if o.name == e.name) > 1:
-            reply = f"{e.name} ({e.id})"
+        twins = sum(1 for o in candidates if o.name == e.name and (o.extra.get("phone") if o.kind != "dialog"
+                                                                    else o.id) == phone)
+        if twins > 1:  # same name and phone: only the id tells them apart
+            reply = f"{reply} ({e.id})"
         out.append(Choice(label=label, reply_text=reply))
     return tuple(out)
 
@@ -95,17 +97,21 @@ def answer(message: str, clarify: dict[str, Any]) -> Entity | None:
     text = normalise(message).strip()
     if _is_new_request(text):
         return None
-    phones = extract_phones(Scan(normalise(message)))
-    if phones:
-        by_phone = [e for e in candidates if e.extra.get("phone") in phones or e.id in phones]
-        return by_phone[0] if len(by_phone) == 1 else None
     by_id = [e for e in candidates if e.id.lower() in text]
     if len(by_id) == 1:
         return by_id[0]
-    named = [m for m in find_mentions(text, {candidates[0].kind: candidates}) if not m.ambiguous]
+    pool = candidates
+    phones = extract_phones(Scan(text))
+    if phones:  # a phone narrows the candidates; a name may still be needed when they share it
+        pool = [e for e in candidates if e.extra.get("phone") in phones or e.id in phones]
+        if len(pool) <= 1:
+            return pool[0] if pool else None
+    named = [m for m in find_mentions(text, {candidates[0].kind: pool}) if not m.ambiguous]
     picked = {m.entities[0].id: m.entities[0] for m in named}
     if len(picked) == 1:
         return next(iter(picked.values()))
+    if pool is not candidates:
+        return None
     if len(text.split()) <= 4:
         for i, rx in enumerate(_ORDINAL):
             if rx.search(text) and i < len(candidates):

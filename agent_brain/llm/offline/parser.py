@@ -312,7 +312,10 @@ def _phone_mentions(a: int, values: Values, entities: dict[str, list[Entity]]) -
                  if entity_id(e) == phone or e.extra.get("phone") == phone]
         if not any(k == "dialog" for k, _ in found):
             found.append(("dialog", Entity("dialog", phone, phone)))
-        out += [Mention(k, (e,), a + start, a + end, 1.0, 1.0) for k, e in found]
+        # Several leads sharing one phone are one ambiguous mention: asked about, never all written to.
+        for kind in dict.fromkeys(k for k, _ in found):
+            same = tuple(e for k, e in found if k == kind)
+            out.append(Mention(kind, same, a + start, a + end, 1.0, 1.0))
     return out
 
 
