@@ -12,7 +12,9 @@ previous turn's tool calls; `focus` the conversation's focus entities.
 and run only afterwards, to see how the parser generalises: on their first run 75/83 (90.4 %)
 and 37/45 (82.2 %) were right. `BLIND_3` (issue 11's everyday questions: best/worst campaign by
 CPL, follow-ups, dialogs awaiting a reply, burning-out creatives, named-campaign and percentage
-budget changes) was written the same way: 5/30 (16.7 %) on its first run. The misses were then fixed by general changes (vocabulary gaps
+budget changes) was written the same way: 5/30 (16.7 %) on its first run, 30/30 after the general
+fixes (vocabulary for rankings, awaiting replies and fatigue; a campaign's budget via its direction;
+relative changes computed from the resolver's current values). The misses were then fixed by general changes (vocabulary gaps
 like "transcribe", "заявок"; verbs after a cue taken for names; an ad set «Тест: X» swallowing
 the word "тест"; "креатив Виниры" naming a creative), never by special-casing a message.
 """
