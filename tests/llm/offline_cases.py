@@ -453,6 +453,8 @@ CASES: list[Case] = [
     c("Поставь целевой CPL направления Виниры на 10% ниже", call("updateDirectionTargetCPL", directionId=D("Виниры"),
       targetCplCents=round(next(d.target_cpl_cents for d in WORLD.directions if d.name == "Виниры") * 0.9))),
     c("Покажи расходы за неделю и выгрузи их в CSV", call("getSpendReport", period="last_7d")),
+    ask("Переведи Кузнецову на этап Отказ"),  # several leads fit: a question with them, never a guess
+    ask("Move Елена to Отказ"),
     ask("Переведи лид с телефоном +79000000009 на этап Записана", focus={"leadId": L("Анна Иванова")}),
 ]
 

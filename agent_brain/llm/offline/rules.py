@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from agent_brain.llm.offline.clause import Clause, Ctx
+from agent_brain.llm.offline.extract import extract_stage
 from agent_brain.llm.offline.lexicon import KIND_ORDER, PAUSE_TOOL, RESUME_TOOL
 from agent_brain.llm.offline.resolve import top_level
 
@@ -82,7 +83,8 @@ RULES: list[Rule] = [
     (_budget, lambda c, x: c.has("budget") and c.changing),
     (_pause, lambda c, x: c.has("pause")),
     (_resume, lambda c, x: c.has("resume") or (c.has("launch") and c.kind("campaign", "adset"))),
-    ("updateLeadStage", lambda c, x: _about("lead")(c, x) and c.has("move", "set")),
+    ("updateLeadStage", lambda c, x: c.has("move", "set") and (_about("lead")(c, x) or (
+        c.head is None and extract_stage(c.text, c.orig) is not None))),  # only leads have stages
     ("compareCreatives", lambda c, x: c.has("compare") and (c.kind("creative") or not c.kinds)),
     ("getROIComparison", lambda c, x: c.has("compare") and c.kind("direction")),
     # "какая кампания худшая по цене лида": a ranking of the kind's objects, not one object.
