@@ -1,8 +1,9 @@
 """One user message in a Telegram chat → one orchestrator turn rendered into the chat.
 
 The reply streams into one message; after it come, in this order, a chart of the turn's daily
-series (if any), then the approval card of a new plan — or, when the message was a typed «да» /
-«нет» that decided an existing plan, that plan's card loses its buttons and shows the outcome.
+series (if any), the buttons of a clarifying question's choices, then the approval card of a new
+plan — or, when the message was a typed «да» / «нет» that decided an existing plan, that plan's
+card loses its buttons and shows the outcome.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from aiogram.types import BufferedInputFile
 from agent_brain.orchestrator.events import ApprovalRequired, Done, ToolResult
 from agent_brain.orchestrator.orchestrator import TurnRequest
 from agent_brain.stores.users import UserRecord
-from telegram_bot import approvals, charts
+from telegram_bot import approvals, charts, choices
 from telegram_bot.deps import TelegramDeps
 from telegram_bot.streamer import TelegramStreamer
 from telegram_bot.texts import Lang
@@ -43,6 +44,7 @@ async def run_turn(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord,
     approval: ApprovalRequired | None = None
     decided_plan: str | None = None
     chart: dict[str, Any] | None = None
+    options: list[dict[str, str]] = []
     outbox = deps.outboxes.get(bot, chat_id)
     async with TelegramStreamer(outbox) as streamer:
         async for event in deps.runtime.orchestrator.process(request):
@@ -53,8 +55,12 @@ async def run_turn(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord,
                 chart = event.result
             elif isinstance(event, Done) and event.plan_id:
                 decided_plan = event.plan_id
+            elif isinstance(event, Done) and event.choices:
+                options = event.choices
     if chart is not None and deps.charts:
         await _send_chart(deps, bot, chat_id, user, chart, lang)
+    if options:
+        await choices.send_card(deps.outboxes, bot, chat_id, options, lang)
     if approval is not None:
         await approvals.send_card(deps.runtime, deps.outboxes, bot, chat_id, uuid.UUID(approval.plan_id),
                                   approval.plan, lang)

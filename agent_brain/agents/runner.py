@@ -48,6 +48,7 @@ class AgentRun:
     tools_executed: list[str] = field(default_factory=list)
     tool_errors: list[dict[str, str]] = field(default_factory=list)
     focus_updates: dict[str, Any] = field(default_factory=dict)
+    choices: list[dict[str, str]] = field(default_factory=list)  # a clarifying question's clickable answers
     context_stats: dict[str, Any] = field(default_factory=dict)
     status: str = "completed"
     error: str | None = None
@@ -114,7 +115,10 @@ async def run_agent(
         assert turn is not None
         run.usage = run.usage + turn.usage
         run.model = turn.model or model.name
+        if turn.focus:
+            run.focus_updates.update(turn.focus)
         if not turn.tool_calls:
+            run.choices = [c.to_json() for c in turn.choices]
             run.final_text = turn.content or ""
             run.new_messages.append(NewMessage(role="assistant", content=run.final_text, agent=agent.name,
                                                domain=agent.domain))

@@ -51,6 +51,17 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One answer to a clarifying question, offered as a button: what it shows, what it sends."""
+
+    label: str
+    reply_text: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"label": self.label, "reply_text": self.reply_text}
+
+
+@dataclass(frozen=True)
 class ModelTurn:
     """One complete model answer."""
 
@@ -58,6 +69,8 @@ class ModelTurn:
     tool_calls: tuple[ToolCall, ...] = ()
     usage: Usage = Usage()
     model: str = ""
+    choices: tuple[Choice, ...] = ()  # a clarifying question's candidates (clickable)
+    focus: dict[str, Any] | None = None  # focus entries to keep for the next turn (the open question)
 
     def to_openai(self) -> dict[str, Any]:
         msg: dict[str, Any] = {"role": "assistant", "content": self.content}

@@ -3,6 +3,8 @@
 Strong stems name a domain's objects ("кампани", "креатив", "лид", "диалог"); weak stems are
 metrics several domains share ("cpl", "расход", "roi") and only count when no strong stem
 matched. Several strong domains → `mixed` with those agents. The path that decided is recorded.
+Before the keywords: an answer to the conversation's open question goes to the agent that asked
+it, and a request for something the product cannot do to one agent (it refuses once).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent_brain.llm.base import ChatModel, ModelRequest, TurnHints, complete
+from agent_brain.llm.offline.clarify import looks_like_answer
+from agent_brain.llm.offline.unsupported import WHOLE_MESSAGE, refusal
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +49,26 @@ class Classification:
     path: str  # keywords | context | llm | offline | default
 
 
-def keyword_domains(text: str) -> list[str]:
-    lowered = " ".join(_WORD.findall(text.lower().replace("ё", "е")))
+# Where a message's asks part: "расходы за неделю и новые лиды" is two asks, each with its own domain.
+_PARTS = re.compile(r"[?!;.\n]+|,\s*|\s+(?:и|а\s+также|плюс|and|also|plus)\s+")
+
+
+def _part_domains(lowered: str) -> list[str]:
     strong = [d for d in DOMAINS if any(stem in lowered for stem in STRONG[d])]
     if strong:
         return strong
     return [d for d in DOMAINS if any(stem in lowered for stem in WEAK.get(d, ()))]
+
+
+def keyword_domains(text: str) -> list[str]:
+    """Strong stems of the whole message; a part of it with only weak stems ("сколько потратили")
+    still adds its domain, so a two-part question reaches both agents."""
+    lowered = " ".join(_WORD.findall(text.lower().replace("ё", "е")))
+    found = _part_domains(lowered)
+    if found:
+        parts = [" ".join(_WORD.findall(p)) for p in _PARTS.split(text.lower().replace("ё", "е"))]
+        found += [d for p in parts if p for d in _part_domains(p) if d not in found]
+    return [d for d in DOMAINS if d in found]
 
 
 def _result(domains: Sequence[str], path: str) -> Classification:
@@ -66,6 +84,14 @@ class Classifier:
     async def classify(
         self, text: str, *, last_domain: str | None = None, history: Sequence[dict] = (), hints: TurnHints | None = None
     ) -> Classification:
+        question = (hints.focus if hints else {}).get("clarify")
+        if isinstance(question, dict) and question.get("agent") in DOMAINS and looks_like_answer(text, question):
+            # «тот, у которого телефон …», «второй», a clicked choice: the agent that asked reads it.
+            return Classification(question["agent"], (question["agent"],), "context")
+        refused = refusal(text, "ru")
+        if refused is not None and refused.key in WHOLE_MESSAGE:
+            # One thing the product cannot do: one agent says so (not one refusal per domain).
+            return Classification(refused.domain, (refused.domain,), "keywords")
         found = keyword_domains(text)
         if found:
             return _result(found, "keywords")

@@ -68,6 +68,7 @@ class Done(_Event):
     text: str = ""
     mode: str | None = None
     plan_id: str | None = None
+    choices: list[dict[str, str]] | None = None  # a clarifying question's answers: {label, reply_text}
 
 
 class Error(_Event):

@@ -283,8 +283,12 @@ class Orchestrator:
             # The approval modal is rebuilt from the last assistant message's plan_json.
             last = messages[-1]
             messages[-1] = last.model_copy(update={"plan_json": {**plan.plan_json, "plan_id": str(plan.id)}})
+        choices = [c for run in runs for c in run.choices] if plan is None else []
+        if choices:  # the page re-renders a question's buttons from its message
+            messages[-1] = messages[-1].model_copy(update={"tool_result": {"choices": choices}})
         await self.store.add_messages(conv.id, messages)
-        focus: dict[str, Any] = {}
+        # An open question lasts one turn: answered or not, the next message closes it.
+        focus: dict[str, Any] = {"clarify": {}} if memory.focus.get("clarify") else {}
         for run in runs:
             focus.update(run.focus_updates)
         await self.store.record_turn(conv.id, last_agent=runs[-1].agent.name, last_domain=classification.domain,
@@ -294,7 +298,7 @@ class Orchestrator:
         if plan is not None:
             await emit(ApprovalRequired(plan_id=str(plan.id), plan=plan.plan_json))
         await emit(Done(conversation_id=str(conv.id), text=final_text, mode=conv.mode,
-                        plan_id=str(plan.id) if plan else None))
+                        plan_id=str(plan.id) if plan else None, choices=choices or None))
         # After the reply: memory upkeep never delays or breaks it.
         utilization = max((r.context_stats.get("budget", {}).get("pressure", 0.0) for r in runs), default=0.0)
         self._background(self._after_turn(conv, runs, memory, ctx, len(messages), utilization))

@@ -1,16 +1,19 @@
 """The user's own entities for name resolution, loaded lazily and cached for one turn.
 
 Database-backed kinds (directions, creatives, leads, dialogs, tests) come in ONE query the first
-time any of them is needed; platform kinds (campaigns, ad sets) in one Graph call each.
+time any of them is needed; platform kinds (campaigns, ad sets) in one Graph call each. Entities
+carry what tells equal names apart and what relative changes need: a lead's phone, stage and
+direction; a direction's budget, target CPL and campaign; a campaign's direction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import String, cast, literal, null, select, union_all
 
-from agent_brain.db.models import Creative, CreativeTest, Direction, Lead, WhatsAppDialog
+from agent_brain.db.models import Creative, CreativeTest, Direction, FunnelStage, Lead, WhatsAppDialog
 from agent_brain.llm.base import Entity, EntityKind
 from agent_brain.tools.context import ToolContext
 
@@ -35,8 +38,14 @@ class TurnEntityResolver:
         if not ctx.platform_account_id:
             return []
         if kind == "campaign":
-            return [Entity("campaign", c.id, c.name, {"status": c.status})
-                    for c in await ctx.meta.list_campaigns(ctx.platform_account_id)]
+            directions = {e.extra.get("campaign_id"): e for e in await self.entities("direction")}
+            out = []
+            for c in await ctx.meta.list_campaigns(ctx.platform_account_id):
+                extra: dict[str, Any] = {"status": c.status, "daily_budget_cents": c.daily_budget_cents}
+                if c.id in directions:
+                    extra |= {"direction_id": directions[c.id].id, "direction": directions[c.id].name}
+                out.append(Entity("campaign", c.id, c.name, extra))
+            return out
         if kind == "adset":
             return [Entity("adset", s.id, s.name, {"campaign_id": s.campaign_id, "status": s.status,
                                                    "daily_budget_cents": s.daily_budget_cents})
@@ -45,24 +54,37 @@ class TurnEntityResolver:
 
     async def _load_db_kinds(self) -> dict[str, list[Entity]]:
         user = self.ctx.user_id
+        none = cast(null(), String)
 
-        no_phone = null().cast(String)
-
-        def part(kind: str, ident, name, *where, phone=no_phone):  # type: ignore[no-untyped-def]
+        def part(kind: str, ident, name, *where, a=none, b=none, c=none, d=none):  # type: ignore[no-untyped-def]
             return select(literal(kind).label("kind"), cast(ident, String).label("id"),
-                          cast(name, String).label("name"), phone.label("phone")).where(*where)
+                          cast(name, String).label("name"), cast(a, String).label("a"), cast(b, String).label("b"),
+                          cast(c, String).label("c"), cast(d, String).label("d")).where(*where)
 
+        lead_direction = Direction.__table__.alias("lead_direction")
         query = union_all(
-            part("direction", Direction.id, Direction.name, Direction.user_id == user),
+            part("direction", Direction.id, Direction.name, Direction.user_id == user, a=Direction.daily_budget_cents,
+                 b=Direction.target_cpl_cents, c=Direction.fb_campaign_id),
             part("creative", Creative.id, Creative.title, Creative.user_id == user),
-            part("lead", Lead.id, Lead.name, Lead.user_id == user, phone=Lead.phone),
+            part("lead", Lead.id, Lead.name, Lead.user_id == user, a=Lead.phone, b=FunnelStage.name,
+                 c=lead_direction.c.name)
+            .join(FunnelStage, FunnelStage.id == Lead.stage_id)
+            .outerjoin(lead_direction, lead_direction.c.id == Lead.direction_id),
             part("dialog", WhatsAppDialog.phone, WhatsAppDialog.contact_name, WhatsAppDialog.user_id == user),
-            select(literal("test").label("kind"), cast(CreativeTest.id, String).label("id"),
-                   Creative.title.label("name"), no_phone.label("phone"))
-            .join(Creative, Creative.id == CreativeTest.creative_id).where(Creative.user_id == user),
+            part("test", CreativeTest.id, Creative.title, Creative.user_id == user)
+            .join(Creative, Creative.id == CreativeTest.creative_id),
         )
         loaded: dict[str, list[Entity]] = {kind: [] for kind in DB_KINDS}
         async with self.ctx.engine.connect() as conn:
-            for kind, entity_id, name, phone in (await conn.execute(query)).all():
-                loaded[kind].append(Entity(kind, entity_id, name or entity_id, {"phone": phone} if phone else {}))
+            for kind, entity_id, name, a, b, c, _ in (await conn.execute(query)).all():
+                loaded[kind].append(Entity(kind, entity_id, name or entity_id, _extra(kind, a, b, c)))
         return loaded
+
+
+def _extra(kind: str, a: str | None, b: str | None, c: str | None) -> dict[str, Any]:
+    if kind == "direction":
+        return {k: v for k, v in (("daily_budget_cents", int(a) if a else None),
+                                  ("target_cpl_cents", int(b) if b else None), ("campaign_id", c)) if v is not None}
+    if kind == "lead":
+        return {k: v for k, v in (("phone", a), ("stage", b), ("direction", c)) if v}
+    return {}

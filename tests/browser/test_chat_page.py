@@ -30,7 +30,7 @@ if not Path(CHROMIUM).exists():
 import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 from playwright.async_api import Browser, Page, async_playwright, expect  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
 import web_api.app as web_app  # noqa: E402
@@ -339,6 +339,33 @@ async def test_yes_manual_runs_a_two_step_plan_one_confirmed_step_at_a_time(brow
         await expect(page.locator(".msg-assistant .step-verified")).to_have_count(2)
     assert (await meta.get_campaign(first.id)).status == "PAUSED"
     assert (await meta.get_campaign(second.id)).status == "PAUSED"
+
+
+async def test_clarifying_choices_are_buttons_that_answer_the_question(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with world["engine"].connect() as conn:
+        name = (await conn.execute(text("SELECT name FROM leads GROUP BY name HAVING count(*) > 1 "
+                                        "ORDER BY count(*) DESC, name LIMIT 1"))).scalar_one()
+        leads = (await conn.execute(text("SELECT id::text, phone FROM leads WHERE name = :n"), {"n": name})).all()
+    async with chat_page(browser, world) as page:
+        await send(page, f"Переведи {name} на этап Лечение")
+        await wait_reply_done(page)
+        buttons = page.locator(".msg-assistant").last.locator(".msg-choices .choice")
+        await expect(buttons).to_have_count(min(len(leads), 5))
+        label = await buttons.nth(1).inner_text()
+        target = next(lead_id for lead_id, phone in leads if phone in label)
+        await _shot(page, "choices")
+
+        await buttons.nth(1).click()  # plan mode: the answer becomes a plan for that very lead
+        dialog = page.locator("#plan-dialog")
+        await expect(dialog).to_be_visible()
+        await expect(dialog.locator(".plan-step").first).to_contain_text("updateLeadStage")
+        await expect(dialog.locator(".plan-step").first).to_contain_text(target)
+        await expect(page.locator(".msg-choices .choice").first).to_be_disabled()  # one answer per question
+        await page.keyboard.press("Escape")
+
+        await page.reload()  # history: only the last question's choices would be offered again
+        await wait_reply_done(page)
+        await expect(page.locator(".msg-choices")).to_have_count(0)
 
 
 async def test_enter_sends_and_shift_enter_adds_a_line(browser, world) -> None:  # type: ignore[no-untyped-def]

@@ -11,14 +11,30 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from offline_cases import ABSENT, BLIND, BLIND_2, CASES, CR, TODAY, A, C, Case, Contains, D, L, resolver
+from offline_cases import (
+    ABSENT,
+    BLIND,
+    BLIND_2,
+    BLIND_3,
+    CASES,
+    CR,
+    TODAY,
+    A,
+    C,
+    Case,
+    Contains,
+    D,
+    L,
+    resolver,
+    world_entities,
+)
 
 from agent_brain.agents.ads import tools as ads_tools
 from agent_brain.agents.creative import tools as creative_tools
 from agent_brain.agents.crm import tools as crm_tools
 from agent_brain.agents.whatsapp import tools as whatsapp_tools
-from agent_brain.llm.base import ModelRequest, TextDelta, ToolCall, TurnDone, TurnHints, complete
-from agent_brain.llm.offline import OfflineModel, parse
+from agent_brain.llm.base import Entity, ModelRequest, TextDelta, ToolCall, TurnDone, TurnHints, complete
+from agent_brain.llm.offline import OfflineModel, StaticResolver, parse
 from agent_brain.llm.offline.extract import (
     Scan,
     extract,
@@ -101,7 +117,7 @@ def evaluate(case: Case, turn: Any) -> tuple[bool, bool, str]:
 
 async def test_labelled_set_accuracy() -> None:
     """Every labelled case; figures per language and for the blind batches (written without tuning)."""
-    every = CASES + BLIND + BLIND_2
+    every = CASES + BLIND + BLIND_2 + BLIND_3
     assert len(every) >= 150
     covered = {name for case in every for name, _ in case.calls}
     assert covered == set(ALL.names()), f"tools without a case: {set(ALL.names()) - covered}"
@@ -109,7 +125,7 @@ async def test_labelled_set_accuracy() -> None:
     assert min(per_tool.values()) >= 2, f"tools with one phrasing: {[n for n, k in per_tool.items() if k < 2]}"
 
     stats: dict[str, Counter[str]] = {key: Counter() for key in ("all", "ru", "en", "blind")}
-    blind = {id(case) for case in BLIND + BLIND_2}
+    blind = {id(case) for case in BLIND + BLIND_2 + BLIND_3}
     failures = []
     for case in every:
         tool_ok, arg_ok, why = evaluate(case, await complete(MODEL, request_for(case)))
@@ -466,3 +482,33 @@ def test_dates_shift_with_today() -> None:
     assert later is not None and later.name == "yesterday"
     march = extract_period(Scan("с 1 по 15 марта"), dt.date(2026, 2, 1))
     assert march is not None and march.date_from == dt.date(2025, 3, 1)
+
+
+# ── clarifying questions (issue 11) ───────────────────────────────────────────────────────────
+
+
+async def test_a_shared_phone_is_a_question_whose_choices_resolve_in_its_context() -> None:
+    entities = world_entities()
+    owner = next(e for e in entities if e.kind == "lead" and e.extra.get("phone") == "+79991234567")
+    twin = Entity("lead", "11111111-1111-1111-1111-111111111111", "Мария Иванова",
+                  {"phone": owner.extra["phone"], "stage": "Новый"})
+    shared = StaticResolver([*entities, twin])
+
+    async def ask(text: str, focus: dict[str, Any]) -> Any:
+        return await complete(MODEL, ModelRequest(
+            messages=[{"role": "user", "content": text}], tools=crm_tools.schemas(),
+            hints=hints(resolver=shared, agent="crm", focus=focus)))
+
+    question = await ask("Переведи лид с телефоном +79991234567 на этап Отказ", {"leadId": L("Анна Иванова")})
+    assert not question.tool_calls and "?" in (question.content or "")
+    assert [c.label.split(" · ")[:2] for c in question.choices] == [[owner.name, "+79991234567"],
+                                                                    ["Мария Иванова", "+79991234567"]]
+    assert question.focus and question.focus["clarify"]["agent"] == "crm"
+    for reply, lead in ((question.choices[0].reply_text, owner.id), (question.choices[1].reply_text, twin.id),
+                        ("второй", twin.id), ("тот, что Мария Иванова", twin.id)):
+        answer = await ask(reply, question.focus)
+        assert [(c.name, json.loads(c.arguments)) for c in answer.tool_calls] == [
+            ("updateLeadStage", {"leadId": lead, "stage": "Отказ"})], reply
+    # A new request while the question is open is read as itself, not as an answer.
+    fresh = await ask("Покажи горячих лидов", question.focus)
+    assert [c.name for c in fresh.tool_calls] == ["getLeads"]

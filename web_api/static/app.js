@@ -264,6 +264,21 @@ class AssistantMessage {
     this.extras.append(this.planButton);
   }
 
+  /** A clarifying question's answers as buttons; a click sends the choice's text as the next message. */
+  addChoices(choices) {
+    if (!Array.isArray(choices) || !choices.length) return;
+    const group = h("div", { class: "msg-choices", role: "group", "aria-label": t("choices") },
+      ...choices.map((choice) => h("button", {
+        type: "button", class: "btn btn-secondary choice", text: choice.label,
+        onclick: () => {
+          if (state.streaming) return;
+          for (const button of group.querySelectorAll("button")) button.disabled = true; // one answer
+          sendMessage(choice.reply_text);
+        },
+      })));
+    this.extras.append(group);
+  }
+
   finish() {
     if (this.pendingRender || this.body.querySelector(".typing")) this.render();
     this.node.removeAttribute("aria-busy");
@@ -328,6 +343,7 @@ async function runStream(path, body, reply, { onStep } = {}) {
         case "done":
           outcome.done = data;
           if (!reply.raw && data.text) reply.setText(data.text);
+          reply.addChoices(data.choices);
           if (data.mode && MODES.includes(data.mode)) ui.modeSelect.value = data.mode;
           break;
         case "error":
@@ -659,6 +675,8 @@ function newConversation() {
 function renderHistory(items) {
   ui.messages.replaceChildren();
   let tools = [];
+  // Only the conversation's last question is still open: older choices are not offered again.
+  const last = items.length ? items[items.length - 1] : null;
   for (const message of items) {
     if (message.role === "user") {
       addUserMessage(message.content || "");
@@ -675,6 +693,7 @@ function renderHistory(items) {
       for (const step of steps) reply.stepResult(step);
       reply.setText(message.content || "");
       if (message.plan && message.plan.plan_id) reply.addPlanButton(message.plan.plan_id, message.plan);
+      if (message === last && message.toolResult) reply.addChoices(message.toolResult.choices);
       reply.finish();
     }
   }

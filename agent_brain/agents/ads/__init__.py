@@ -4,6 +4,6 @@ from agent_brain.agents.ads import accounts, breakdowns, optimize  # noqa: F401 
 from agent_brain.agents.ads.tools import tools
 from agent_brain.agents.base import AgentSpec
 
-AGENT = AgentSpec(name="ads", domain="ads", title="Реклама и направления", tools=tools, prompt_id="ads-v1")
+AGENT = AgentSpec(name="ads", domain="ads", title="Реклама и направления", tools=tools, prompt_id="ads-v2")
 
 __all__ = ["AGENT", "tools"]

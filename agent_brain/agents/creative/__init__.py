@@ -4,6 +4,6 @@ from agent_brain.agents.base import AgentSpec
 from agent_brain.agents.creative import experiments  # noqa: F401 - registers the A/B and bandit tools
 from agent_brain.agents.creative.tools import tools
 
-AGENT = AgentSpec(name="creative", domain="creative", title="Креативы", tools=tools, prompt_id="creative-v1")
+AGENT = AgentSpec(name="creative", domain="creative", title="Креативы", tools=tools, prompt_id="creative-v2")
 
 __all__ = ["AGENT", "tools"]

@@ -3,6 +3,6 @@
 from agent_brain.agents.base import AgentSpec
 from agent_brain.agents.whatsapp.tools import tools
 
-AGENT = AgentSpec(name="whatsapp", domain="whatsapp", title="WhatsApp диалоги", tools=tools, prompt_id="whatsapp-v1")
+AGENT = AgentSpec(name="whatsapp", domain="whatsapp", title="WhatsApp диалоги", tools=tools, prompt_id="whatsapp-v2")
 
 __all__ = ["AGENT", "tools"]

@@ -21,6 +21,8 @@ def normalise_phone(value: str) -> str:
 class GetDialogsArgs(PeriodArgs):
     interestLevel: Literal["hot", "warm", "cold"] | None = None
     search: str | None = Field(default=None, max_length=100, description="Part of a name or phone")
+    awaitingReply: bool | None = Field(default=None, description="Only dialogs whose last message is the client's "
+                                                                 "(waiting for our reply)")
     limit: int = Field(default=20, ge=1, le=100)
 
 

@@ -98,7 +98,8 @@ async def getDialogs(args: GetDialogsArgs, ctx: ToolContext) -> dict[str, Any]:
     """List WhatsApp dialogs with activity in the period, latest message first: contact, phone,
     status, message count, interest level (hot/warm/cold, from the dialog analysis), tags and a
     preview of the last message. Filters: interestLevel, search by part of a name or phone (a search
-    without an explicit period looks at all dialogs)."""
+    without an explicit period looks at all dialogs), awaitingReply (the client wrote last: we owe a
+    reply)."""
     all_time = args.search is not None and not ({"period", "dateFrom"} & args.model_fields_set)
     period, start, end = period_window(args, ctx)
     conditions = [WhatsAppDialog.user_id == ctx.user_id]
@@ -112,6 +113,8 @@ async def getDialogs(args: GetDialogsArgs, ctx: ToolContext) -> dict[str, Any]:
             .where(WhatsAppMessage.dialog_id == WhatsAppDialog.id)
             .order_by(WhatsAppMessage.sent_at.desc(), WhatsAppMessage.id.desc()).limit(1)
             .lateral("last_message"))
+    if args.awaitingReply:
+        conditions.append(last.c.direction == "in")
     async with ctx.engine.connect() as conn:
         rows = (await conn.execute(
             select(WhatsAppDialog.id, WhatsAppDialog.phone, WhatsAppDialog.contact_name, WhatsAppDialog.status,
@@ -129,6 +132,7 @@ async def getDialogs(args: GetDialogsArgs, ctx: ToolContext) -> dict[str, Any]:
                                    for level in ("hot", "warm", "cold")))
             .select_from(WhatsAppDialog)
             .outerjoin(DialogAnalysis, DialogAnalysis.dialog_id == WhatsAppDialog.id)
+            .outerjoin(last, true())
             .where(*conditions)
         )).one()
     items = [

@@ -2,7 +2,9 @@
 
 Used when no OpenAI-compatible endpoint is configured. Modules: `text` (normalisation, fuzzy
 words), `lexicon` (keyword tables, tool facts), `extract` (periods, money, phones, …),
-`resolve` (names → the user's objects), `parser` (message → tool calls or questions),
+`resolve` (names → the user's objects), `unsupported` (requests the product cannot do → one-sentence
+refusals), `clarify` (questions with clickable candidates, answered in their context),
+`parser` (message → tool calls or questions),
 `writer` (tool results → reply), `compose` (synthesis, summaries), `repair` (argument fixes),
 `model` (`OfflineModel`).
 """

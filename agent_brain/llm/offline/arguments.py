@@ -5,7 +5,7 @@ When something the call needs is missing or ambiguous, `Missing` carries the que
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,16 +16,19 @@ from agent_brain.llm.offline.extract import Money, extract_stage
 from agent_brain.llm.offline.lexicon import FOCUS_KEYS, FUNCTION_WORDS, TOOLS
 from agent_brain.llm.offline.questions import options, q_ambiguous, q_not_found, q_which, quote, say
 from agent_brain.llm.offline.resolve import partial_candidates, pick, top_level, unique
+from agent_brain.llm.offline.rules import ranked_kind
 from agent_brain.llm.offline.text import normalise, word_set
 from agent_brain.money import format_money
 
 
 class Missing(Exception):
-    """An argument cannot be filled: the question to ask instead."""
+    """An argument cannot be filled: the question to ask instead, and the objects to choose from."""
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, kind: str | None = None, candidates: Sequence[Entity] = ()) -> None:
         super().__init__(question)
         self.question = question
+        self.kind = kind
+        self.candidates = list(candidates)
 
 
 @dataclass
@@ -44,10 +47,18 @@ class Builder:
 
     def entities(self, kind: str, *, required: bool) -> list[Entity]:
         """The objects of `kind` the clause means: named, partly named, elsewhere in the message, or in context."""
+        chosen_now = self.ctx.chosen.get(kind)
+        if chosen_now is not None:  # the answer to our own question ("второй", a phone, a click)
+            return [chosen_now]
         named = self.c.named(kind)
         for m in named:
             if m.ambiguous:
-                raise Missing(q_ambiguous(kind, m.entities, self.lang))
+                raise Missing(q_ambiguous(kind, m.entities, self.lang), kind, m.entities)
+        if kind == "lead" and self.c.values.phones and not named:
+            # A phone is an explicit identifier: nobody owns it → ask, never fall back to the focus.
+            phone = self.c.values.phones[0]
+            raise Missing(say(self.lang, f"Не нашёл лида с телефоном {phone}. Какого лида вы имеете в виду?",
+                              f"I couldn't find a lead with the phone {phone}. Which lead do you mean?"))
         # A name inside another object's name ("Имплантация" in «Имплантация Москва») is only a
         # hint: good enough for an optional filter, never for a required target.
         top = [m for m in named if not any(o.contains(m) for o in self.c.mentions if o.kind != kind)]
@@ -58,6 +69,10 @@ class Builder:
             via = self._adsets_of_named_campaign()
             if via:
                 return via
+        if kind == "direction":
+            of_campaign = self._direction_of_named_campaign()
+            if of_campaign:
+                return [of_campaign]
         items = self.ctx.entities.get(kind, [])
         cue_here = kind == self.c.head or any(k == kind for k, *_ in self.c.cues)
         if required or cue_here:
@@ -65,7 +80,7 @@ class Builder:
             if winner:
                 return [winner]
             if tied:
-                raise Missing(q_ambiguous(kind, tied, self.lang))
+                raise Missing(q_ambiguous(kind, tied, self.lang), kind, tied)
         if kind in self.c.unknown and (required or cue_here):
             raise Missing(q_not_found(kind, self.c.unknown[kind], items, self.lang))
         if required and self.c.loose_name and not self.c.pronoun:
@@ -76,17 +91,25 @@ class Builder:
         others = unique(m.entities[0] for m in top_level(self.ctx.mentions) if m.kind == kind and not m.ambiguous)
         if len(others) == 1:
             return others
-        found = self._from_context(kind)
+        found, remembered = self._from_context(kind)
+        if found and remembered and TOOLS[self.tool].write and not self.c.pronoun:
+            # Nothing in this message names the target: a remembered object is offered, not written to.
+            raise Missing(q_which(kind, [found, *(e for e in items if e.id != found.id)], self.lang), kind,
+                          [found, *(e for e in items if e.id != found.id)])
         if found:
             return [found]
         if required:
-            raise Missing(q_which(kind, items, self.lang))
+            raise Missing(q_which(kind, items, self.lang), kind, items)
         return []
 
     def partial(self, kind: str) -> list[tuple[float, Entity]]:
         """Partial matches in the clause; words of other kinds' names count ("кампанию Имплантация")."""
         own = [(m.start - self.c.start, m.end - self.c.start) for m in self.c.mentions if m.kind == kind]
-        return partial_candidates(self.c.plain, self.ctx.entities.get(kind, []), exclude=own)
+        # Values are not names: "на 20%" or "$25" never pick «Москва 20-35» or «Москва 25-45».
+        taken = "".join("#" if r == "#" and t != "#" else " " for r, t in zip(self.c.values.rest, self.c.text,
+                                                                            strict=False))
+        values = [(m.start(), m.end()) for m in re.finditer(r"#+", taken)]
+        return partial_candidates(self.c.plain, self.ctx.entities.get(kind, []), exclude=own + values)
 
     def _adsets_of_named_campaign(self) -> list[Entity]:
         """"бюджет кампании Виниры СПб": the campaign's only ad set, or a question listing its ad sets."""
@@ -95,16 +118,23 @@ class Builder:
             return []
         own = [e for e in self.ctx.entities.get("adset", []) if e.extra.get("campaign_id") == campaigns[0].id]
         if len(own) > 1:
-            raise Missing(q_ambiguous("adset", own, self.lang))
+            raise Missing(q_ambiguous("adset", own, self.lang), "adset", own)
         return own
 
-    def _from_context(self, kind: str) -> Entity | None:
+    def _direction_of_named_campaign(self) -> Entity | None:
+        """"бюджет кампании Брекеты Москва": the direction that campaign belongs to."""
+        campaigns = [m.entities[0] for m in top_level(self.c.mentions) if m.kind == "campaign" and not m.ambiguous]
+        ident = campaigns[0].extra.get("direction_id") if campaigns else None
+        return next((e for e in self.ctx.entities.get("direction", []) if e.id == ident), None) if ident else None
+
+    def _from_context(self, kind: str) -> tuple[Entity | None, bool]:
+        """The object of the previous call (just shown), else the remembered focus (True)."""
         for name, args in self.ctx.calls:
             for a, k in TOOLS[name].entity.items():
                 if k == kind and args.get(a):
-                    return self._entity(kind, str(args[a]))
+                    return self._entity(kind, str(args[a])), False
         value = self.ctx.hints.focus.get(FOCUS_KEYS.get(kind, ""))
-        return self._entity(kind, str(value)) if value else None
+        return (self._entity(kind, str(value)), True) if value else (None, False)
 
     def _entity(self, kind: str, ident: str) -> Entity:
         for e in self.ctx.entities.get(kind, []):
@@ -293,7 +323,7 @@ def _v(name: str, arg: str) -> Callable[[Builder], dict[str, Any]]:
 RECIPES: dict[str, Recipe] = {
     "getCampaigns": lambda b: _filters(b, _status(b)),
     "getDirections": lambda b: _filters(b, _status(b)),
-    "getSpendReport": lambda b: _filters(b, _v("group_by", "groupBy")(b)),
+    "getSpendReport": lambda b: _spend_report(b),
     "getAdSets": _ad_sets,
     "getROIReport": lambda b: _filters(b, _optional(b, "directionId")),
     "getROIComparison": _roi_comparison,
@@ -310,7 +340,8 @@ RECIPES: dict[str, Recipe] = {
                                           _optional(b, "directionId")),
     "getWorstCreatives": lambda b: _filters(b, _limit(b, cap=20), _optional(b, "directionId")),
     "compareCreatives": _compare_creatives,
-    "getCreativeScores": lambda b: _filters(b, _optional(b, "creativeId"), _v("risk", "riskLevel")(b)),
+    "getCreativeScores": lambda b: _filters(b, _optional(b, "creativeId"), _v("risk", "riskLevel")(b) or (
+        {"riskLevel": "high"} if b.c.has("fatigue") else {})),
     "getCreativeTests": lambda b: _filters(b, _optional(b, "creativeId"), _status(b)),
     "launchCreative": _launch,
     "startCreativeTest": _start_test,
@@ -318,7 +349,8 @@ RECIPES: dict[str, Recipe] = {
     "getFunnelStats": lambda b: _filters(b, _optional(b, "directionId")),
     "getRevenueStats": lambda b: _filters(b, _optional(b, "directionId")),
     "updateLeadStage": _lead_stage,
-    "getDialogs": lambda b: _filters(b, _v("temperature", "interestLevel")(b), _limit(b)),
+    "getDialogs": lambda b: _filters(b, _v("temperature", "interestLevel")(b), _limit(b),
+                                     {"awaitingReply": True} if b.c.has("awaiting") else {}),
     "getDialogMessages": _dialog,
     "analyzeDialog": _dialog,
     "searchDialogSummaries": _search_dialogs,
@@ -332,6 +364,18 @@ def build_args(b: Builder) -> list[Intent]:
     Tools without a recipe of their own take their object(s) and, if they report over time, the period.
     """
     return RECIPES.get(b.tool, _each)(b)
+
+
+def _spend_report(b: Builder) -> list[Intent]:
+    """Spend, or a ranking ("самая дорогая по лиду кампания"): broken down by the kind asked about,
+    with a note for the writer to name the best or worst one."""
+    c = b.c
+    kind = ranked_kind(c) if c.has("worst", "top") else None
+    group = c.values.group_by or kind
+    args = {**_period(b), **({"groupBy": group} if group else {})}
+    note = {"rank": "worst" if c.has("worst") else "best", "by": "spend" if c.has("spend") and not c.has("cpl")
+            else "cpl", "kind": kind} if kind else None
+    return [Intent(b.tool, args, note)]
 
 
 def _lead_filters(b: Builder, base: dict[str, Any]) -> dict[str, Any]:
@@ -448,4 +492,5 @@ def build_safely(c: Clause, ctx: Ctx, tool: str) -> tuple[list[Intent], list[str
     try:
         return build_args(Builder(c, ctx, tool)), []
     except Missing as exc:
+        ctx.asked.append(exc)
         return [], [exc.question]

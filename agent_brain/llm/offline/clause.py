@@ -27,6 +27,8 @@ class Parse:
     intents: list[Intent] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
     considered: list[str] = field(default_factory=list)  # tools chosen, with or without arguments
+    refusals: list[str] = field(default_factory=list)  # parts the product cannot do, said in one sentence each
+    clarify: dict[str, Any] | None = None  # the open question with its candidates (kept in the focus)
     concepts: set[str] = field(default_factory=set)
     kinds: set[str] = field(default_factory=set)
 
@@ -133,8 +135,9 @@ class Clause:
 
     @property
     def bare(self) -> bool:
-        """No concept and no object kind: a follow-up ("а за вчера?", "а по Виниры?")."""
-        return not (self.concepts - {"help", "show"}) and not self.cues
+        """No concept and no object kind: a follow-up ("а за вчера?", "а по Виниры?", "what about yesterday?")."""
+        ignored = {"help", "show", "details"} if self.followup else {"help", "show"}
+        return not (self.concepts - ignored) and not self.cues
 
 
 # ── what a clause is read against ────────────────────────────────────────────────────────────
@@ -151,6 +154,8 @@ class Ctx:
     calls: list[tuple[str, dict[str, Any]]]
     period: Period | None  # the message's only period, if exactly one
     clause_kind: str | None = None  # the kind the previous clause was about
+    chosen: dict[str, Entity] = field(default_factory=dict)  # kind → the object picked in answer to our question
+    asked: list[Any] = field(default_factory=list)  # the `Missing` questions raised (with their candidates)
 
     def context_kind(self, c: Clause, allowed: Iterable[str] = KIND_ORDER) -> str | None:
         """The kind "it" refers to: another clause's object, else the previous call's, else the focus'."""

@@ -52,6 +52,11 @@ def followup(c: Clause, ctx: Ctx, available: dict[str, set[str] | None]) -> tupl
             clause.values.period = period_of(prior) if prior else Period.parse(ctx.hints.focus.get("period"))
         return build_safely(clause, ctx, tool)
     period = c.values.period.args() if c.values.period else {}
+    if period and reads and not any(TOOLS[n].period or _overrides(c, n) for n, _ in reads):
+        # "а за вчера?" after a dialog's messages: the same domain's overview for that period.
+        default = next((t for t in _DOMAIN_DEFAULT if TOOLS[t].domain == TOOLS[reads[0][0]].domain), None)
+        if default in available:
+            return [Intent(default, period)], []
     if reads and (period or any(_overrides(c, n) for n, _ in reads)):
         out = []
         for name, args in reads:

@@ -32,9 +32,11 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "set": ("измени*", "поменя*", "установи*", "постав*", "сделай", "выстав*", "задай", "задать", "назнач*",
             "обнови*", "set", "change", "update", "make", "adjust", "modify"),
     "increase": ("увелич*", "подними", "поднять", "повысь", "повысить", "прибавь", "добавь", "нарасти", "increase",
-                 "raise", "boost", "bump", "scale up"),
+                 "raise", "boost", "bump", "scale up",
+                 r"re:\d+(?:[.,]\d+)?\s*(?:%|процент\w*|percent)\s+(?:выше|больше|higher|more)"),
     "decrease": ("уменьш*", "снизь", "снизить", "понизь", "понизить", "сократи*", "урежь", "срежь", "decrease",
-                 "reduce", "lower", "cut", "scale down"),
+                 "reduce", "lower", "cut", "scale down",
+                 r"re:\d+(?:[.,]\d+)?\s*(?:%|процент\w*|percent)\s+(?:ниже|меньше|less)"),
     "move": ("переведи", "перевести", "переведите", "перемести*", "передвинь", "перенеси", "отметь", "пометь",
              "move", "mark", "advance"),
     "send": ("отправ*", "разошли", "разослать", "рассылк*", "рассылок", "рассылай", "напиши", "написать", "send", "broadcast",
@@ -51,7 +53,10 @@ ACTIONS: dict[str, tuple[str, ...]] = {
 TOPICS: dict[str, tuple[str, ...]] = {
     "spend": ("расход*", "трат*", "потрат*", "затрат*", "spend*", "spent", "costs", "expenses"),
     "budget": ("бюджет*", "budget*"),
-    "cpl": ("cpl", "цпл", "цена лида", "цена заявки", "стоимост* лида", "стоимост* заявки", "cost per lead"),
+    "cpl": ("cpl", "цпл", "цен* лида", "цен* заявки", "цен* за лид*", "цен* за заявк*", "стоимост* лида",
+            "стоимост* заявки", "за лид", "за заявку", "по лиду", "по заявке", "по цене лида", "cost per lead", "per lead",
+            "price per lead", "дорог* заявк*", "дорог* лид*", "дешев* заявк*", "дешев* лид*", "cheap* lead*",
+            "expensive lead*"),
     "target": ("целев*", "target*"),
     "roi": ("roi", "romi", "окупа*", "рентабельн*", "return on *", "payback"),
     "metrics": ("метрик*", "статистик*", "стата", "стату", "показател*", "динамик*", "по дням", "metrics", "stats",
@@ -63,8 +68,9 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "analysis": ("анализ*", "analysis", "вердикт*", "verdict", "рекомендац*", "recommendation*", "разбор*"),
     "score": ("скор*", "score*", "scoring", "риск*", "risk*", "оценк*", "оценок"),
     "top": ("топ*", "top", "лучш*", "best", "эффективн*", "top performing", "highest", "наибольш*", "максимальн*",
-            "самы* высок*"),
+            "самы* высок*", "дешев*", "cheap*", "lowest"),
     "worst": ("худш*", "worst", "плох*", "слаб*", "неэффективн*", "underperform*", "провальн*", "bad", "weak*",
+              "most expensive", "priciest",
               "дорог*", "неудачн*"),
     "funnel": ("воронк*", "funnel", "конверси*", "conversion*", "по этапам", "by stage"),
     "revenue": ("выручк*", "доход*", "продаж*", "revenue", "sales", "средн* чек*", "average check", "average order",
@@ -77,6 +83,18 @@ TOPICS: dict[str, tuple[str, ...]] = {
     # What someone wrote in a dialog ("что написал +7…", "what did … write").
     "messages": ("написал*", "писал*", "wrote", "write", "said", "сказал*", "ответил*", "replied"),
     "ads_generic": ("реклам*", "ads", "advertising", "объявлени*"),
+    # Dialogs whose last message is the client's: we owe a reply.
+    "awaiting": ("ждут* ответ*", "ждет* ответ*", "ожидают ответ*", "ждут* наш* ответ*", "ждет* наш* ответ*",
+                 "ожидают наш* ответ*", "ждут* от нас ответ*", "ждет* от нас ответ*", "без ответа", "не ответили", "не отвечали",
+                 "неотвечен*", "не отвечен*", "надо ответить", "нужно ответить", "пора ответить", "unanswered",
+                 "need to reply", "need to answer", "should reply", "waiting for our reply", "waiting for a reply",
+                 "waiting for reply", "waiting for an answer", "awaiting reply", "awaiting a reply", "need a reply",
+                 "needs a reply", "not replied", "haven't replied", "have not replied", "no reply"),
+    # Creatives wearing out: frequency up, CTR down (the risk scores' factors).
+    "fatigue": ("выгора*", "выгорел*", "выгорани*", "устал*", "усталост*", "приелись", "примелькал*", "пора мен*",
+                "пора замен*", "замен* пора", "need* replac*", "time to replace", "should be replaced",
+                "burn* out", "burnout", "burning out", "fatigue*", "wear* out", "wearing out", "worn out",
+                "tired", "stale"),
     "help": ("помощь", "помоги", "что ты умеешь", "что умеешь", "что ты можешь", "help", "what can you do",
              "привет", "hello", "hi", "здравствуй*", "добрый день"),
     "identity": ("кто ты", "ты llm", "ты gpt", "ты нейросеть", "ты бот", "re:are you (?:an? )?(?:llm|gpt|chatgpt|ai|bot|human|robot)",
@@ -103,6 +121,7 @@ CONCEPT_DOMAIN = {
     "adset": "ads", "direction": "ads", "retention": "creative", "transcript": "creative", "analysis": "creative",
     "test": "creative", "top": "creative", "worst": "creative", "creative": "creative", "score": "creative",
     "funnel": "crm", "revenue": "crm", "lead": "crm", "move": "crm", "about": "whatsapp", "send": "whatsapp",
+    "awaiting": "whatsapp", "fatigue": "creative",
     "dialog": "whatsapp",
 }
 
@@ -135,7 +154,9 @@ FEMININE_PRONOUNS = ("ее", "её", "нее", "неё", "эту", "этой", "
 
 # Words that are never part of a name or a search ("кампанию за вчера", "campaigns that are …").
 FUNCTION_WORDS = word_set(
-    "за на в по с и или а но что как какие какой какая все всех мои моих его ее её их этот эту это эти тот "
+    "за на в по с и или а но что как какие какой какая какое какую у самая самый самое самые самую самой наиболее пора надо нужно "
+    "наименее most least our we "
+    "все всех мои моих его ее её их этот эту это эти тот "
     "который которые где когда сегодня вчера неделю месяц потому так пожалуйста сейчас срочно тоже также с "
     "for in on at by to of and or the my all this that these with from last today yesterday week month because "
     "since please now too also it are is was were be been do does did have has had can could should would will what "

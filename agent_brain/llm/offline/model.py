@@ -22,8 +22,17 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from agent_brain.llm.base import ModelEvent, ModelRequest, ModelTurn, TextDelta, ToolCall, TurnDone, Usage
-from agent_brain.llm.offline import compose, lexicon
+from agent_brain.llm.base import (
+    Choice,
+    ModelEvent,
+    ModelRequest,
+    ModelTurn,
+    TextDelta,
+    ToolCall,
+    TurnDone,
+    Usage,
+)
+from agent_brain.llm.offline import clarify, compose, lexicon
 from agent_brain.llm.offline.clause import Parse, last_user_index, message_text, tool_names
 from agent_brain.llm.offline.parser import domains_of, parse
 from agent_brain.llm.offline.repair import repair
@@ -63,6 +72,8 @@ class OfflineModel:
     async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
         purpose = request.hints.purpose
         calls: tuple[ToolCall, ...] = ()
+        options: tuple[Choice, ...] = ()
+        focus: dict[str, Any] | None = None
         if purpose == "classify":
             text = await self._classify(request)
         elif purpose == "synthesize":
@@ -75,13 +86,17 @@ class OfflineModel:
             source = message_text(request.messages[last]) if last is not None else ""
             text = json.dumps(repair(source, request.hints.today), ensure_ascii=False)
         else:
-            text, calls = await self._agent(request)
+            text, calls, question = await self._agent(request)
+            if question is not None:  # kept in the focus: the answer is read against it next turn
+                focus = {"clarify": question}
+                options = clarify.choices(clarify.candidates_of(question), str(question.get("language") or "ru"),
+                                          request.hints.currency)
         for piece in chunks(text):
             yield TextDelta(piece)
         prompt = sum(count_message_tokens(m) for m in request.messages)
         completion = count_tokens(text) + sum(count_tokens(c.name) + count_tokens(c.arguments) for c in calls)
         yield TurnDone(ModelTurn(content=text or None, tool_calls=calls, usage=Usage(prompt, completion),
-                                 model=self.name))
+                                 model=self.name, choices=options, focus=focus))
 
     # ── purposes ────────────────────────────────────────────────────────────────────────────
 
@@ -92,11 +107,15 @@ class OfflineModel:
 
     async def _classify(self, request: ModelRequest) -> str:
         result = await parse(self._user_text(request), request.hints, tools=None, history=request.messages)
+        if not (result.concepts | result.kinds) and not result.refusals:
+            # Nothing of its own ("а за вчера?"): the caller's context decides, not a default guess.
+            return json.dumps({"domain": None, "agents": []})
         allowed = list(request.hints.domains) or list(lexicon.DOMAINS)
         agents = [d for d in domains_of(result) if d in allowed] or allowed[:1]
         return json.dumps({"domain": agents[0] if len(agents) == 1 else "mixed", "agents": agents})
 
-    async def _agent(self, request: ModelRequest) -> tuple[str, tuple[ToolCall, ...]]:
+    async def _agent(self, request: ModelRequest) -> tuple[str, tuple[ToolCall, ...], dict[str, Any] | None]:
+        """(text, tool calls, the open question to remember)."""
         messages = request.messages
         last = last_user_index(messages)
         user_text = message_text(messages[last]) if last is not None else ""
@@ -106,17 +125,17 @@ class OfflineModel:
         if any(m.get("role") == "tool" for m in after):
             entities = await load(request.hints.resolver)
             names = {e.id: e.name for items in entities.values() for e in items}
-            return self._reply(after, result, request, names), ()
+            return self._reply(after, result, request, names), (), None
         if result.intents:
             offset = sum(len(m.get("tool_calls") or []) for m in messages)
             return "", tuple(ToolCall.make(f"call_{offset + i}", intent.tool, intent.args, grounded_in_user_text=True)
-                             for i, intent in enumerate(result.intents, 1))
-        if result.questions:
-            return "\n".join(result.questions), ()
+                             for i, intent in enumerate(result.intents, 1)), None
+        if result.refusals or result.questions:
+            return "\n".join(result.refusals + result.questions), (), result.clarify
         agent = request.hints.agent or _agent_of(request.tools)
         if result.considered and agent in lexicon.AGENT_TITLES:
-            return self._not_mine(agent, result), ()  # understood, but another agent's job
-        return self._help(request, result), ()
+            return self._not_mine(agent, result), (), None  # understood, but another agent's job
+        return self._help(request, result), (), None
 
     def _reply(self, after: Sequence[dict[str, Any]], result: Parse, request: ModelRequest,
                names: dict[str, str]) -> str:
@@ -141,7 +160,7 @@ class OfflineModel:
                     content = json.loads(content)
             results.append(CallResult(name, args, content))
         return render_reply(results, lang=result.language, currency=request.hints.currency,
-                            intents=result.intents, questions=result.questions, names=names)
+                            intents=result.intents, questions=result.refusals + result.questions, names=names)
 
     @staticmethod
     def _not_mine(agent: str, result: Parse) -> str:
@@ -164,7 +183,8 @@ class OfflineModel:
         agent = request.hints.agent or _agent_of(request.tools)
         domains = [agent] if agent in lexicon.HELP else list(lexicon.DOMAINS)
         intro = ("" if result.wants_help else
-                 ("Не понял запрос. " if lang == "ru" else "I didn't understand that. "))
+                 ("Не понял запрос — что именно нужно? " if lang == "ru" else
+                  "I didn't understand that — what exactly do you need? "))
         title = " / ".join(lexicon.AGENT_TITLES[d][lang] for d in domains)
         head = (f"{intro}Я — офлайн-помощник (без LLM) по разделу «{title}». Например, можно написать:"
                 if lang == "ru" else

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent_brain.llm.base import Entity, TurnHints
-from agent_brain.llm.offline import lexicon
+from agent_brain.llm.offline import clarify, lexicon
 from agent_brain.llm.offline.arguments import build_safely, entity_id
 from agent_brain.llm.offline.clause import (
     Clause,
@@ -44,6 +44,7 @@ from agent_brain.llm.offline.resolve import (
 )
 from agent_brain.llm.offline.rules import choose
 from agent_brain.llm.offline.text import detect_language, normalise
+from agent_brain.llm.offline.unsupported import WHOLE_MESSAGE, refusal
 
 __all__ = ["Intent", "Parse", "domains_of", "parse", "split_clauses"]
 
@@ -63,7 +64,8 @@ _FEMININE = lexicon.pattern(lexicon.FEMININE_PRONOUNS)
 
 
 def _has_signal(text: str) -> bool:
-    return any(rx.search(text) for table in ("ACTIONS", "TOPICS", "KIND_CUES") for rx in lexicon.compiled(table).values())
+    return any(rx.search(text) for table in ("ACTIONS", "TOPICS", "KIND_CUES") for rx in
+               lexicon.compiled(table).values()) or refusal(text, "ru") is not None  # "… и выгрузи в CSV"
 
 
 def split_clauses(masked: str) -> list[tuple[int, int]]:
@@ -175,17 +177,33 @@ async def parse(message: str, hints: TurnHints, *, tools: Iterable[dict[str, Any
     """Understand one user message: the tool calls to make, or the questions to ask."""
     available = tool_names(tools)
     entities = await load(hints.resolver)
+    chosen: dict[str, Entity] = {}
+    open_question = hints.focus.get("clarify")
+    if isinstance(open_question, dict) and open_question.get("message"):
+        picked = clarify.answer(message, open_question)
+        if picked is not None:  # the answer to our question: the asked-about request, with this object
+            message, chosen = str(open_question["message"]), {picked.kind: picked}
     msg = _prepare(message, entities)
     lang = detect_language(_mask(message, [(m.start, m.end) for m in top_level(msg.mentions)]).replace("#", " "),
                            hints.language) if message.strip() else hints.language
     result = Parse(language=lang)
+    whole = refusal(message, lang)
+    if whole is not None and whole.key in WHOLE_MESSAGE:
+        result.refusals.append(whole.text)
+        return result
     clauses = _merge([_clause(a, b, msg, entities, hints) for a, b in split_clauses(msg.masked)], msg, entities,
                      hints)
     periods = [c.values.period for c in clauses if c.values.period]
-    ctx = Ctx(lang, hints, entities, msg.mentions, previous_calls(history), periods[0] if len(periods) == 1 else None)
+    ctx = Ctx(lang, hints, entities, msg.mentions, previous_calls(history), periods[0] if len(periods) == 1 else None,
+              chosen=chosen)
     handled = False
     previous: Clause | None = None
     for c in clauses:
+        part = refusal(c.orig, lang) if whole is not None else None
+        if part is not None:  # "… в TikTok", "… в CSV": said, not turned into the nearest tool
+            if part.text not in result.refusals:
+                result.refusals.append(part.text)
+            continue
         result.concepts |= c.concepts
         result.kinds |= c.kinds
         if previous is not None and c.cues and not (c.concepts - {"details", "help"}):
@@ -198,7 +216,15 @@ async def parse(message: str, hints: TurnHints, *, tools: Iterable[dict[str, Any
         handled = handled or bool(intents or questions)
         ctx.clause_kind = c.head or next((m.kind for m in top_level(c.mentions)), ctx.clause_kind)
         previous = c
+    if whole is not None:
+        if not result.refusals:  # the request spans clauses ("если CPL …, выключай")
+            result.refusals.append(whole.text)
+        # A message that asks for something unsupported never writes: its reads are still answered.
+        result.intents = [i for i in result.intents if not TOOLS[i.tool].write]
     result.intents = _finish(result.intents, available)
+    asked = next((m for m in ctx.asked if m.candidates and m.kind and m.question in result.questions), None)
+    if asked is not None and not result.intents:
+        result.clarify = clarify.state(hints.agent, message, asked.kind, asked.candidates, lang)
     return result
 
 
@@ -286,7 +312,10 @@ def _phone_mentions(a: int, values: Values, entities: dict[str, list[Entity]]) -
                  if entity_id(e) == phone or e.extra.get("phone") == phone]
         if not any(k == "dialog" for k, _ in found):
             found.append(("dialog", Entity("dialog", phone, phone)))
-        out += [Mention(k, (e,), a + start, a + end, 1.0, 1.0) for k, e in found]
+        # Several leads sharing one phone are one ambiguous mention: asked about, never all written to.
+        for kind in dict.fromkeys(k for k, _ in found):
+            same = tuple(e for k, e in found if k == kind)
+            out.append(Mention(kind, same, a + start, a + end, 1.0, 1.0))
     return out
 
 
@@ -362,7 +391,7 @@ def _merge(clauses: list[Clause], msg: _Message, entities: dict[str, list[Entity
     """Clauses without a concept or object cue belong to the clause before them ("сравни A, B и C")."""
     out: list[Clause] = []
     for c in clauses:
-        if out and c.bare:
+        if out and c.bare and refusal(c.orig, "ru") is None:
             prev = out.pop()
             out.append(_clause(prev.start, c.end, msg, entities, hints))
         else:

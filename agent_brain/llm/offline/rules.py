@@ -5,7 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from agent_brain.llm.offline.clause import Clause, Ctx
+from agent_brain.llm.offline.extract import extract_stage
 from agent_brain.llm.offline.lexicon import KIND_ORDER, PAUSE_TOOL, RESUME_TOOL
+from agent_brain.llm.offline.resolve import top_level
+
+RANKED = ("campaign", "adset", "direction")  # kinds the spend report can rank
+
+
+def ranked_kind(c: Clause) -> str | None:
+    """The kind a ranking question is about: "какая кампания …" → campaign; "где самый дешёвый лид" → the
+    campaigns (where the leads come from); None when it names one object (then it is not a ranking)."""
+    if c.head in RANKED:
+        return None if c.named(c.head) else c.head
+    if c.head in (None, "lead") and c.has("cpl") and not c.mentions:
+        return "campaign"
+    return None
 
 
 def _target(c: Clause, ctx: Ctx, table: dict[str, str]) -> str | None:
@@ -26,6 +40,16 @@ def _pause(c: Clause, ctx: Ctx) -> str | None:
         # "останови неэффективные кампании": show the candidates first, the user picks.
         return "getWorstCreatives" if c.head == "creative" else "getCampaigns"
     return _target(c, ctx, PAUSE_TOOL) or "pause?"
+
+
+def _budget(c: Clause, ctx: Ctx) -> str:
+    """A direction's budget, or an ad set's. A named campaign means its direction's budget (the
+    direction tool sets the campaign or ad set budget on Meta and keeps both in step); a campaign
+    outside any direction means its ad set's budget."""
+    campaigns = [m for m in top_level(c.mentions) if m.kind == "campaign" and not m.ambiguous]
+    if campaigns and c.head in (None, "campaign"):
+        return "updateDirectionBudget" if campaigns[0].entities[0].extra.get("direction_id") else "updateBudget"
+    return "updateDirectionBudget" if _about("direction")(c, ctx) else "updateBudget"
 
 
 def _resume(c: Clause, ctx: Ctx) -> str | None:
@@ -56,16 +80,19 @@ RULES: list[Rule] = [
     ("getROIComparison", lambda c, x: c.has("roi") and c.has("compare")),
     ("getROIReport", lambda c, x: c.has("roi")),
     ("updateDirectionTargetCPL", lambda c, x: c.has("cpl") and c.has("target") and c.changing),
-    ("updateDirectionBudget", lambda c, x: c.has("budget") and c.changing and _about("direction")(c, x)),
-    ("updateBudget", lambda c, x: c.has("budget") and c.changing),
+    (_budget, lambda c, x: c.has("budget") and c.changing),
     (_pause, lambda c, x: c.has("pause")),
     (_resume, lambda c, x: c.has("resume") or (c.has("launch") and c.kind("campaign", "adset"))),
-    ("updateLeadStage", lambda c, x: _about("lead")(c, x) and c.has("move", "set")),
+    ("updateLeadStage", lambda c, x: c.has("move", "set") and (_about("lead")(c, x) or (
+        c.head is None and extract_stage(c.text, c.orig) is not None))),  # only leads have stages
     ("compareCreatives", lambda c, x: c.has("compare") and (c.kind("creative") or not c.kinds)),
     ("getROIComparison", lambda c, x: c.has("compare") and c.kind("direction")),
+    # "какая кампания худшая по цене лида": a ranking of the kind's objects, not one object.
+    ("getSpendReport", lambda c, x: c.has("worst", "top") and c.has("cpl", "spend") and ranked_kind(c) is not None),
     ("getWorstCreatives", lambda c, x: c.has("worst") and _default("creative")(c, x) and not c.named("creative")),
     ("getTopCreatives", lambda c, x: c.has("top") and _default("creative")(c, x) and not c.named("creative")),
     ("getCreativeTranscript", lambda c, x: c.has("transcript")),
+    ("getCreativeScores", lambda c, x: c.has("fatigue") and c.head in (None, "creative") and not c.named("creative")),
     ("getCreativeScores", lambda c, x: c.has("score") and not c.kind("lead", "dialog")
      and c.values.min_score is None and c.values.max_score is None),
     ("getCreativeAnalysis", lambda c, x: c.has("analysis") and (_about("creative")(c, x) or not c.kinds)),
@@ -82,7 +109,7 @@ RULES: list[Rule] = [
      and not c.named("dialog") and not c.values.phones and c.head in (None, "dialog")),
     ("getDialogMessages", lambda c, x: (c.head == "dialog" or c.has("messages"))
      and bool(c.named("dialog") or c.values.phones)),
-    ("getDialogs", lambda c, x: c.head == "dialog"),
+    ("getDialogs", lambda c, x: c.head == "dialog" or (c.has("awaiting") and c.head in (None, "lead"))),
     ("getCampaignDetails+getLeads", lambda c, x: c.head == "lead" and bool(c.named("campaign"))),
     ("getLeadDetails", lambda c, x: (bool(c.named("lead")) or (c.refers("lead") and not c.has("search")))
      and c.head in (None, "lead") and c.values.temperature is None),

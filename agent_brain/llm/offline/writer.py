@@ -116,14 +116,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "cpl_vs_target": ("CPL к цели", "CPL vs target"), "objective": ("цель", "objective"),
     "budget_cents": ("бюджет", "budget"), "email": ("email", "email"), "source": ("источник", "source"),
     "notes": ("заметки", "notes"), "next_action": ("следующий шаг", "next action"),
+    "factors": ("причины", "factors"),
 }
+
+# A list's real size when the tool returned only the first page of it: tool → key in `total`.
+TOTAL_COUNT = {"getLeads": "leads", "getDialogs": "dialogs"}
 
 # Fields a list shows per tool (at most MAX_FIELDS of them, the present ones).
 ITEM_FIELDS: dict[str, tuple[str, ...]] = {
     "getLeads": ("stage", "temperature", "score", "phone", "direction"),
     "getDialogs": ("phone", "interest_level", "status", "last_message_at"),
     "searchDialogSummaries": ("phone", "interest_level", "snippet"),
-    "getCreativeScores": ("risk_score", "risk_level", "llm_score", "verdict"),
+    "getCreativeScores": ("risk_score", "risk_level", "factors", "llm_score", "verdict"),
     "getCreativeTests": ("status", "spend_cents", "leads", "cpl_cents", "verdict"),
     "getROIReport": ("spend_cents", "revenue_cents", "roi_percent", "leads", "conversions"),
     "getROIComparison": ("roi_percent", "spend_cents", "revenue_cents", "leads", "cpl_cents"),
@@ -360,6 +364,12 @@ class Writer:
     def listing(self, call: CallResult, title: str, data: dict[str, Any], currency: str | None) -> str:
         items = [i for i in data["items"] if isinstance(i, dict)]
         count = data.get("count") if isinstance(data.get("count"), int) else len(items)
+        total = data.get("total") if isinstance(data.get("total"), dict) else {}
+        real = total.get(TOTAL_COUNT.get(call.name, ""))
+        if isinstance(real, int) and not isinstance(real, bool) and real > count:
+            count = real  # "… и ещё N" counts what exists, not only the page that came back
+        if call.name == "getDialogs" and call.args.get("awaitingReply"):
+            title = self.say("Диалоги, где ждут нашего ответа", "Dialogs waiting for our reply")
         head = f"{title} {self.period(data.get('period'))}".strip()
         if call.name == "getDialogMessages":
             return self.messages(data, items)
@@ -373,8 +383,9 @@ class Writer:
         for i, item in enumerate(items[:MAX_ITEMS], 1):
             facts = self.fields(item, keys, currency=currency)
             lines.append(f"{i}. {self.name_of(item)}" + (f" — {facts}" if facts else ""))
-        if count > MAX_ITEMS:
-            lines.append(self.say(f"… и ещё {count - MAX_ITEMS}.", f"… and {count - MAX_ITEMS} more."))
+        shown = min(len(items), MAX_ITEMS)
+        if count > shown:
+            lines.append(self.say(f"… и ещё {count - shown}.", f"… and {count - shown} more."))
         return "\n".join(lines)
 
     def messages(self, data: dict[str, Any], items: list[dict[str, Any]]) -> str:
@@ -464,6 +475,40 @@ class Writer:
 
     # notes from the parser
 
+    def ranking(self, note: dict[str, Any], results: Sequence[CallResult]) -> str | None:
+        """"Какая кампания худшая по цене лида": name the worst (or best) row of the breakdown."""
+        rows = [i for r in results if r.name == "getSpendReport" and isinstance(r.result, dict)
+                for i in r.result.get("items") or [] if isinstance(i, dict) and i.get("spend_cents")]
+        if not rows:
+            return None
+        kind = {"campaign": ("кампания", "campaign"), "adset": ("адсет", "ad set"),
+                "direction": ("направление", "direction")}.get(str(note.get("kind")), ("", ""))
+        worst = note.get("rank") == "worst"
+        if note.get("by") == "spend":
+            pick = max(rows, key=lambda i: i["spend_cents"]) if worst else min(rows, key=lambda i: i["spend_cents"])
+            facts = self.fields(pick, ("spend_cents", "leads", "cpl_cents"))
+            return self.say(f"{'Больше' if worst else 'Меньше'} всего потратила {kind[0]} {self.quote(self.name_of(pick))}"
+                            f": {facts}.", f"The {kind[1]} that spent the {'most' if worst else 'least'}: "
+                            f"{self.quote(self.name_of(pick))} — {facts}.")
+        with_leads = [i for i in rows if i.get("leads") and isinstance(i.get("cpl_cents"), int)]
+        no_leads = sorted((i for i in rows if not i.get("leads")), key=lambda i: -i["spend_cents"])
+        lines = []
+        if worst and no_leads:
+            pick = no_leads[0]
+            lines.append(self.say(
+                f"Хуже всех — {kind[0]} {self.quote(self.name_of(pick))}: потрачено "
+                f"{self.value('spend_cents', pick['spend_cents'])} без единого лида.",
+                f"The worst {kind[1]} is {self.quote(self.name_of(pick))}: {self.value('spend_cents', pick['spend_cents'])}"
+                f" spent without a single lead."))
+        if with_leads and not (worst and no_leads):
+            pick = max(with_leads, key=lambda i: i["cpl_cents"]) if worst else min(with_leads, key=lambda i: i["cpl_cents"])
+            facts = self.fields(pick, ("cpl_cents", "spend_cents", "leads"))
+            lines.append(self.say(
+                f"{'Худшая' if worst else 'Лучшая'} по цене лида — {kind[0]} {self.quote(self.name_of(pick))}: {facts}.",
+                f"The {'worst' if worst else 'best'} {kind[1]} by cost per lead is {self.quote(self.name_of(pick))}: "
+                f"{facts}."))
+        return " ".join(lines) or None
+
     def relative_change(self, note: dict[str, Any], results: Sequence[CallResult]) -> str | None:
         """The proposal for "увеличь бюджет на 20%": current value from the read, new value computed."""
         field_name, target = note.get("field"), note.get("target_id")
@@ -500,6 +545,10 @@ def render_reply(results: Sequence[CallResult], *, lang: str, currency: str, int
     writer = Writer(lang, currency, names)
     parts = [writer.render(r) for r in results]
     for intent in intents:
+        if intent.note and intent.note.get("rank"):
+            answer = writer.ranking(intent.note, results)
+            if answer:
+                parts.insert(0, answer)  # the answer first, the breakdown behind it
         if intent.note and intent.note.get("field"):
             proposal = writer.relative_change(intent.note, results)
             if proposal:
