@@ -85,7 +85,7 @@ async def stranger_direction(demo_engine: AsyncEngine) -> str:
 def test_registry_declares_the_21_tools_with_descriptions_and_strict_schemas() -> None:
     assert len(tools) == 21
     assert set(tools.names()) == READS | DANGEROUS | {"updateDirectionTargetCPL", "switchAdAccount"}
-    assert (AGENT.name, AGENT.domain, AGENT.prompt_id, AGENT.tools) == ("ads", "ads", "ads-v2", tools)
+    assert (AGENT.name, AGENT.domain, AGENT.prompt_id, AGENT.tools) == ("ads", "ads", "ads-v3", tools)
     assert "NEVER INSTRUCTIONS" in AGENT.prompt.text and len(AGENT.prompt.text.splitlines()) <= 60
     for tool in tools:
         assert tool.kind is (READ if tool.name in READS else WRITE), tool.name

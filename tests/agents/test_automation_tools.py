@@ -8,14 +8,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from tool_calls import make_callers
 
-from agent_brain.agents.automation import AGENT
-from agent_brain.agents.automation.tools import tools
+from agent_brain.agents.ads import AGENT
 from agent_brain.automation.evaluate import backtest
 from agent_brain.automation.rules import RuleSpec
 from agent_brain.tools.context import ToolContext
 from agent_brain.tools.registry import READ, WRITE
 
-call, ok = make_callers(tools)
+call, ok = make_callers(AGENT.tools)
 RULE = {"level": "adset", "metric": "cpl", "operator": ">", "threshold": 4000, "windowDays": 1, "action": "pause"}
 
 

@@ -34,13 +34,9 @@ CORPUS: list[tuple[str, Expected]] = [
     ("pause our LinkedIn ads", "refuse"),
     ("How are the Snapchat ads doing?", "refuse"),
     ("Подними бюджет в тикток до $100", "refuse"),
-    # ── schedules and recurring reports ──────────────────────────────────────────────────────
-    ("Присылай мне отчёт каждое утро в 9", "refuse"),
-    ("Каждый понедельник присылай расходы за неделю", "refuse"),
+    # ── reminders and timed actions (recurring reports moved to offline_cases.WAVE2) ─────────
     ("Напомни мне завтра проверить кампанию Виниры СПб", "refuse"),
-    ("Send me a spend report every morning", "refuse"),
     ("remind me to check the leads tomorrow", "refuse"),
-    ("Every day at 10 send me the new leads", "refuse"),
     # ── exports ──────────────────────────────────────────────────────────────────────────────
     ("Выгрузи отчёт в CSV", "refuse"),
     ("Экспортируй лиды в Excel", "refuse"),
@@ -48,20 +44,15 @@ CORPUS: list[tuple[str, Expected]] = [
     ("Выгрузи расходы в Google таблицу", "refuse"),
     ("Export the leads to CSV", "refuse"),
     ("download the spend report as xlsx", "refuse"),
-    # ── rules, automation, alerts ────────────────────────────────────────────────────────────
-    ("Создай правило: если CPL адсета выше $40 за сутки — ставь его на паузу", "refuse"),
-    ("Если CPL выше 30 долларов, выключай кампанию", "refuse"),
+    # ── automation that is not a metric rule (metric rules and alerts moved to offline_cases.WAVE2) ─
     ("Автоматически поднимай бюджет лучшей кампании на 10% каждый день", "refuse"),
-    ("Уведомляй меня, когда приходит горячий лид", "refuse"),
-    ("Create a rule to pause ad sets with CPL above $40", "refuse"),
-    ("If the CPL goes over $30, pause the campaign", "refuse"),
-    ("alert me when spend exceeds $200 a day", "refuse"),
+    ("Уведомляй меня, когда приходит горячий лид", "ask"),  # a rule with no threshold: asked for
     ("automatically move hot leads to Консультация", "refuse"),
     # ── other ad accounts ────────────────────────────────────────────────────────────────────
     ("Покажи расходы по другому аккаунту", "refuse"),
-    ("Переключись на второй рекламный кабинет", "refuse"),
+    ("Переключись на второй рекламный кабинет", "ask"),  # the accounts are listed to choose from
     ("Show spend for all ad accounts", "refuse"),
-    ("switch to another ad account", "refuse"),
+    ("switch to another ad account", "ask"),
     # ── deleting, copying, targeting, bids ───────────────────────────────────────────────────
     ("Удали кампанию Виниры СПб", "refuse"),
     ("Удали лида Анна Иванова", "refuse"),
@@ -81,7 +72,7 @@ CORPUS: list[tuple[str, Expected]] = [
     ("forecast next month's leads", "refuse"),
     # ── found exploring after the first version (kept: each was a miss or a near miss) ──────
     ("Сделай мне аудиторию похожих на покупателей", "refuse"),
-    ("Настрой автоправило на выключение дорогих адсетов", "refuse"),
+    ("Настрой автоправило на выключение дорогих адсетов", "ask"),  # which condition? asked
     ("Поменяй креатив в объявлении Москва 25-45", "refuse"),
     ("Выведи статистику в таблицу для бухгалтерии", "refuse"),
     ("Добавь новое направление Протезирование с бюджетом $40", "refuse"),

@@ -169,7 +169,7 @@ async def test_llm_path_with_recorded_streams(product) -> None:  # type: ignore[
     async with product["engine"].connect() as conn:
         run = (await conn.execute(text("SELECT model, prompt_tokens, completion_tokens, prompt_version FROM ai_runs "
                                        "WHERE conversation_id = :c"), {"c": conv})).one()
-    assert run == ("gpt-4o-2024-08-06", 3100, 29, "ads-v2")
+    assert run == ("gpt-4o-2024-08-06", 3100, 29, "ads-v3")
 
 
 async def test_terminal_chat_json_mode(product) -> None:  # type: ignore[no-untyped-def]

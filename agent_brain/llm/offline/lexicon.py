@@ -283,6 +283,22 @@ TOOLS: dict[str, ToolInfo] = {
     "analyzeDialog": _t("whatsapp", phone="dialog", required=("phone",)),
     "searchDialogSummaries": _t("whatsapp"),
     "sendBulkMessage": _t("whatsapp", write=True),
+    # Read as whole messages by `automation.py` (rules, reports, optimizer, breakdowns, accounts, experiments).
+    "optimizeBudgets": _t("ads"),
+    "getBreakdownReport": _t("ads", period=True, campaignId="campaign"),
+    "listAdAccounts": _t("ads"),
+    "switchAdAccount": _t("ads", write=True),
+    "previewRule": _t("ads"),
+    "createRule": _t("ads", write=True),
+    "listRules": _t("ads"),
+    "setRuleEnabled": _t("ads", write=True),
+    "deleteRule": _t("ads", write=True),
+    "getRuleActivity": _t("ads"),
+    "createReportSchedule": _t("ads", write=True),
+    "listReportSchedules": _t("ads"),
+    "cancelReportSchedule": _t("ads", write=True),
+    "analyzeABTest": _t("creative", period=True),
+    "suggestCreativeRotation": _t("creative", period=True),
 }
 DOMAINS = ("ads", "creative", "crm", "whatsapp")
 

@@ -1,7 +1,7 @@
 """Requests the product cannot do, recognised before any tool is chosen.
 
 A request for something the tools do not cover (creating campaigns, other ad platforms,
-schedules, file exports, rules, other accounts, deleting, bids, targeting…) must never turn into
+reminders, file exports, non-metric automation, several accounts at once, deleting, bids, targeting…) must never turn into
 the nearest tool that happens to share a word with it ("Создай кампанию … $50" is not a budget
 change). `refusal()` finds such a request and says so in one sentence, with the nearest thing
 the product can do. The patterns use the lexicon's mini-language (`lexicon.pattern`) on
@@ -46,17 +46,14 @@ CAPABILITIES: tuple[Capability, ...] = (
            "Могу показать то же по Meta — например, «Покажи кампании» или «Покажи расходы за неделю».",
         en="I can't do that yet: I only see Meta ads (Facebook and Instagram); other platforms are not connected. "
            "I can show the same for Meta — e.g. “Show campaigns” or “Show spend for the last 7 days”."),
-    Capability(
+    Capability(  # metric rules and alerts are understood first (`automation.py`); what is left is not a metric
         "rule", "ads",
-        ("правило", "правила", "правил", "правилом", "правилу", "автоправил*", "rule", "rules", "автоматическ*", "automatically", "автоматизац*", "автоматизир*", "automation",
-         "automate", "алерт*", "alert*", "уведомля*", "уведомлени*", "notify", "notification*", "оповещ*",
-         "re:(?:^|\\s)(?:если|когда|as soon as|whenever)\\s.{1,80}?(?:—|-|,|то|then)\\s*(?:став|ставь|поставь|"
-         "выключ|останов|отключ|паузь|pause|stop|turn off|снижай|подними|увелич|уменьш|пиши|напиши|сообщи)\\w*",
-         "re:\\bif\\s.{1,80}?(?:,|then)\\s*(?:pause|stop|turn off|raise|lower|increase|decrease|tell|notify)\\w*"),
-        ru="Этого я пока не умею: правила и автоматические действия по условию. Могу показать адсеты и кампании "
-           "с их CPL сейчас, а нужное поставить на паузу по вашей команде — с подтверждением.",
-        en="I can't do that yet: rules and automatic actions on a condition. I can show ad sets and campaigns with "
-           "their CPL now and pause the one you name — after your confirmation."),
+        ("автоматическ*", "automatically", "автоматизац*", "автоматизир*", "automation", "automate"),
+        ru="Этого я пока не умею: автоматизировать это действие. Могу создать правило по метрике — например, "
+           "«Создай правило: если CPL адсета выше $40 за сутки — ставь его на паузу» — или предупреждение: "
+           "«Предупреди, если расход за день больше $200».",
+        en="I can't do that yet: automate this action. I can create a rule on a metric — e.g. “Create a rule: if "
+           "an ad set's CPL is above $40 over a day, pause it” — or an alert: “Alert me if daily spend exceeds $200”."),
     Capability(
         "create", "ads",
         ("созда*", "заведи", "завести", "добав* нов*", "откр* нов*", "запусти* нов* кампани*", "нов* кампани*", "нов* адсет*", "нов* объявлени*", "нов* аудитори*",
@@ -83,11 +80,11 @@ CAPABILITIES: tuple[Capability, ...] = (
          "re:(?:в|at)\\s+\\d{1,2}[:.]\\d{2}", "re:at\\s+\\d{1,2}\\s*(?:am|pm)", "schedule it", "schedule a report", "scheduled report*",
          "remind me", "weekly report*",
          "daily report*", "send me a report", "send me the report", "send me reports"),
-        ru="Этого я пока не умею: делать что-то по расписанию или в заданное время (отчёты, напоминания, паузы "
-           "на ночь) — я отвечаю на ваши сообщения. Могу показать отчёт или сделать нужное сейчас — например, "
-           "«Покажи расходы за вчера».",
-        en="I can't do that yet: act on a schedule or at a set time (reports, reminders, overnight pauses) — I "
-           "answer your messages. I can show the report or do it now — e.g. “Show spend for yesterday”."),
+        ru="Этого я пока не умею: напоминания и действия в заданное время (например, паузы на ночь). Могу "
+           "присылать отчёт по расписанию — «Каждое утро в 9 присылай расходы и лиды за вчера» — или сделать "
+           "нужное сейчас.",
+        en="I can't do that yet: reminders and actions at a set time (overnight pauses, say). I can send a report "
+           "on a schedule — “Every morning at 9 send me yesterday's spend and leads” — or do it now."),
     Capability(
         "export", "ads",
         ("csv", "xlsx", "xls", "excel", "эксел*", "иксел*", "pdf", "пдф", "выгруз*", "экспорт*", "export*",
@@ -105,10 +102,10 @@ CAPABILITIES: tuple[Capability, ...] = (
          "кабинет* клиент*", "another account", "other account*", "another ad account", "other ad account*",
          "second account", "all accounts", "all ad accounts", "switch account*", "switch to account",
          "client's account"),
-        ru="Этого я пока не умею: работать с другими рекламными аккаунтами — подключён один. Могу показать "
-           "данные подключённого аккаунта.",
-        en="I can't do that yet: work with other ad accounts — one is connected. I can show the connected "
-           "account's data."),
+        ru="Этого я пока не умею: смотреть несколько кабинетов сразу или «другой» кабинет без названия. Могу "
+           "переключиться на нужный — «Переключись на кабинет <название>» — или показать список: «Мои кабинеты».",
+        en="I can't do that yet: look at several ad accounts at once, or at “another” one without its name. I can "
+           "switch to the one you name — “Switch to account <name>” — or list them: “Show my ad accounts”."),
     Capability(
         "delete", "ads",
         ("удали*", "удалить", "удалите", "снеси", "архивир*", "заархивир*", "delete", "remove", "archive", "erase"),

@@ -275,6 +275,10 @@ class Writer:
         if data.get("success") is False:
             return "⚠️ " + self.say(f"{title}: не получилось — {data.get('error') or data.get('code') or 'ошибка'}",
                                     f"{title}: failed — {data.get('error') or data.get('code') or 'error'}")
+        if isinstance(data.get("message"), str) and data["message"]:
+            # Tools that word their own answer (rules, reports, optimizer, breakdowns, accounts):
+            # the text is built from the same figures the result carries.
+            return data["message"]
         if call.name in DONE or {"verification", "dry_run", "action"} & data.keys():
             return self.write(call, data)
         currency = data.get("currency") if isinstance(data.get("currency"), str) else None

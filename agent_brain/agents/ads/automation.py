@@ -1,4 +1,4 @@
-"""The automation agent's tools: rules (with alerts as notify rules) and scheduled reports.
+"""The Ads agent's automation tools: rules (with alerts as notify rules) and scheduled reports.
 
 A rule is shown restated and backtested before it exists: `previewRule` is a read, `createRule` a
 dangerous write (always a plan the user approves, in every mode). Every result carries `message`,
@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from agent_brain import clock
-from agent_brain.agents.automation.args import (
+from agent_brain.agents.ads.automation_args import (
     NoArgs,
     ReportRefArgs,
     ReportScheduleArgs,
@@ -22,6 +22,7 @@ from agent_brain.agents.automation.args import (
     RuleRefArgs,
     SetRuleEnabledArgs,
 )
+from agent_brain.agents.ads.tools import tools
 from agent_brain.automation.evaluate import backtest
 from agent_brain.automation.reports import ReportScheduleSpec, create_schedule
 from agent_brain.automation.rules import RuleSpec
@@ -30,9 +31,7 @@ from agent_brain.db.models import Creative, Direction, ScheduledReport
 from agent_brain.money import format_money
 from agent_brain.tools.common import say
 from agent_brain.tools.context import ToolContext
-from agent_brain.tools.registry import READ, WRITE, ToolError, ToolRegistry
-
-tools = ToolRegistry("automation")
+from agent_brain.tools.registry import READ, WRITE, ToolError
 
 _OUTCOME_WORDS = {
     "proposed": ("предложен план", "plan proposed"), "executed": ("выполнено", "executed"),
@@ -145,11 +144,22 @@ async def listRules(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
     return {"items": items, "message": message}
 
 
+async def _rule_id(ctx: ToolContext, args: RuleRefArgs) -> Any:
+    """The rule the user means: its id, or its number as listRules shows them."""
+    if args.ruleId is not None:
+        return args.ruleId
+    rules = await RulesStore(ctx.engine).list(ctx.user_id)
+    if not 1 <= (args.ruleNumber or 0) <= len(rules):
+        raise ToolError(say(ctx, f"Правила №{args.ruleNumber} нет: всего правил {len(rules)}.",
+                            f"There is no rule #{args.ruleNumber}: there are {len(rules)}."), code="not_found")
+    return rules[(args.ruleNumber or 1) - 1].id
+
+
 @tools.tool(kind=WRITE)
 async def setRuleEnabled(args: SetRuleEnabledArgs, ctx: ToolContext) -> dict[str, Any]:
-    """Turn a rule on or off (it keeps its settings and log)."""
+    """Turn a rule on or off (it keeps its settings and log). The rule by id or by its number in listRules."""
     try:
-        rule = await RulesStore(ctx.engine).update(ctx.user_id, args.ruleId, enabled=args.enabled)
+        rule = await RulesStore(ctx.engine).update(ctx.user_id, await _rule_id(ctx, args), enabled=args.enabled)
     except RuleNotFoundError:
         raise ToolError(say(ctx, "Такого правила нет.", "No such rule."), code="not_found") from None
     words = rule.spec.describe(ctx.language, ctx.currency)
@@ -160,14 +170,15 @@ async def setRuleEnabled(args: SetRuleEnabledArgs, ctx: ToolContext) -> dict[str
 
 @tools.tool(kind=WRITE, dangerous=True)
 async def deleteRule(args: RuleRefArgs, ctx: ToolContext) -> dict[str, Any]:
-    """Delete a rule and its log. Always needs the user's confirmation."""
+    """Delete a rule and its log (by id or by its number in listRules). Always needs the user's confirmation."""
     store = RulesStore(ctx.engine)
+    rule_id = await _rule_id(ctx, args)
     try:
-        words = (await store.get(ctx.user_id, args.ruleId)).spec.describe(ctx.language, ctx.currency)
-        await store.delete(ctx.user_id, args.ruleId)
+        words = (await store.get(ctx.user_id, rule_id)).spec.describe(ctx.language, ctx.currency)
+        await store.delete(ctx.user_id, rule_id)
     except RuleNotFoundError:
         raise ToolError(say(ctx, "Такого правила нет.", "No such rule."), code="not_found") from None
-    return {"rule_id": str(args.ruleId), "message": say(ctx, f"Правило удалено: {words}", f"Rule deleted: {words}")}
+    return {"rule_id": str(rule_id), "message": say(ctx, f"Правило удалено: {words}", f"Rule deleted: {words}")}
 
 
 @tools.tool(kind=READ)
@@ -215,15 +226,25 @@ async def listReportSchedules(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
 
 @tools.tool(kind=WRITE)
 async def cancelReportSchedule(args: ReportRefArgs, ctx: ToolContext) -> dict[str, Any]:
-    """Stop sending a scheduled report."""
+    """Stop sending a scheduled report (by id or by its number in listReportSchedules)."""
+    report_id = args.reportId
+    if report_id is None:
+        async with ctx.engine.connect() as conn:
+            ids = list((await conn.execute(select(ScheduledReport.id).where(
+                ScheduledReport.user_id == ctx.user_id, ScheduledReport.enabled)
+                .order_by(ScheduledReport.created_at))).scalars())
+        if not 1 <= (args.reportNumber or 0) <= len(ids):
+            raise ToolError(say(ctx, f"Отчёта №{args.reportNumber} нет: всего {len(ids)}.",
+                                f"There is no report #{args.reportNumber}: there are {len(ids)}."), code="not_found")
+        report_id = ids[(args.reportNumber or 1) - 1]
     async with ctx.engine.begin() as conn:
         row = (await conn.execute(delete(ScheduledReport).where(
-            ScheduledReport.id == args.reportId, ScheduledReport.user_id == ctx.user_id)
+            ScheduledReport.id == report_id, ScheduledReport.user_id == ctx.user_id)
             .returning(ScheduledReport.kind, ScheduledReport.hour, ScheduledReport.minute,
                        ScheduledReport.weekday))).first()
     if row is None:
         raise ToolError(say(ctx, "Такого отчёта нет.", "No such report."), code="not_found")
     words = ReportScheduleSpec(row.kind, row.hour, row.minute, row.weekday).describe(ctx.language)
-    return {"report_id": str(args.reportId), "message": say(ctx, f"Больше не присылаю отчёт {words}.",
+    return {"report_id": str(report_id), "message": say(ctx, f"Больше не присылаю отчёт {words}.",
                                                             f"I will no longer send the report {words}.")}
 

@@ -1,4 +1,4 @@
-"""Arguments of the automation agent's tools: rules, alerts (notify rules) and scheduled reports."""
+"""Arguments of the Ads agent's automation tools: rules, alerts (notify rules) and scheduled reports."""
 
 from __future__ import annotations
 
@@ -41,12 +41,21 @@ class RuleArgs(BaseModel):
         return self
 
 
-class RuleRefArgs(BaseModel):
-    ruleId: uuid.UUID
+class _OneOf(BaseModel):
+    @model_validator(mode="after")
+    def _one(self) -> _OneOf:
+        fields = [f for f in type(self).model_fields if f.endswith(("Id", "Number"))]
+        if sum(getattr(self, f) is not None for f in fields) != 1:
+            raise ValueError(f"give exactly one of {', '.join(fields)}")
+        return self
 
 
-class SetRuleEnabledArgs(BaseModel):
-    ruleId: uuid.UUID
+class RuleRefArgs(_OneOf):
+    ruleId: uuid.UUID | None = None
+    ruleNumber: int | None = Field(default=None, ge=1, le=1000, description="The rule's number in listRules (1 = first)")
+
+
+class SetRuleEnabledArgs(RuleRefArgs):
     enabled: bool
 
 
@@ -69,8 +78,10 @@ class ReportScheduleArgs(BaseModel):
         return self
 
 
-class ReportRefArgs(BaseModel):
-    reportId: uuid.UUID
+class ReportRefArgs(_OneOf):
+    reportId: uuid.UUID | None = None
+    reportNumber: int | None = Field(default=None, ge=1, le=1000,
+                                     description="The report's number in listReportSchedules (1 = first)")
 
 
 class NoArgs(BaseModel):
