@@ -11,7 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 Mode = Literal["auto", "plan", "ask"]
 Source = Literal["web", "telegram", "cli"]
 Role = Literal["user", "assistant", "system", "tool"]
-PlanStatus = Literal["pending", "approved", "rejected", "expired", "executing", "completed", "failed"]
+PlanStatus = Literal[
+    "pending", "approved", "rejected", "expired", "executing", "completed", "partially_completed", "unverified", "failed",
+]
 
 
 class _Record(BaseModel):
@@ -104,6 +106,7 @@ class PlanRecord(_Record):
     telegram_chat_id: int | None
     telegram_message_id: int | None
     execution_results: dict[str, Any] | None
+    executor: str | None = None
     created_at: dt.datetime
     expires_at: dt.datetime
     resolved_at: dt.datetime | None

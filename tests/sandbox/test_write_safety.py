@@ -17,6 +17,7 @@ from agent_brain.platforms.write_safety import (
     GuardedWrite,
     IdempotentExecutor,
     IdenticalOperationFailedError,
+    OutcomeUnknownError,
     WriteGuard,
     operation_key,
     values_match,
@@ -61,9 +62,11 @@ def test_operation_key_is_canonical() -> None:
     assert a != operation_key("updateDirectionBudget", {"adsetId": "1", "dailyBudgetCents": 5000}, "act_1")
 
 
-def test_budget_match_tolerates_one_percent() -> None:
-    assert values_match({"daily_budget": 10000}, {"daily_budget": "10099"})
-    assert not values_match({"daily_budget": 10000}, {"daily_budget": 10200})
+def test_budget_match_is_exact_in_minor_units() -> None:
+    """A 1 % tolerance reported a budget change under 1 % that never applied as verified."""
+    assert values_match({"daily_budget": 10000}, {"daily_budget": "10000"})
+    assert not values_match({"daily_budget": 10000}, {"daily_budget": "10099"})
+    assert not values_match({"daily_budget": 10000}, {"daily_budget": 9999})
     assert not values_match({"status": "PAUSED"}, {"status": "ACTIVE"})
 
 
@@ -162,7 +165,7 @@ async def test_waiters_see_the_winners_failure(engine: AsyncEngine) -> None:
     async def failing() -> dict:
         started.set()
         await asyncio.sleep(0.05)
-        raise RuntimeError("platform said no")
+        raise InvalidParameterError("platform said no", code=100, http_status=400)
 
     async def never() -> dict:
         raise AssertionError("a waiter must not execute")
@@ -172,11 +175,13 @@ async def test_waiters_see_the_winners_failure(engine: AsyncEngine) -> None:
     await started.wait()
     with pytest.raises(IdenticalOperationFailedError, match="platform said no"):
         await executor.run("pauseCampaign", {"id": 1}, "act_1", never)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(InvalidParameterError):
         await winner
 
 
-async def test_cancelled_execution_releases_its_claim(engine: AsyncEngine) -> None:
+async def test_cancelled_execution_leaves_the_outcome_unknown_not_failed(engine: AsyncEngine) -> None:
+    """A cancelled write may have reached the platform: the key is `unknown`, and a retry without
+    a way to read the object back is refused instead of resending."""
     started = asyncio.Event()
 
     async def slow() -> dict:
@@ -184,14 +189,23 @@ async def test_cancelled_execution_releases_its_claim(engine: AsyncEngine) -> No
         await asyncio.sleep(10)
         return {}
 
+    async def resend() -> dict:
+        raise AssertionError("an unknown outcome must not be resent blindly")
+
     executor = IdempotentExecutor(engine)
     task = asyncio.create_task(executor.run("pauseCampaign", {"id": 2}, "act_1", slow))
     await started.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    outcome = await executor.run("pauseCampaign", {"id": 2}, "act_1", lambda: asyncio.sleep(0, result={"ok": 1}))
-    assert outcome.result == {"ok": 1} and outcome.cached is False
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(IdempotentOperation.status))).scalar_one() == "unknown"
+    with pytest.raises(OutcomeUnknownError):
+        await executor.run("pauseCampaign", {"id": 2}, "act_1", resend)
+    # Read back as not applied: sent once more under the same key.
+    outcome = await executor.run("pauseCampaign", {"id": 2}, "act_1", lambda: asyncio.sleep(0, result={"ok": 1}),
+                                 settle=lambda: asyncio.sleep(0, result=None))
+    assert outcome.result == {"ok": 1} and outcome.cached is False and not outcome.settled
 
 
 async def test_expired_records_are_replaced_and_purged(engine: AsyncEngine) -> None:

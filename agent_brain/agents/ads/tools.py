@@ -49,6 +49,7 @@ from agent_brain.db.models import (
     Lead,
     Purchase,
 )
+from agent_brain.journal.records import WriteTarget
 from agent_brain.money import format_money
 from agent_brain.platforms.base import AdSet, Campaign, Insight, InsightsQuery, Level, Status
 from agent_brain.platforms.write_safety import GuardedWrite
@@ -617,9 +618,9 @@ def _already(expected: State, current: State) -> bool:
 async def _guarded(
     ctx: ToolContext, args: Any, *, action: str, target: dict[str, Any], expected: State,
     read: Callable[[], Awaitable[State]], write: Callable[[bool, State], Awaitable[Any]],
-    version: Any, extra: dict[str, Any] | None = None,
+    version: Any, extra: dict[str, Any] | None = None, locator: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run one write through the WriteGuard (dry run, exactly once, post-check).
+    """Run one write through the WriteGuard (dry run, journal, exactly once, post-check).
 
     The idempotency key covers the arguments AND the object as found: its state ("from") and its
     version (last-modified time). A duplicate of a write (double click, re-delivered approval,
@@ -639,7 +640,8 @@ async def _guarded(
     key_args = {**args.model_dump(mode="json", exclude={"reason"}), "from": before, "version": version}
     outcome = await ctx.writes.run(
         GuardedWrite(tool=action, args=key_args, account_id=ctx.platform_account_id or str(ctx.ad_account_id),
-                     expected=expected, read=read, apply=apply),
+                     expected=expected, read=read, apply=apply,
+                     target=WriteTarget(_TARGET_TYPES[action], str(target["id"]), target.get("name"), locator or {})),
         user_id=ctx.user_id, dry_run=ctx.dry_run,
     )
     result = {**outcome, "action": action, "target": target, **(extra or {})}
@@ -648,6 +650,11 @@ async def _guarded(
     if _already(expected, before):
         result.update(no_change=True, note=_text(ctx, "no_change"))
     return result
+
+
+_TARGET_TYPES = {"pauseCampaign": "campaign", "resumeCampaign": "campaign", "pauseAdSet": "adset",
+                 "resumeAdSet": "adset", "updateBudget": "adset", "updateDirectionBudget": "direction",
+                 "updateDirectionTargetCPL": "direction", "pauseDirection": "direction"}
 
 
 async def _platform_version(ctx: ToolContext, object_id: str) -> str | None:
@@ -844,7 +851,8 @@ async def updateDirectionBudget(args: UpdateDirectionBudgetArgs, ctx: ToolContex
     return await _guarded(ctx, args, action="updateDirectionBudget",
                           target={"id": str(direction.id), "name": direction.name}, expected=expected,
                           read=read, write=write, version=direction.updated_at.isoformat(),
-                          extra={"platform": target.as_json() if target else None})
+                          extra={"platform": target.as_json() if target else None},
+                          locator={"platform": target.as_json()} if target else None)
 
 
 @tools.tool(kind=WRITE, timeout=15)
