@@ -57,7 +57,7 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     plan_ttl_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 24
-    conversation_lock_lease_seconds: Annotated[int, Field(ge=5, le=3600)] = 180
+    conversation_lock_lease_seconds: Annotated[int, Field(ge=2, le=3600)] = 20
     # Context window given to an agent: history, snapshot, specs and notes share what the system
     # prompt and tool replies leave free.
     context_budget_tokens: Annotated[int, Field(ge=4000, le=200_000)] = 8000

@@ -98,22 +98,22 @@ class ActionJournal:
         if user_id is not None:
             stmt = stmt.where(Action.user_id == user_id)
         row = await self._one(stmt)
-        return None if row is None else ActionRecord.model_validate(row[0])
+        return None if row is None else ActionRecord.model_validate(row._mapping)
 
     async def latest_for_key(self, key: str) -> ActionRecord | None:
         row = await self._one(select(Action).where(Action.idempotency_key == key)
                               .order_by(Action.created_at.desc()).limit(1))
-        return None if row is None else ActionRecord.model_validate(row[0])
+        return None if row is None else ActionRecord.model_validate(row._mapping)
 
     async def for_plan(self, plan_id: uuid.UUID) -> list[ActionRecord]:
         rows = await self._all(select(Action).where(Action.plan_id == plan_id)
                                .order_by(Action.step_index, Action.created_at))
-        return [ActionRecord.model_validate(r[0]) for r in rows]
+        return [ActionRecord.model_validate(r._mapping) for r in rows]
 
     async def reverts_of(self, action_id: uuid.UUID) -> list[ActionRecord]:
         rows = await self._all(select(Action).where(Action.reverts_action_id == action_id)
                                .order_by(Action.created_at))
-        return [ActionRecord.model_validate(r[0]) for r in rows]
+        return [ActionRecord.model_validate(r._mapping) for r in rows]
 
     async def list(
         self, user_id: uuid.UUID, flt: ActionFilter | None = None, *, limit: int = 20, offset: int = 0,
@@ -132,7 +132,7 @@ class ActionJournal:
             conditions.append(Action.created_at < flt.until)
         stmt = (select(Action).where(and_(*conditions)).order_by(Action.created_at.desc(), Action.id)
                 .limit(limit).offset(offset))
-        return [ActionRecord.model_validate(r[0]) for r in await self._all(stmt)]
+        return [ActionRecord.model_validate(r._mapping) for r in await self._all(stmt)]
 
     async def orphaned(self, *, grace: dt.timedelta) -> list[ActionRecord]:
         """Open rows whose writer is gone: its conversation lease lapsed or passed to someone else.
@@ -148,7 +148,7 @@ class ActionJournal:
                        or_(and_(Action.conversation_id.is_not(None), ~live),
                            and_(Action.conversation_id.is_(None), Action.updated_at < func.now() - grace)))
                 .order_by(Action.created_at))
-        return [ActionRecord.model_validate(r[0]) for r in await self._all(stmt)]
+        return [ActionRecord.model_validate(r._mapping) for r in await self._all(stmt)]
 
     async def claim(self, action_id: uuid.UUID, owner: str, statuses: Sequence[str] = OPEN_STATUSES) -> bool:
         """Take an open row over (recovery): one sweeper wins it."""

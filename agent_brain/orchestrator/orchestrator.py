@@ -40,7 +40,7 @@ from agent_brain.orchestrator.events import (
     StepResult,
     Text,
 )
-from agent_brain.orchestrator.plans import PlanExecutor, PlanNotRunnableError
+from agent_brain.orchestrator.plans import PlanExecutor, PlanNotRunnableError, step_verified, why_not
 from agent_brain.orchestrator.resolver import TurnEntityResolver
 from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.platforms.write_safety import WriteGuard
@@ -78,6 +78,7 @@ class TurnRequest:
     source: Source
     conversation_id: uuid.UUID | None = None
     telegram_chat_id: int | None = None
+    telegram_user_id: int | None = None  # the person who wrote, in a Telegram chat
     dry_run: bool | None = None
 
 
@@ -169,11 +170,13 @@ class Orchestrator:
 
     async def execute_plan(
         self, user_id: uuid.UUID, plan_id: uuid.UUID, *, step_index: int | None = None, auto_retry: bool = False,
-        language: str = "ru",
+        language: str = "ru", telegram_user_id: int | None = None,
     ) -> AsyncIterator[Event]:
         """Run an approved plan (all steps, or one) and persist the outcome in its conversation.
 
-        Like a turn, the execution runs detached: a caller leaving mid-plan does not stop it.
+        Like a turn, the execution runs detached: a caller leaving mid-plan does not stop it. It
+        holds its conversation's lease (renewed by a heartbeat) like a turn does: a plan that is
+        not runnable, or a conversation already busy, is an error event before anything runs.
         """
 
         async def work(emit: Emit) -> None:
@@ -182,9 +185,24 @@ class Orchestrator:
             except PlanNotFoundError:
                 await emit(Error(code="not_found", message="План не найден" if language == "ru" else "Plan not found"))
                 return
-            ctx = await self.context_for(user_id, language=language, conversation_id=plan.conversation_id)
-            async for event in self._run_plan(plan, ctx, step_index=step_index, auto_retry=auto_retry):
-                await emit(event)
+            if plan.status not in ("pending", "approved"):
+                await emit(Error(code="plan_not_runnable", message=why_not(plan.status, language), state=plan.status))
+                return
+            owner = f"plan-{uuid.uuid4().hex[:12]}"
+            if not await self.store.acquire_lock(plan.conversation_id, owner):
+                await emit(Error(code="busy", state=plan.status, message=(
+                    "Этот диалог сейчас занят (выполняется другой запрос или план) — подождите немного."
+                    if language == "ru" else "This conversation is busy with another request or plan — one moment.")))
+                return
+            try:
+                async with self.store.heartbeat(plan.conversation_id, owner):
+                    ctx = await self.context_for(user_id, language=language, conversation_id=plan.conversation_id)
+                    ctx = dataclasses.replace(ctx, writes=ctx.writes.scoped(None, telegram_user_id=telegram_user_id))
+                    async for event in self._run_plan(plan, ctx, owner=owner, step_index=step_index,
+                                                      auto_retry=auto_retry):
+                        await emit(event)
+            finally:
+                await asyncio.shield(self.store.release_lock(plan.conversation_id, owner))
 
         async for event in self._detached(work, language=language):
             yield event
@@ -225,7 +243,8 @@ class Orchestrator:
             return
         turn = _Turn(owner)
         try:
-            await self._locked_turn(conv, pending_id, request, text, language, turn, emit)
+            async with self.store.heartbeat(conv.id, owner):
+                await self._locked_turn(conv, pending_id, request, text, language, turn, emit)
         finally:
             if not turn.released:
                 # Shielded: even a cancelled or failed turn must not leave the conversation locked.
@@ -236,14 +255,17 @@ class Orchestrator:
         turn_ctx = await self.context_for(request.user_id, language=language, conversation_id=conv.id,
                                           dry_run=request.dry_run)
         # Writes run directly in this turn (auto mode) deduplicate within the turn only.
-        ctx = dataclasses.replace(turn_ctx, writes=turn_ctx.writes.scoped(f"turn:{uuid.uuid4()}"))
+        ctx = dataclasses.replace(turn_ctx, writes=turn_ctx.writes.scoped(
+            f"turn:{uuid.uuid4()}", user_id=request.user_id, source=request.source, conversation_id=conv.id,
+            telegram_chat_id=request.telegram_chat_id, telegram_user_id=request.telegram_user_id,
+            owner=turn.owner))
         command = parse_memory_command(text)
         if command is not None:  # «Запомни: …» / "Forget: …" / «Что ты помнишь?» work in every mode
             await self._memory_command(conv, command, text, ctx, turn, emit)
             return
         if pending_id is not None and (_YES.match(text) or _NO.match(text)):
             pending = await self.store.get_plan(pending_id, user_id=request.user_id)
-            await self._text_approval(conv, pending, text, ctx, emit)
+            await self._text_approval(conv, pending, text, ctx, emit, owner=turn.owner)
             return
         # Snapshot, specs, notes and history load together, before classification.
         memory = await self.context.gather(conv, ctx)
@@ -382,7 +404,7 @@ class Orchestrator:
             telegram_chat_id=request.telegram_chat_id)
 
     async def _text_approval(self, conv: ConversationRecord, pending: PlanRecord, text: str, ctx: ToolContext,
-                             emit: Any) -> None:
+                             emit: Any, *, owner: str) -> None:
         """"да/yes/ок" approves and runs the pending plan; "нет/no/отмена" rejects it."""
         await emit(Classified(domain="approval", agents=[], path="approval"))
         await self.store.add_message(conv.id, NewMessage(role="user", content=text, domain="system"))
@@ -393,23 +415,26 @@ class Orchestrator:
             await emit(Text(text=reply))
             await emit(Done(conversation_id=str(conv.id), text=reply, mode=conv.mode, plan_id=str(pending.id)))
             return
-        async for event in self._run_plan(pending, ctx):
+        async for event in self._run_plan(pending, ctx, owner=owner):  # under this turn's lease
             await emit(event)
 
-    async def _run_plan(self, plan: PlanRecord, ctx: ToolContext, *, step_index: int | None = None,
+    async def _run_plan(self, plan: PlanRecord, ctx: ToolContext, *, owner: str, step_index: int | None = None,
                         auto_retry: bool = False) -> AsyncIterator[Event]:
+        """Run the plan as `owner`, who holds the conversation's lease for the whole run."""
         steps: list[StepResult] = []
 
         async def collect(step: StepResult) -> None:
             steps.append(step)
 
+        ctx = dataclasses.replace(ctx, writes=ctx.writes.scoped(None, owner=owner))
         try:
             if step_index is None:
-                execution = await self.plans.execute_all(plan.id, ctx, auto_retry=auto_retry, on_step=collect)
+                execution = await self.plans.execute_all(plan.id, ctx, auto_retry=auto_retry, on_step=collect,
+                                                         executor=owner)
             else:
-                execution = await self.plans.execute_step(plan.id, step_index, ctx, on_step=collect)
+                execution = await self.plans.execute_step(plan.id, step_index, ctx, on_step=collect, executor=owner)
         except PlanNotRunnableError as exc:
-            yield Error(code="plan_not_runnable", message=str(exc))
+            yield Error(code="plan_not_runnable", message=str(exc), state=exc.state)
             return
         for step in steps:
             yield step
@@ -423,7 +448,7 @@ class Orchestrator:
 
 
 def render_execution(plan: PlanRecord, steps: list[StepResult], language: str) -> str:
-    """A short report of executed steps with their verification."""
+    """A short report of executed steps with their verification, in the conversation's language."""
     ru = language == "ru"
     lines = []
     for step in steps:
@@ -434,10 +459,11 @@ def render_execution(plan: PlanRecord, steps: list[StepResult], language: str) -
         verification = result.get("verification") or {}
         if result.get("dry_run"):
             mark = "🧪 " + ("проверено без выполнения (dry-run)" if ru else "validated, not applied (dry-run)")
+        elif not step_verified(result):
+            mark = "⚠️ " + ("платформа не показывает это изменение — оно не подтверждено, проверьте объект"
+                            if ru else "the platform does not show this change — it is not verified; check the object")
         elif verification.get("verified"):
             mark = "✅ " + ("выполнено и проверено" if ru else "done and verified")
-        elif verification:
-            mark = "⚠️ " + (verification.get("warning") or ("не подтверждено" if ru else "not verified"))
         else:
             mark = "✅ " + ("выполнено" if ru else "done")
         if result.get("cached"):
@@ -447,6 +473,8 @@ def render_execution(plan: PlanRecord, steps: list[StepResult], language: str) -
     total = len(plan.plan.steps)
     done = sum(1 for r in (plan.execution_results or {}).values() if r.get("success"))
     head = (f"План: выполнено {done} из {total}." if ru else f"Plan: {done} of {total} steps done.")
+    if plan.status == "unverified":
+        head += " " + ("Не все изменения подтверждены платформой." if ru else "Not every change is confirmed by the platform.")
     return "\n".join([head, *lines])
 
 

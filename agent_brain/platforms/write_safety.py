@@ -394,7 +394,7 @@ class WriteGuard:
         self.scope = scope
         self.origin = origin or ActionOrigin()
 
-    def scoped(self, scope: str, **origin: Any) -> WriteGuard:
+    def scoped(self, scope: str | None, **origin: Any) -> WriteGuard:
         """A guard for one request (`scope`), with `origin` fields (user, chat, plan step…) updated."""
         return WriteGuard(self.executor, journal=self.journal, dry_run=self.dry_run,
                           verify_attempts=self.verify_attempts, verify_pause=self.verify_pause, sleep=self._sleep,
