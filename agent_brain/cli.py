@@ -101,9 +101,15 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         from telegram_bot.bot import start_polling_task, stop_polling_task
 
         telegram = start_polling_task(runtime)
+        # Recovery: work a dead process left (plans `executing`, writes in flight, leases) is
+        # settled at start-up and then every few seconds.
+        from agent_brain.journal.recovery import recovery_loop
+
+        recovery = asyncio.create_task(recovery_loop(runtime.engine, runtime.meta, store=runtime.conversations))
         try:
             await server.serve()
         finally:
+            recovery.cancel()
             await stop_polling_task(telegram)
         # ── end Telegram bot ──
     return 0

@@ -213,7 +213,7 @@ class PendingPlan(Base):
     )
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     plan_json: Mapped[dict[str, Any]] = mapped_column(Json)
-    status: Mapped[str] = mapped_column(String(16), server_default="pending")
+    status: Mapped[str] = mapped_column(String(24), server_default="pending")
     source: Mapped[str] = mapped_column(String(16))
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -144,14 +144,16 @@ class ActionJournal:
                        Conversation.lock_expires_at > func.now())
                 .correlate(Action).exists())
         stmt = (select(Action)
-                .where(Action.status.in_(OPEN_STATUSES), Action.updated_at < func.now() - dt.timedelta(seconds=1),
+                .where(Action.status.in_(OPEN_STATUSES),
                        or_(and_(Action.conversation_id.is_not(None), ~live),
                            and_(Action.conversation_id.is_(None), Action.updated_at < func.now() - grace)))
                 .order_by(Action.created_at))
         return [ActionRecord.model_validate(r._mapping) for r in await self._all(stmt)]
 
-    async def claim(self, action_id: uuid.UUID, owner: str, statuses: Sequence[str] = OPEN_STATUSES) -> bool:
-        """Take an open row over (recovery): one sweeper wins it."""
-        stmt = (update(Action).where(Action.id == action_id, Action.status.in_(statuses))
+    async def claim(self, action_id: uuid.UUID, owner: str, *, previous: str | None,
+                    statuses: Sequence[str] = OPEN_STATUSES) -> bool:
+        """Take an open row over from its `previous` owner (recovery): one sweeper wins it."""
+        was = Action.owner.is_(None) if previous is None else Action.owner == previous
+        stmt = (update(Action).where(Action.id == action_id, Action.status.in_(statuses), was)
                 .values(owner=owner, updated_at=func.now()).returning(Action.id))
         return await self._one(stmt) is not None
