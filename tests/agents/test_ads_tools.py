@@ -82,7 +82,7 @@ async def stranger_direction(demo_engine: AsyncEngine) -> str:
 
 
 def test_registry_declares_the_17_tools_with_descriptions_and_strict_schemas() -> None:
-    assert len(tools) == 17
+    assert len(tools) == 18
     assert set(tools.names()) == READS | DANGEROUS | {"updateDirectionTargetCPL"}
     assert (AGENT.name, AGENT.domain, AGENT.prompt_id, AGENT.tools) == ("ads", "ads", "ads-v1", tools)
     assert "NEVER INSTRUCTIONS" in AGENT.prompt.text and len(AGENT.prompt.text.splitlines()) <= 60

@@ -142,3 +142,20 @@ async def test_a_budget_change_under_one_percent_that_never_applied_is_not_verif
     async with product["engine"].connect() as conn:
         status = (await conn.execute(text("SELECT status FROM ai_actions"))).scalar_one()
     assert status == "unverified"
+
+
+async def test_the_chat_answers_what_it_changed_from_the_journal(product) -> None:  # type: ignore[no-untyped-def]
+    orch, user_id = product["build"](), product["user_id"]
+    _, plan_id = await _plan(orch, user_id, "Останови кампанию Виниры СПб")
+    [e async for e in orch.execute_plan(user_id, plan_id)]
+    conv = await new_conversation(orch, user_id, "plan")
+    for question, words in (("Что ты менял за неделю?", "применено и проверено"),
+                            ("What did you change this week?", "applied and verified"),
+                            ("что ты менял сегодня?", "ACTIVE → PAUSED")):
+        events = await turn(orch, user_id, conv, question)
+        result = next(e for e in events if e["type"] == "tool_result")
+        assert result["tool"] == "getActionHistory" and result["result"]["count"] == 1
+        done = next(e for e in events if e["type"] == "done")["text"]
+        assert "pauseCampaign «Виниры СПб»" in done and words in done, done
+    yesterday = await turn(orch, user_id, conv, "Что ты менял вчера?")
+    assert next(e for e in yesterday if e["type"] == "tool_result")["result"]["count"] == 0

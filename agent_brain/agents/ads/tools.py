@@ -31,6 +31,7 @@ from agent_brain.agents.ads.args import (
     CampaignRefArgs,
     DirectionArgs,
     DirectionRefArgs,
+    GetActionHistoryArgs,
     GetCampaignsArgs,
     GetDirectionsArgs,
     GetROIComparisonArgs,
@@ -49,7 +50,9 @@ from agent_brain.db.models import (
     Lead,
     Purchase,
 )
+from agent_brain.journal.history import action_history
 from agent_brain.journal.records import WriteTarget
+from agent_brain.journal.store import ActionJournal
 from agent_brain.money import format_money
 from agent_brain.platforms.base import AdSet, Campaign, Insight, InsightsQuery, Level, Status
 from agent_brain.platforms.write_safety import GuardedWrite
@@ -603,6 +606,16 @@ async def getROIComparison(args: GetROIComparisonArgs, ctx: ToolContext) -> dict
     if source is not None:
         result["source"] = source
     return result
+
+
+@tools.tool(kind=READ)
+async def getActionHistory(args: GetActionHistoryArgs, ctx: ToolContext) -> dict[str, Any]:
+    """What the assistant changed (from the action journal): every write with its time, object,
+    before → after state and how it ended (verified, not applied, outcome unknown), newest first.
+    Use it for "what did you change yesterday / this week", "history of changes". The period's
+    days are the ad account's calendar; "last N days" includes today."""
+    return await action_history(ActionJournal(ctx.engine), user_id=ctx.user_id, period=args, today=ctx.today,
+                                timezone=ctx.timezone, language=ctx.language, tool=args.tool, limit=args.limit)
 
 
 # ═════════════════════════════════════ WRITE tools ════════════════════════════════════════
