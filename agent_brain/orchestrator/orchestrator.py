@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain.agents.base import AgentSpec
 from agent_brain.agents.runner import AgentRun, run_agent
+from agent_brain.journal.undo import propose_undo
 from agent_brain.llm.base import ChatModel, ModelRequest, TurnHints, complete
 from agent_brain.memory.budget import TokenBudget
 from agent_brain.memory.capture import capture_notes
@@ -59,6 +60,9 @@ MAX_MESSAGE_CHARS = 8000
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _YES = re.compile(r"^\s*(да|ага|ок|окей|ok|okay|yes|y|подтверждаю|выполняй|confirm|approve)[\s.!]*$", re.I)
 _NO = re.compile(r"^\s*(нет|no|n|отмена|отменить|отмени|cancel|reject|не надо)[\s.!]*$", re.I)
+# «отмени последнее изменение», «верни как было», "undo that", "revert the last change"
+_UNDO = re.compile(r"^\s*(пожалуйста\s+)?(отмени|отменить|откати|откатить|верни|вернуть)\b.*"
+                   r"(изменени|действи|как было|назад|обратно|это\b)|^\s*(please\s+)?(undo|revert|roll\s*back)\b", re.I)
 
 
 def detect_language(text: str) -> str:
@@ -267,6 +271,9 @@ class Orchestrator:
             pending = await self.store.get_plan(pending_id, user_id=request.user_id)
             await self._text_approval(conv, pending, text, ctx, emit, owner=turn.owner)
             return
+        if _UNDO.match(text):
+            await self._undo(conv, request, text, ctx, turn, emit)
+            return
         # Snapshot, specs, notes and history load together, before classification.
         memory = await self.context.gather(conv, ctx)
         resolver = TurnEntityResolver(ctx)
@@ -350,6 +357,25 @@ class Orchestrator:
         turn.released = True
         await emit(Text(text=reply))
         await emit(Done(conversation_id=str(conv.id), text=reply, mode=conv.mode))
+
+    async def _undo(self, conv: ConversationRecord, request: TurnRequest, text: str, ctx: ToolContext, turn: _Turn,
+                    emit: Any) -> None:
+        """«отмени последнее изменение» / "undo that": a plan restoring the journalled before-state."""
+        await emit(Classified(domain="system", agents=[], path="command"))
+        await self.store.add_message(conv.id, NewMessage(role="user", content=text, domain="system"))
+        proposal = await propose_undo(engine=self.engine, meta=self.meta, store=self.store, user_id=request.user_id,
+                                      language=ctx.language, conversation_id=conv.id, source=request.source,
+                                      telegram_chat_id=request.telegram_chat_id)
+        if proposal.plan is None:
+            await self.store.add_message(conv.id, NewMessage(role="assistant", content=proposal.text, domain="system"))
+        await self.store.record_turn(conv.id, last_agent=conv.last_agent, last_domain=conv.last_domain,
+                                     focus_patch={}, release_owner=turn.owner)
+        turn.released = True
+        await emit(Text(text=proposal.text))
+        if proposal.plan is not None:
+            await emit(ApprovalRequired(plan_id=str(proposal.plan.id), plan=proposal.plan.plan_json))
+        await emit(Done(conversation_id=str(conv.id), text=proposal.text, mode=conv.mode,
+                        plan_id=str(proposal.plan.id) if proposal.plan else None))
 
     async def _run_one(self, run: AgentRun, agent_ctx: AgentContext, text: str, ctx: ToolContext, mode: str,
                        hints: TurnHints, emit: Any) -> None:

@@ -141,9 +141,11 @@ class PlanExecutor:
             return StepResult(plan_id=str(plan.id), index=index, action=step.action, success=False,
                               error=exc.message, result={"code": exc.code})
         # The step is the request: a double press or a re-run of this step writes once.
+        reverts = plan.plan.reverts_action_id
         step_ctx = dataclasses.replace(ctx, writes=ctx.writes.scoped(
             f"plan:{plan.id}:{index}", plan_id=plan.id, step_index=index, user_id=plan.user_id,
-            conversation_id=plan.conversation_id, source=plan.source, telegram_chat_id=plan.telegram_chat_id))
+            conversation_id=plan.conversation_id, source=plan.source, telegram_chat_id=plan.telegram_chat_id,
+            reverts_action_id=uuid.UUID(reverts) if reverts else None))
         outcome = await run_tool(tool, args, step_ctx)
         return StepResult(plan_id=str(plan.id), index=index, action=step.action, success=outcome.success,
                           result=outcome.data if outcome.success else {"code": outcome.error_code},

@@ -94,6 +94,7 @@ class PlanStep(BaseModel):
 class Plan(BaseModel):
     steps: list[PlanStep] = Field(min_length=1)
     summary: str = ""
+    reverts_action_id: str | None = None  # an undo: the journalled action this plan takes back
 
 
 class PlanRecord(_Record):

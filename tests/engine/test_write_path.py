@@ -159,3 +159,61 @@ async def test_the_chat_answers_what_it_changed_from_the_journal(product) -> Non
         assert "pauseCampaign «Виниры СПб»" in done and words in done, done
     yesterday = await turn(orch, user_id, conv, "Что ты менял вчера?")
     assert next(e for e in yesterday if e["type"] == "tool_result")["result"]["count"] == 0
+
+
+async def _executed(orch, user_id, plan_id) -> list[dict]:  # type: ignore[no-untyped-def]
+    return [e.to_json() async for e in orch.execute_plan(user_id, plan_id)]
+
+
+async def test_undo_restores_the_state_before_once_and_links_to_what_it_reverts(product) -> None:  # type: ignore[no-untyped-def]
+    orch, meta, user_id = product["build"](), product["meta"], product["user_id"]
+    campaign_id = await _campaign(meta, "Виниры СПб")
+    conv, plan_id = await _plan(orch, user_id, "Останови кампанию Виниры СПб")
+    await _executed(orch, user_id, plan_id)
+    [paused] = await ActionJournal(product["engine"]).for_plan(plan_id)
+
+    events = await turn(orch, user_id, conv, "Отмени последнее изменение")
+    undo = next(e for e in events if e["type"] == "approval_required")
+    assert [(s["action"], s["params"]) for s in undo["plan"]["steps"]] == [("resumeCampaign",
+                                                                              {"campaignId": campaign_id})]
+    assert (await meta.get_campaign(campaign_id)).status == "PAUSED"  # gated: nothing ran yet
+    await _executed(orch, user_id, uuid.UUID(undo["plan_id"]))
+    assert (await meta.get_campaign(campaign_id)).status == "ACTIVE"
+    [resumed] = await ActionJournal(product["engine"]).for_plan(uuid.UUID(undo["plan_id"]))
+    assert resumed.reverts_action_id == paused.id and resumed.status == "verified"
+
+    again = await turn(orch, user_id, conv, "undo that")
+    assert not any(e["type"] == "approval_required" for e in again)
+    assert "already been undone" in next(e for e in again if e["type"] == "done")["text"]
+
+
+async def test_undo_of_an_object_changed_since_says_what_changed_and_asks(product) -> None:  # type: ignore[no-untyped-def]
+    orch, meta, user_id = product["build"](), product["meta"], product["user_id"]
+    conv = await new_conversation(orch, user_id, "auto")
+    await turn(orch, user_id, conv, "Переведи лид Пётр Сидоров на этап Записана")
+    again = await turn(orch, user_id, conv, "Переведи лид Пётр Сидоров на этап Пришла на приём")
+    assert next(e for e in again if e["type"] == "tool_result")["success"]
+    [latest, first] = await ActionJournal(product["engine"]).list(user_id)
+    from agent_brain.journal.undo import propose_undo
+
+    proposal = await propose_undo(engine=product["engine"], meta=meta, store=orch.store, user_id=user_id,
+                                  language="ru", action_id=first.id)
+    assert proposal.code == "planned" and proposal.changed_since == {"stage": "Пришла на приём"}
+    assert "изменили" in proposal.text and "Пришла на приём" in proposal.text and "Консультация" in proposal.text
+    assert proposal.plan is not None and proposal.plan.plan.steps[0].params["stage"] == "Консультация"
+
+
+async def test_a_sent_message_cannot_be_undone(product) -> None:  # type: ignore[no-untyped-def]
+    from agent_brain.journal.undo import propose_undo
+
+    orch, user_id = product["build"](), product["user_id"]
+    async with product["engine"].connect() as conn:
+        phone = (await conn.execute(text("SELECT phone FROM whatsapp_dialogs WHERE user_id = :u LIMIT 1"),
+                                    {"u": user_id})).scalar_one()
+    _, plan_id = await _plan(orch, user_id, f"Отправь сообщение на {phone}: Здравствуйте, напоминаем о записи")
+    await _executed(orch, user_id, plan_id)
+    [sent] = await ActionJournal(product["engine"]).for_plan(plan_id)
+    assert sent.tool == "sendBulkMessage" and not sent.reversible and sent.status == "verified"
+    proposal = await propose_undo(engine=product["engine"], meta=product["meta"], store=orch.store,
+                                  user_id=user_id, language="en", action_id=sent.id)
+    assert proposal.code == "irreversible" and proposal.plan is None and "cannot be taken back" in proposal.text

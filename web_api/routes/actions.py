@@ -10,8 +10,10 @@ from fastapi import APIRouter, Query
 
 from agent_brain.journal.records import ActionRecord
 from agent_brain.journal.store import ActionFilter, ActionJournal
-from web_api.deps import CurrentUser, RuntimeDep
-from web_api.schemas import ERRORS, ApiModel
+from agent_brain.journal.undo import propose_undo
+from web_api.deps import CurrentUser, Lang, RuntimeDep
+from web_api.errors import ApiError
+from web_api.schemas import CONFLICT, ERRORS, ApiModel, PlanOut, plan_out
 
 router = APIRouter(prefix="/api/brain/actions", tags=["actions"], responses=ERRORS)
 
@@ -80,3 +82,25 @@ async def list_actions(
     flt = ActionFilter(account_id=account_id, target_id=object_id, tool=tool, status=status, since=since, until=until)
     records = await ActionJournal(runtime.engine).list(user.id, flt, limit=limit, offset=offset)
     return ActionList(items=[action_out(r) for r in records], limit=limit, offset=offset)
+
+
+class RevertOut(ApiModel):
+    plan: PlanOut
+    text: str
+    changed_since: dict[str, Any] | None = None
+
+
+# Why an action cannot be undone → HTTP status.
+_REFUSED = {"not_found": 404, "already_reverted": 409, "irreversible": 422, "not_applied": 422,
+            "nothing_changed": 422}
+
+
+@router.post("/{action_id}/revert", responses=CONFLICT)
+async def revert_action(action_id: uuid.UUID, user: CurrentUser, runtime: RuntimeDep, lang: Lang) -> RevertOut:
+    """Propose undoing an action: a pending plan restoring its journalled before-state, approved and run
+    like any plan. A second undo is 409; an action nothing can take back (a sent message) is 422."""
+    proposal = await propose_undo(engine=runtime.engine, meta=runtime.meta, store=runtime.conversations,
+                                  user_id=user.id, language=lang, action_id=action_id)
+    if proposal.plan is None:
+        raise ApiError(_REFUSED[proposal.code], proposal.code, text=proposal.text)
+    return RevertOut(plan=plan_out(proposal.plan), text=proposal.text, changed_since=proposal.changed_since)
