@@ -85,7 +85,7 @@ TITLE_LENGTH = 80
 
 
 class UnifiedStore:
-    def __init__(self, engine: AsyncEngine, *, lock_lease_seconds: int = 20, plan_ttl_hours: int = 24) -> None:
+    def __init__(self, engine: AsyncEngine, *, lock_lease_seconds: int = 15, plan_ttl_hours: int = 24) -> None:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.lock_lease_seconds = lock_lease_seconds
         self.plan_ttl_hours = plan_ttl_hours

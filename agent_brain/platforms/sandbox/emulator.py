@@ -7,6 +7,7 @@ same on its own or inside a batch.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import hashlib
@@ -123,6 +124,8 @@ class GraphEmulator:
             if fault is not None and fault.kind == "drop_write" and method in ("POST", "DELETE"):
                 return 200, {"success": True}, headers
             body = await self._dispatch(method, parts, params)
+            if fault is not None and fault.kind == "slow_response":
+                await asyncio.sleep(fault.delay_seconds)
             return 200, body, headers
         except GraphAPIError as err:
             return err.http_status, err.body(), {**headers, **err.headers}

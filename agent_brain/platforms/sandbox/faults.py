@@ -14,9 +14,11 @@ from typing import Literal
 from agent_brain.platforms.sandbox.graph_format import GraphAPIError
 
 # drop_write: answer a write with success but do not apply it (Meta is eventually consistent; the
-# post-check must notice).
+# post-check must notice). slow_response: apply the request, then delay the answer (a write that
+# landed while its caller timed out or died).
 FaultKind = Literal[
-    "server_error", "rate_limit_429", "throttle", "token_expired", "slow", "invalid_parameter", "drop_write"
+    "server_error", "rate_limit_429", "throttle", "token_expired", "slow", "invalid_parameter", "drop_write",
+    "slow_response",
 ]
 
 
@@ -73,7 +75,7 @@ class FaultInjector:
         if fault.kind == "slow":
             await asyncio.sleep(fault.delay_seconds)
             return None
-        if fault.kind == "drop_write":
+        if fault.kind in ("drop_write", "slow_response"):
             return fault
         if fault.kind == "server_error":
             raise GraphAPIError(
