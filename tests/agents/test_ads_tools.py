@@ -22,7 +22,7 @@ from agent_brain.tools.registry import READ, WRITE, ToolArgumentsError
 DANGEROUS = {"pauseCampaign", "resumeCampaign", "pauseAdSet", "resumeAdSet", "updateBudget",
              "updateDirectionBudget", "pauseDirection"}
 READS = {"getCampaigns", "getCampaignDetails", "getAdSets", "getSpendReport", "getDirections",
-         "getDirectionDetails", "getDirectionMetrics", "getROIReport", "getROIComparison"}
+         "getDirectionDetails", "getDirectionMetrics", "getROIReport", "getROIComparison", "getActionHistory"}
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────────
@@ -81,7 +81,7 @@ async def stranger_direction(demo_engine: AsyncEngine) -> str:
 # ── the registry ────────────────────────────────────────────────────────────────────────────
 
 
-def test_registry_declares_the_17_tools_with_descriptions_and_strict_schemas() -> None:
+def test_registry_declares_the_18_tools_with_descriptions_and_strict_schemas() -> None:
     assert len(tools) == 18
     assert set(tools.names()) == READS | DANGEROUS | {"updateDirectionTargetCPL"}
     assert (AGENT.name, AGENT.domain, AGENT.prompt_id, AGENT.tools) == ("ads", "ads", "ads-v1", tools)
