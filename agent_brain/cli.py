@@ -104,12 +104,17 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # Recovery: work a dead process left (plans `executing`, writes in flight, leases) is
         # settled at start-up and then every few seconds.
         from agent_brain.journal.recovery import recovery_loop
+        from telegram_bot.recovery import recovery_notifiers
 
-        recovery = asyncio.create_task(recovery_loop(runtime.engine, runtime.meta, store=runtime.conversations))
+        notifiers = recovery_notifiers(settings)
+        recovery = asyncio.create_task(recovery_loop(runtime.engine, runtime.meta, store=runtime.conversations,
+                                                     notifiers=notifiers))
         try:
             await server.serve()
         finally:
             recovery.cancel()
+            for notifier in notifiers:
+                await notifier.bot.session.close()
             await stop_polling_task(telegram)
         # ── end Telegram bot ──
     return 0

@@ -42,3 +42,18 @@ async def test_history_lists_changes_and_undo_runs_through_a_plan_card(tg: Teleg
 
     await tg.press(DEMO_CHAT, listing.message_id, undo["callback_data"])  # the same undo again: refused
     assert "уже отменено" in visible_text(tg.standin.chat_messages(DEMO_CHAT)[-1].text or "")
+
+
+async def test_recovery_tells_the_telegram_chat_where_the_plan_was_approved(tg: Telegram) -> None:
+    from telegram_bot.recovery import TelegramRecoveryNotifier
+
+    await tg.link(DEMO_CHAT)
+    await tg.say(DEMO_CHAT, PAUSE)
+    user = await tg.links.user_for_chat(DEMO_CHAT)
+    assert user is not None
+    conversation = await tg.runtime.conversations.get_or_create(user_id=user.id, source="telegram",
+                                                                telegram_chat_id=DEMO_CHAT)
+    plan = await tg.runtime.conversations.get_pending_plan(conversation.id)
+    assert plan is not None and plan.source == "telegram"
+    await TelegramRecoveryNotifier(tg.bot).plan_recovered(plan, "План выполнен <полностью>.")
+    assert visible_text(tg.standin.chat_messages(DEMO_CHAT)[-1].text or "") == "План выполнен <полностью>."
