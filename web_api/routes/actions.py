@@ -19,6 +19,8 @@ router = APIRouter(prefix="/api/brain/actions", tags=["actions"], responses=ERRO
 
 ActionStatusFilter = Annotated[
     str | None, Query(pattern="^(intended|sent|applied|verified|unverified|failed|unknown)$")]
+# PostgreSQL text cannot hold NUL (or other control characters a real id never has).
+PRINTABLE = r"^[^\x00-\x1f]*$"
 
 
 class TargetOut(ApiModel):
@@ -71,9 +73,9 @@ async def list_actions(
     user: CurrentUser, runtime: RuntimeDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    account_id: Annotated[str | None, Query(alias="accountId", max_length=64)] = None,
-    object_id: Annotated[str | None, Query(alias="objectId", max_length=64)] = None,
-    tool: Annotated[str | None, Query(max_length=64)] = None,
+    account_id: Annotated[str | None, Query(alias="accountId", max_length=64, pattern=PRINTABLE)] = None,
+    object_id: Annotated[str | None, Query(alias="objectId", max_length=64, pattern=PRINTABLE)] = None,
+    tool: Annotated[str | None, Query(max_length=64, pattern=PRINTABLE)] = None,
     status: ActionStatusFilter = None,
     since: Annotated[dt.datetime | None, Query()] = None,
     until: Annotated[dt.datetime | None, Query()] = None,
