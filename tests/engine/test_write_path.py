@@ -7,13 +7,40 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+from pydantic import BaseModel
 from sqlalchemy import text
 from turns import new_conversation, turn
 
 from agent_brain.journal.store import ActionJournal
 from agent_brain.platforms.meta.adapter import MetaAdapter
+from agent_brain.platforms.write_safety import GuardedWrite
+from agent_brain.tools.context import ToolContext
+from agent_brain.tools.registry import WRITE, ToolRegistry
 
 ACCOUNT = "act_100200300400"
+
+
+class SlowPauseArgs(BaseModel):
+    campaignId: str
+
+
+slow_tools = ToolRegistry("ads")
+
+
+@slow_tools.tool(kind=WRITE, dangerous=True, timeout=0.5, name="pauseCampaign")
+async def pause_slowly(args: SlowPauseArgs, ctx: ToolContext) -> dict:
+    """Pause a campaign; the platform's answer is slow (the write lands, the reply does not come)."""
+
+    async def read() -> dict:
+        return {"status": (await ctx.meta.get_campaign(args.campaignId)).status}
+
+    async def apply(validate_only: bool) -> dict:
+        await ctx.meta.set_status(args.campaignId, "PAUSED", validate_only=validate_only)
+        await asyncio.sleep(30)
+        return {}
+
+    return await ctx.writes.run(GuardedWrite(tool="pauseCampaign", args=args.model_dump(), account_id=ACCOUNT,
+                                             expected={"status": "PAUSED"}, read=read, apply=apply))
 
 
 async def _campaign(meta: MetaAdapter, name: str) -> str:
@@ -123,8 +150,6 @@ async def test_a_write_the_platform_silently_dropped_is_not_reported_completed(p
 async def test_a_budget_change_under_one_percent_that_never_applied_is_not_verified(product) -> None:  # type: ignore[no-untyped-def]
     """The old post-check accepted 1 % difference: a $0.10 change on a $30 budget that Meta dropped
     was reported verified."""
-    from agent_brain.platforms.write_safety import GuardedWrite
-
     meta: MetaAdapter = product["meta"]
     ad_set = next(s for s in await meta.list_ad_sets(account_id=ACCOUNT) if s.daily_budget_cents)
     want = ad_set.daily_budget_cents + 10  # 10 cents more: well under 1 %
@@ -217,3 +242,25 @@ async def test_a_sent_message_cannot_be_undone(product) -> None:  # type: ignore
     proposal = await propose_undo(engine=product["engine"], meta=product["meta"], store=orch.store,
                                   user_id=user_id, language="en", action_id=sent.id)
     assert proposal.code == "irreversible" and proposal.plan is None and "cannot be taken back" in proposal.text
+
+
+async def test_yes_auto_after_a_timeout_mid_write_writes_once(product) -> None:  # type: ignore[no-untyped-def]
+    """The issue's reproduction: the step timed out while its write was in flight, the key was stored
+    `failed`, Yes+Auto retook it and wrote a second time (2 writes, 1 key). Now the retry reads back."""
+    from agent_brain.orchestrator.plans import PlanExecutor
+    from agent_brain.stores.records import Plan, PlanStep
+
+    meta: MetaAdapter = product["meta"]
+    orch, user_id = product["build"](), product["user_id"]
+    campaign_id = await _campaign(meta, "Виниры СПб")
+    conv = await new_conversation(orch, user_id, "plan")
+    plan = await orch.store.create_pending_plan(conv, user_id, Plan(steps=[PlanStep(
+        action="pauseCampaign", params={"campaignId": campaign_id}, dangerous=True)]), source="web")
+    ctx = ToolContext(user_id=user_id, engine=product["engine"], meta=meta, writes=orch.writes,
+                      platform_account_id=ACCOUNT)
+    writes = product["app"].state.emulator.writes_applied
+    execution = await PlanExecutor(orch.store, slow_tools).execute_all(plan.id, ctx, auto_retry=True, executor="t")
+    assert product["app"].state.emulator.writes_applied == writes + 1
+    assert execution.plan.status == "completed" and execution.steps[-1].result["settled"] is True
+    [action] = await ActionJournal(product["engine"]).for_plan(plan.id)
+    assert action.status == "verified" and action.after_state == {"status": "PAUSED"}
