@@ -122,17 +122,28 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         from telegram_bot.bot import start_polling_task, stop_polling_task
 
         telegram = start_polling_task(runtime)
-        # Background jobs (metrics sync, housekeeping): one worker in this process; more with `agent-brain worker`.
+        # Recovery: work a dead process left (plans `executing`, writes in flight, leases) is
+        # settled at start-up and then every few seconds.
         from agent_brain.jobs.queue import open_queue, services_for, start_worker_task
+        from agent_brain.journal.recovery import recovery_loop
+        from telegram_bot.recovery import recovery_notifiers
 
+        notifiers = recovery_notifiers(settings)
+        recovery = asyncio.create_task(recovery_loop(runtime.engine, runtime.meta, store=runtime.conversations,
+                                                     notifiers=notifiers))
+        # Background jobs (metrics sync, rules, reports, alerts, housekeeping): one worker in this process;
+        # more with `agent-brain worker`.
         async with open_queue(runtime.engine.url.render_as_string(hide_password=False)) as queue:
             worker = start_worker_task(queue, services_for(runtime), name=f"serve-{os.getpid()}")
             try:
                 await server.serve()
             finally:
+                recovery.cancel()
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
+                for notifier in notifiers:
+                    await notifier.bot.session.close()
                 await stop_polling_task(telegram)
         # ── end Telegram bot ──
     return 0

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
 
     fb_access_token: SecretStr | None = None
     fb_ad_account_id: str | None = None
+    # Another Graph endpoint (e.g. `agent-brain sandbox --port N`, used by bench/crash_recovery.py).
+    graph_base_url: str | None = None
     graph_api_version: str = GRAPH_API_VERSION
 
     dry_run_mode: bool = False
@@ -63,7 +65,7 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     plan_ttl_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 24
-    conversation_lock_lease_seconds: Annotated[int, Field(ge=5, le=3600)] = 180
+    conversation_lock_lease_seconds: Annotated[int, Field(ge=2, le=3600)] = 15
     # Context window given to an agent: history, snapshot, specs and notes share what the system
     # prompt and tool replies leave free.
     context_budget_tokens: Annotated[int, Field(ge=4000, le=200_000)] = 8000
@@ -118,7 +120,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an ad account id like act_1234567890")
         return f"act_{digits}"
 
-    @field_validator("openai_base_url", "telegram_api_base")
+    @field_validator("openai_base_url", "telegram_api_base", "graph_base_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if not value:

@@ -116,7 +116,8 @@ async def respond(
             text = message(first.code, language)
         else:  # plan_not_runnable, too_long: the orchestrator's text says why
             text = first.message
-        raise ApiError(_FIRST_EVENT_STATUS[first.code], first.code, text=text)
+        extra = {"reason": first.state} if first.state else {}  # a plan's current status
+        raise ApiError(_FIRST_EVENT_STATUS[first.code], first.code, text=text, **extra)
     if wants_event_stream(request):
         async def events() -> AsyncIterator[ServerSentEvent]:
             yield ServerSentEvent(event="conversation", data=json.dumps({"conversationId": str(conversation_id)}))

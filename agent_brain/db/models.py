@@ -49,11 +49,17 @@ NAMING = {
 MODES = ("auto", "plan", "ask")
 SOURCES = ("web", "telegram", "cli")
 ROLES = ("user", "assistant", "system", "tool")
-PLAN_STATUSES = ("pending", "approved", "rejected", "expired", "executing", "completed", "failed")
+PLAN_STATUSES = (
+    "pending", "approved", "rejected", "expired", "executing", "completed", "partially_completed", "unverified",
+    "failed",
+)
 RUN_STATUSES = ("running", "completed", "error", "cancelled")
 DOMAINS = ("ads", "creative", "crm", "whatsapp", "mixed", "memory", "system")
 TEMPERATURES = ("hot", "warm", "cold")
-IDEMPOTENCY_STATUSES = ("in_progress", "succeeded", "failed")
+IDEMPOTENCY_STATUSES = ("in_progress", "succeeded", "failed", "unknown")
+# intended → sent → applied → verified | unverified; failed; unknown (settled only by reading back)
+ACTION_STATUSES = ("intended", "sent", "applied", "verified", "unverified", "failed", "unknown")
+ACTION_SOURCES = (*SOURCES, "system")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -235,12 +241,14 @@ class PendingPlan(Base):
     )
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     plan_json: Mapped[dict[str, Any]] = mapped_column(Json)
-    status: Mapped[str] = mapped_column(String(16), server_default="pending")
+    status: Mapped[str] = mapped_column(String(24), server_default="pending")
     source: Mapped[str] = mapped_column(String(16))
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     # Per-step results keyed by step index ("0", "1", …); steps may run one at a time (manual mode).
     execution_results: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    # The lease owner running it (`executing`): it holds the conversation's lease and renews it.
+    executor: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = _created()
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -261,12 +269,69 @@ class IdempotentOperation(Base):
     ad_account_id: Mapped[str | None] = mapped_column(String(64))
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), server_default="in_progress")
+    # Times the write was sent under this key: an unknown outcome read back as "not applied" is resent once.
+    attempts: Mapped[int] = mapped_column(SmallInteger, server_default="1")
     args: Mapped[dict[str, Any]] = mapped_column(Json)
     result: Mapped[Any | None] = mapped_column(Json)
     created_at: Mapped[dt.datetime] = _created()
     completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     __table_args__ = (CheckConstraint(_in("status", IDEMPOTENCY_STATUSES), name="status"),)
+
+
+class Action(Base):
+    """The action journal: one row per intended platform write, written before the call.
+
+    Who asked (user, transport, chat, Telegram person), what (tool, platform, account, target),
+    the state read just before, the plan step and idempotency key, and the status with a
+    timestamp for each stage. Recovery, history and undo read it.
+    """
+
+    __tablename__ = "ai_actions"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16))
+    conversation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ai_conversations.id", ondelete="SET NULL")
+    )
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    owner: Mapped[str | None] = mapped_column(String(64))  # the lease owner of the work that sent it
+    tool: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(16))
+    account_id: Mapped[str | None] = mapped_column(String(64))
+    target_type: Mapped[str | None] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    target_name: Mapped[str | None] = mapped_column(String(400))
+    # How to read the object back without the tool's code (recovery): type, ids, extra locators.
+    target: Mapped[dict[str, Any]] = mapped_column(Json, server_default=text("'{}'::jsonb"))
+    args: Mapped[dict[str, Any]] = mapped_column(Json)
+    expected: Mapped[dict[str, Any]] = mapped_column(Json)
+    before_state: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    after_state: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    response: Mapped[Any | None] = mapped_column(Json)
+    error: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    plan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ai_pending_plans.id", ondelete="SET NULL"))
+    step_index: Mapped[int | None] = mapped_column(SmallInteger)
+    idempotency_key: Mapped[str] = mapped_column(String(64), index=True)
+    reverts_action_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ai_actions.id", ondelete="SET NULL"))
+    reversible: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    status: Mapped[str] = mapped_column(String(16), server_default="intended")
+    created_at: Mapped[dt.datetime] = _created()
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    settled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # verified/unverified/failed
+    updated_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        CheckConstraint(_in("status", ACTION_STATUSES), name="status"),
+        CheckConstraint(_in("source", ACTION_SOURCES), name="source"),
+        Index("ix_ai_actions_user_created", "user_id", "created_at"),
+        Index("ix_ai_actions_plan_step", "plan_id", "step_index"),
+        Index("ix_ai_actions_open", "status", postgresql_where=text("status IN ('intended', 'sent', 'applied', 'unknown')")),
+        # An action is undone at most once: a second revert that did not fail is refused by the database.
+        Index("uq_ai_actions_reverts", "reverts_action_id", unique=True,
+              postgresql_where=text("reverts_action_id IS NOT NULL AND status <> 'failed'")),
+    )
 
 
 class Run(Base):

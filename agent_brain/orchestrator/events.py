@@ -75,6 +75,7 @@ class Error(_Event):
     type: Literal["error"] = "error"
     code: str
     message: str
+    state: str | None = None  # a plan's status, when the error is about the plan
 
 
 Event = Classified | Text | ToolStart | ToolResult | ApprovalRequired | StepResult | Done | Error

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain.agents.base import AgentSpec
 from agent_brain.agents.runner import AgentRun, run_agent
+from agent_brain.journal.undo import propose_undo
 from agent_brain.llm.base import ChatModel, ModelRequest, ToolCall, TurnHints, complete
 from agent_brain.memory.budget import TokenBudget
 from agent_brain.memory.capture import capture_notes
@@ -42,7 +43,7 @@ from agent_brain.orchestrator.events import (
     Text,
 )
 from agent_brain.orchestrator.grounding import TargetGrounding
-from agent_brain.orchestrator.plans import PlanExecutor, PlanNotRunnableError
+from agent_brain.orchestrator.plans import PlanExecutor, PlanNotRunnableError, step_verified, why_not
 from agent_brain.orchestrator.resolver import TurnEntityResolver
 from agent_brain.orchestrator.user_text import clean_user_text
 from agent_brain.platforms.meta.adapter import MetaAdapter
@@ -63,6 +64,9 @@ JUST_PROPOSED_WINDOW = 4  # the last messages, enough to reach the last assistan
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _YES = re.compile(r"^\s*(да|ага|ок|окей|ok|okay|yes|y|подтверждаю|выполняй|confirm|approve)[\s.!]*$", re.I)
 _NO = re.compile(r"^\s*(нет|no|n|отмена|отменить|отмени|cancel|reject|не надо)[\s.!]*$", re.I)
+# «отмени последнее изменение», «верни как было», "undo that", "revert the last change"
+_UNDO = re.compile(r"^\s*(пожалуйста\s+)?(отмени|отменить|откати|откатить|верни|вернуть)\b.*"
+                   r"(изменени|действи|как было|назад|обратно|это\b)|^\s*(please\s+)?(undo|revert|roll\s*back)\b", re.I)
 
 
 def detect_language(text: str) -> str:
@@ -82,6 +86,7 @@ class TurnRequest:
     source: Source
     conversation_id: uuid.UUID | None = None
     telegram_chat_id: int | None = None
+    telegram_user_id: int | None = None  # the person who wrote, in a Telegram chat
     dry_run: bool | None = None
 
 
@@ -173,11 +178,13 @@ class Orchestrator:
 
     async def execute_plan(
         self, user_id: uuid.UUID, plan_id: uuid.UUID, *, step_index: int | None = None, auto_retry: bool = False,
-        language: str = "ru",
+        language: str = "ru", telegram_user_id: int | None = None,
     ) -> AsyncIterator[Event]:
         """Run an approved plan (all steps, or one) and persist the outcome in its conversation.
 
-        Like a turn, the execution runs detached: a caller leaving mid-plan does not stop it.
+        Like a turn, the execution runs detached: a caller leaving mid-plan does not stop it. It
+        holds its conversation's lease (renewed by a heartbeat) like a turn does: a plan that is
+        not runnable, or a conversation already busy, is an error event before anything runs.
         """
 
         async def work(emit: Emit) -> None:
@@ -186,9 +193,24 @@ class Orchestrator:
             except PlanNotFoundError:
                 await emit(Error(code="not_found", message="План не найден" if language == "ru" else "Plan not found"))
                 return
-            ctx = await self.context_for(user_id, language=language, conversation_id=plan.conversation_id)
-            async for event in self._run_plan(plan, ctx, step_index=step_index, auto_retry=auto_retry):
-                await emit(event)
+            if plan.status not in ("pending", "approved"):
+                await emit(Error(code="plan_not_runnable", message=why_not(plan.status, language), state=plan.status))
+                return
+            owner = f"plan-{uuid.uuid4().hex[:12]}"
+            if not await self.store.acquire_lock(plan.conversation_id, owner):
+                await emit(Error(code="busy", state=plan.status, message=(
+                    "Этот диалог сейчас занят (выполняется другой запрос или план) — подождите немного."
+                    if language == "ru" else "This conversation is busy with another request or plan — one moment.")))
+                return
+            try:
+                async with self.store.heartbeat(plan.conversation_id, owner):
+                    ctx = await self.context_for(user_id, language=language, conversation_id=plan.conversation_id)
+                    ctx = dataclasses.replace(ctx, writes=ctx.writes.scoped(None, telegram_user_id=telegram_user_id))
+                    async for event in self._run_plan(plan, ctx, owner=owner, step_index=step_index,
+                                                      auto_retry=auto_retry):
+                        await emit(event)
+            finally:
+                await asyncio.shield(self.store.release_lock(plan.conversation_id, owner))
 
         async for event in self._detached(work, language=language):
             yield event
@@ -229,7 +251,8 @@ class Orchestrator:
             return
         turn = _Turn(owner)
         try:
-            await self._locked_turn(conv, pending_id, request, text, language, turn, emit)
+            async with self.store.heartbeat(conv.id, owner):
+                await self._locked_turn(conv, pending_id, request, text, language, turn, emit)
         finally:
             if not turn.released:
                 # Shielded: even a cancelled or failed turn must not leave the conversation locked.
@@ -240,7 +263,10 @@ class Orchestrator:
         turn_ctx = await self.context_for(request.user_id, language=language, conversation_id=conv.id,
                                           dry_run=request.dry_run)
         # Writes run directly in this turn (auto mode) deduplicate within the turn only.
-        ctx = dataclasses.replace(turn_ctx, writes=turn_ctx.writes.scoped(f"turn:{uuid.uuid4()}"))
+        ctx = dataclasses.replace(turn_ctx, writes=turn_ctx.writes.scoped(
+            f"turn:{uuid.uuid4()}", user_id=request.user_id, source=request.source, conversation_id=conv.id,
+            telegram_chat_id=request.telegram_chat_id, telegram_user_id=request.telegram_user_id,
+            owner=turn.owner))
         command = parse_memory_command(text)
         if command is not None:  # «Запомни: …» / "Forget: …" / «Что ты помнишь?» work in every mode
             await self._memory_command(conv, command, text, ctx, turn, emit)
@@ -248,7 +274,10 @@ class Orchestrator:
         if pending_id is not None and (_YES.match(text) or _NO.match(text)) \
                 and await self._just_proposed(conv.id, pending_id):
             pending = await self.store.get_plan(pending_id, user_id=request.user_id)
-            await self._text_approval(conv, pending, text, ctx, emit)
+            await self._text_approval(conv, pending, text, ctx, emit, owner=turn.owner)
+            return
+        if _UNDO.match(text):
+            await self._undo(conv, request, text, ctx, turn, emit)
             return
         # Snapshot, specs, notes and history load together, before classification.
         memory = await self.context.gather(conv, ctx)
@@ -341,6 +370,25 @@ class Orchestrator:
         await emit(Text(text=reply))
         await emit(Done(conversation_id=str(conv.id), text=reply, mode=conv.mode))
 
+    async def _undo(self, conv: ConversationRecord, request: TurnRequest, text: str, ctx: ToolContext, turn: _Turn,
+                    emit: Any) -> None:
+        """«отмени последнее изменение» / "undo that": a plan restoring the journalled before-state."""
+        await emit(Classified(domain="system", agents=[], path="command"))
+        await self.store.add_message(conv.id, NewMessage(role="user", content=text, domain="system"))
+        proposal = await propose_undo(engine=self.engine, meta=self.meta, store=self.store, user_id=request.user_id,
+                                      language=ctx.language, conversation_id=conv.id, source=request.source,
+                                      telegram_chat_id=request.telegram_chat_id)
+        if proposal.plan is None:
+            await self.store.add_message(conv.id, NewMessage(role="assistant", content=proposal.text, domain="system"))
+        await self.store.record_turn(conv.id, last_agent=conv.last_agent, last_domain=conv.last_domain,
+                                     focus_patch={}, release_owner=turn.owner)
+        turn.released = True
+        await emit(Text(text=proposal.text))
+        if proposal.plan is not None:
+            await emit(ApprovalRequired(plan_id=str(proposal.plan.id), plan=proposal.plan.plan_json))
+        await emit(Done(conversation_id=str(conv.id), text=proposal.text, mode=conv.mode,
+                        plan_id=str(proposal.plan.id) if proposal.plan else None))
+
     async def _run_one(self, run: AgentRun, agent_ctx: AgentContext, text: str, ctx: ToolContext, mode: str,
                        hints: TurnHints, grounding: TargetGrounding, emit: Any) -> None:
         try:
@@ -403,7 +451,7 @@ class Orchestrator:
         return False
 
     async def _text_approval(self, conv: ConversationRecord, pending: PlanRecord, text: str, ctx: ToolContext,
-                             emit: Any) -> None:
+                             emit: Any, *, owner: str) -> None:
         """"да/yes/ок" approves and runs the pending plan; "нет/no/отмена" rejects it."""
         await emit(Classified(domain="approval", agents=[], path="approval"))
         await self.store.add_message(conv.id, NewMessage(role="user", content=text, domain="system"))
@@ -414,23 +462,26 @@ class Orchestrator:
             await emit(Text(text=reply))
             await emit(Done(conversation_id=str(conv.id), text=reply, mode=conv.mode, plan_id=str(pending.id)))
             return
-        async for event in self._run_plan(pending, ctx):
+        async for event in self._run_plan(pending, ctx, owner=owner):  # under this turn's lease
             await emit(event)
 
-    async def _run_plan(self, plan: PlanRecord, ctx: ToolContext, *, step_index: int | None = None,
+    async def _run_plan(self, plan: PlanRecord, ctx: ToolContext, *, owner: str, step_index: int | None = None,
                         auto_retry: bool = False) -> AsyncIterator[Event]:
+        """Run the plan as `owner`, who holds the conversation's lease for the whole run."""
         steps: list[StepResult] = []
 
         async def collect(step: StepResult) -> None:
             steps.append(step)
 
+        ctx = dataclasses.replace(ctx, writes=ctx.writes.scoped(None, owner=owner))
         try:
             if step_index is None:
-                execution = await self.plans.execute_all(plan.id, ctx, auto_retry=auto_retry, on_step=collect)
+                execution = await self.plans.execute_all(plan.id, ctx, auto_retry=auto_retry, on_step=collect,
+                                                         executor=owner)
             else:
-                execution = await self.plans.execute_step(plan.id, step_index, ctx, on_step=collect)
+                execution = await self.plans.execute_step(plan.id, step_index, ctx, on_step=collect, executor=owner)
         except PlanNotRunnableError as exc:
-            yield Error(code="plan_not_runnable", message=str(exc))
+            yield Error(code="plan_not_runnable", message=str(exc), state=exc.state)
             return
         for step in steps:
             yield step
@@ -496,7 +547,7 @@ class Orchestrator:
 
 
 def render_execution(plan: PlanRecord, steps: list[StepResult], language: str) -> str:
-    """A short report of executed steps with their verification."""
+    """A short report of executed steps with their verification, in the conversation's language."""
     ru = language == "ru"
     lines = []
     for step in steps:
@@ -507,10 +558,11 @@ def render_execution(plan: PlanRecord, steps: list[StepResult], language: str) -
         verification = result.get("verification") or {}
         if result.get("dry_run"):
             mark = "🧪 " + ("проверено без выполнения (dry-run)" if ru else "validated, not applied (dry-run)")
+        elif not step_verified(result):
+            mark = "⚠️ " + ("платформа не показывает это изменение — оно не подтверждено, проверьте объект"
+                            if ru else "the platform does not show this change — it is not verified; check the object")
         elif verification.get("verified"):
             mark = "✅ " + ("выполнено и проверено" if ru else "done and verified")
-        elif verification:
-            mark = "⚠️ " + (verification.get("warning") or ("не подтверждено" if ru else "not verified"))
         else:
             mark = "✅ " + ("выполнено" if ru else "done")
         if result.get("cached"):
@@ -520,6 +572,8 @@ def render_execution(plan: PlanRecord, steps: list[StepResult], language: str) -
     total = len(plan.plan.steps)
     done = sum(1 for r in (plan.execution_results or {}).values() if r.get("success"))
     head = (f"План: выполнено {done} из {total}." if ru else f"Plan: {done} of {total} steps done.")
+    if plan.status == "unverified":
+        head += " " + ("Не все изменения подтверждены платформой." if ru else "Not every change is confirmed by the platform.")
     return "\n".join([head, *lines])
 
 

@@ -30,6 +30,7 @@ async def open_meta_adapter(settings: Settings, engine: AsyncEngine) -> AsyncIte
                              transport=httpx.ASGITransport(app=app))
     else:
         assert settings.fb_access_token is not None
-        client = GraphClient(settings.fb_access_token, version=settings.graph_api_version)
+        client = GraphClient(settings.fb_access_token, version=settings.graph_api_version,
+                             **({"base_url": settings.graph_base_url} if settings.graph_base_url else {}))
     async with client:
         yield MetaAdapter(client)

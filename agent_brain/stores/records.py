@@ -11,7 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 Mode = Literal["auto", "plan", "ask"]
 Source = Literal["web", "telegram", "cli"]
 Role = Literal["user", "assistant", "system", "tool"]
-PlanStatus = Literal["pending", "approved", "rejected", "expired", "executing", "completed", "failed"]
+PlanStatus = Literal[
+    "pending", "approved", "rejected", "expired", "executing", "completed", "partially_completed", "unverified", "failed",
+]
 
 
 class _Record(BaseModel):
@@ -93,6 +95,7 @@ class PlanStep(BaseModel):
 class Plan(BaseModel):
     steps: list[PlanStep] = Field(min_length=1)
     summary: str = ""
+    reverts_action_id: str | None = None  # an undo: the journalled action this plan takes back
 
 
 class PlanRecord(_Record):
@@ -105,6 +108,7 @@ class PlanRecord(_Record):
     telegram_chat_id: int | None
     telegram_message_id: int | None
     execution_results: dict[str, Any] | None
+    executor: str | None = None
     created_at: dt.datetime
     expires_at: dt.datetime
     resolved_at: dt.datetime | None

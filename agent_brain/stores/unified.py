@@ -9,8 +9,10 @@ not a Python lock, decides races between processes.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -42,20 +44,27 @@ from agent_brain.stores.records import (
 )
 from agent_brain.tokens import count_message_tokens
 
-# Legal plan transitions. `approved` is re-entered from `executing` when a manual (step by step)
-# run finishes one step and more remain; completed/failed/rejected/expired are terminal.
+log = logging.getLogger(__name__)
+
+# Legal plan transitions. `approved` is re-entered from `executing` only at a step boundary of a
+# manual (step by step) run (`finish_step`); approving is from `pending` only, so approving a
+# running plan never starts a second executor. Every status after `executing` is terminal.
 PLAN_TRANSITIONS: dict[PlanStatus, frozenset[PlanStatus]] = {
     "pending": frozenset({"approved", "rejected", "expired"}),
     "approved": frozenset({"executing", "rejected", "expired"}),
-    "executing": frozenset({"completed", "failed", "approved"}),
+    "executing": frozenset({"completed", "partially_completed", "unverified", "failed", "approved"}),
     "completed": frozenset(),
+    "partially_completed": frozenset(),
+    "unverified": frozenset(),
     "failed": frozenset(),
     "rejected": frozenset(),
     "expired": frozenset(),
 }
 # Transitions that start work and therefore must respect the plan's expiry.
 _EXPIRY_CHECKED: frozenset[PlanStatus] = frozenset({"approved", "executing"})
-_TERMINAL: frozenset[PlanStatus] = frozenset({"completed", "failed", "rejected", "expired"})
+_TERMINAL: frozenset[PlanStatus] = frozenset(
+    {"completed", "partially_completed", "unverified", "failed", "rejected", "expired"})
+FINAL_EXECUTION: frozenset[PlanStatus] = frozenset({"completed", "partially_completed", "unverified", "failed"})
 
 _MESSAGE_COLUMNS = (
     Message.id,
@@ -76,7 +85,7 @@ TITLE_LENGTH = 80
 
 
 class UnifiedStore:
-    def __init__(self, engine: AsyncEngine, *, lock_lease_seconds: int = 180, plan_ttl_hours: int = 24) -> None:
+    def __init__(self, engine: AsyncEngine, *, lock_lease_seconds: int = 15, plan_ttl_hours: int = 24) -> None:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.lock_lease_seconds = lock_lease_seconds
         self.plan_ttl_hours = plan_ttl_hours
@@ -418,14 +427,41 @@ class UnifiedStore:
 
     @asynccontextmanager
     async def locked(self, conversation_id: uuid.UUID, owner: str | None = None) -> AsyncIterator[str]:
-        """Hold the conversation's lease for the block; raises ConversationBusyError if someone else has it."""
+        """Hold the conversation's lease for the block, renewed by a heartbeat; raises
+        ConversationBusyError if someone else has it."""
         owner = owner or f"worker-{uuid.uuid4().hex[:12]}"
         if not await self.acquire_lock(conversation_id, owner):
             raise ConversationBusyError(str(conversation_id))
         try:
-            yield owner
+            async with self.heartbeat(conversation_id, owner):
+                yield owner
         finally:
-            await self.release_lock(conversation_id, owner)
+            await asyncio.shield(self.release_lock(conversation_id, owner))
+
+    @asynccontextmanager
+    async def heartbeat(self, conversation_id: uuid.UUID, owner: str) -> AsyncIterator[None]:
+        """Renew `owner`'s lease every quarter lease while the block runs.
+
+        The lease is short (a dead process's work is found within one lease), so anything that
+        holds it for longer than that — a long turn, a plan run — must beat. A lease that was
+        released or taken over stops the beat.
+        """
+        interval = max(self.lock_lease_seconds / 4, 0.5)
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(interval)
+                try:
+                    if not await self.extend_lock(conversation_id, owner):
+                        return
+                except Exception:  # a missed beat is retried; the lease has three more in hand
+                    log.warning("lease heartbeat failed", exc_info=True)
+
+        task = asyncio.create_task(beat())
+        try:
+            yield
+        finally:
+            task.cancel()
 
     # ── focus entities (session memory) ─────────────────────────────────────────────────────
 
@@ -511,24 +547,78 @@ class UnifiedStore:
         return PlanRecord.model_validate(row._mapping)
 
     async def approve_plan(self, plan_id: uuid.UUID, *, user_id: uuid.UUID | None = None) -> PlanRecord:
-        return await self._transition(plan_id, "approved", user_id=user_id)
+        """pending → approved. A plan already approved or running is an IllegalPlanTransitionError."""
+        return await self._transition(plan_id, "approved", user_id=user_id, sources=("pending",))
 
     async def reject_plan(self, plan_id: uuid.UUID, *, user_id: uuid.UUID | None = None) -> PlanRecord:
         return await self._transition(plan_id, "rejected", user_id=user_id)
 
-    async def start_execution(self, plan_id: uuid.UUID, *, user_id: uuid.UUID | None = None) -> PlanRecord:
-        """approved → executing. Only one caller can win this, which makes a double press execute once."""
-        return await self._transition(plan_id, "executing", user_id=user_id)
+    async def start_execution(self, plan_id: uuid.UUID, *, user_id: uuid.UUID | None = None,
+                              executor: str | None = None) -> PlanRecord:
+        """approved → executing by `executor` (the lease owner). Only one caller can win this, which
+        makes a double press execute once."""
+        return await self._transition(plan_id, "executing", user_id=user_id, executor=executor)
+
+    async def record_step(self, plan_id: uuid.UUID, index: int, result: dict[str, Any]) -> PlanRecord:
+        """Merge one step's result into the running plan's results; the returned row has them all."""
+        merged = func.coalesce(PendingPlan.execution_results, cast({}, JSONB)).op("||")(
+            cast({str(index): result}, JSONB))
+        stmt = (update(PendingPlan)
+                .where(PendingPlan.id == plan_id, PendingPlan.status == "executing")
+                .values(execution_results=merged, updated_at=func.now())
+                .returning(PendingPlan))
+        row = await self._one(stmt)
+        if row is None:
+            current = await self.get_plan(plan_id)
+            raise IllegalPlanTransitionError(plan_id, current.status, "executing")
+        return PlanRecord.model_validate(row._mapping)
+
+    async def finish_execution(self, plan_id: uuid.UUID, status: PlanStatus, *,
+                               results: dict[str, Any] | None = None, executor: str | None = None) -> PlanRecord:
+        """executing → a final status (completed, partially_completed, unverified, failed).
+
+        With `executor`, only while that owner still runs it (recovery takes plans over this way).
+        """
+        if status not in FINAL_EXECUTION:
+            raise ValueError(f"{status} is not a final execution status")
+        return await self._transition(plan_id, status, results=results, sources=("executing",),
+                                      only_executor=executor)
 
     async def complete_execution(self, plan_id: uuid.UUID, results: dict[str, Any]) -> PlanRecord:
-        return await self._transition(plan_id, "completed", results=results)
+        return await self.finish_execution(plan_id, "completed", results=results)
 
     async def fail_execution(self, plan_id: uuid.UUID, results: dict[str, Any]) -> PlanRecord:
-        return await self._transition(plan_id, "failed", results=results)
+        return await self.finish_execution(plan_id, "failed", results=results)
 
-    async def finish_step(self, plan_id: uuid.UUID, results: dict[str, Any]) -> PlanRecord:
+    async def finish_step(self, plan_id: uuid.UUID, results: dict[str, Any] | None = None) -> PlanRecord:
         """executing → approved after one step of a manual run, keeping the results so far."""
-        return await self._transition(plan_id, "approved", results=results)
+        return await self._transition(plan_id, "approved", results=results, sources=("executing",))
+
+    async def orphaned_plans(self) -> list[PlanRecord]:
+        """Plans `executing` whose executor no longer holds its conversation's live lease (a dead process)."""
+        live = (select(Conversation.id)
+                .where(Conversation.id == PendingPlan.conversation_id, Conversation.lock_owner == PendingPlan.executor,
+                       Conversation.lock_expires_at > func.now())
+                .correlate(PendingPlan).exists())
+        stmt = select(PendingPlan).where(PendingPlan.status == "executing", ~live).order_by(PendingPlan.updated_at)
+        async with self._conn() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [PlanRecord.model_validate(r._mapping) for r in rows]
+
+    async def take_over_plan(self, plan_id: uuid.UUID, previous: str | None, owner: str) -> PlanRecord | None:
+        """Recovery: become the executor of an orphaned plan; one sweeper wins."""
+        executor = PendingPlan.executor.is_(None) if previous is None else PendingPlan.executor == previous
+        stmt = (update(PendingPlan).where(PendingPlan.id == plan_id, PendingPlan.status == "executing", executor)
+                .values(executor=owner, updated_at=func.now()).returning(PendingPlan))
+        row = await self._one(stmt)
+        return None if row is None else PlanRecord.model_validate(row._mapping)
+
+    async def release_lapsed_locks(self) -> int:
+        """Clear leases that lapsed (their owner stopped beating). Returns how many."""
+        stmt = (update(Conversation).where(Conversation.lock_owner.is_not(None), Conversation.lock_expires_at < func.now())
+                .values(lock_owner=None, lock_expires_at=None).returning(Conversation.id))
+        async with self._conn() as conn:
+            return len((await conn.execute(stmt)).all())
 
     async def expire_plan(self, plan_id: uuid.UUID) -> PlanRecord:
         return await self._transition(plan_id, "expired")
@@ -561,16 +651,23 @@ class UnifiedStore:
         *,
         user_id: uuid.UUID | None = None,
         results: dict[str, Any] | None = None,
+        sources: tuple[PlanStatus, ...] | None = None,
+        executor: str | None = None,
+        only_executor: str | None = None,
     ) -> PlanRecord:
         """Move a plan to `target` in one conditional UPDATE; illegal moves change nothing.
 
-        A plan past its expiry that is asked to start (approve/execute) is moved to `expired`
-        instead, and PlanExpiredError is raised.
+        `sources` narrows the legal starting statuses. A plan past its expiry that is asked to
+        start (approve/execute) is moved to `expired` instead, and PlanExpiredError is raised.
         """
-        sources = [s for s, targets in PLAN_TRANSITIONS.items() if target in targets]
-        conditions = [PendingPlan.id == plan_id, PendingPlan.status.in_(sources)]
+        legal = [s for s, targets in PLAN_TRANSITIONS.items() if target in targets]
+        if sources is not None:
+            legal = [s for s in legal if s in sources]
+        conditions = [PendingPlan.id == plan_id, PendingPlan.status.in_(legal)]
         if user_id is not None:
             conditions.append(PendingPlan.user_id == user_id)
+        if only_executor is not None:
+            conditions.append(PendingPlan.executor == only_executor)
         new_status: Any = literal(target)
         if target in _EXPIRY_CHECKED:
             # Only a plan that has not started can lapse; executing → approved is a step boundary.
@@ -586,6 +683,8 @@ class UnifiedStore:
             values["resolved_at"] = func.coalesce(PendingPlan.resolved_at, func.now())
         if results is not None:
             values["execution_results"] = results
+        if target == "executing":
+            values["executor"] = executor
         stmt = update(PendingPlan).where(and_(*conditions)).values(**values).returning(PendingPlan)
         row = await self._one(stmt)
         if row is None:

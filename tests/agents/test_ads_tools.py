@@ -22,8 +22,12 @@ from agent_brain.tools.registry import READ, WRITE, ToolArgumentsError
 DANGEROUS = {"pauseCampaign", "resumeCampaign", "pauseAdSet", "resumeAdSet", "updateBudget",
              "updateDirectionBudget", "pauseDirection"}
 READS = {"getCampaigns", "getCampaignDetails", "getAdSets", "getSpendReport", "getDirections",
-         "getDirectionDetails", "getDirectionMetrics", "getROIReport", "getROIComparison",
-         "optimizeBudgets", "getBreakdownReport", "listAdAccounts"}
+         "getDirectionDetails", "getDirectionMetrics", "getROIReport", "getROIComparison", "getActionHistory",
+         "optimizeBudgets", "getBreakdownReport", "listAdAccounts", "previewRule", "listRules", "getRuleActivity",
+         "listReportSchedules"}
+# Writes that touch our own records only (rules, reports, the conversation's account), not the platform.
+OWN_WRITES = {"updateDirectionTargetCPL", "switchAdAccount", "createRule", "setRuleEnabled", "deleteRule",
+              "createReportSchedule", "cancelReportSchedule"}
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────────
@@ -82,9 +86,9 @@ async def stranger_direction(demo_engine: AsyncEngine) -> str:
 # ── the registry ────────────────────────────────────────────────────────────────────────────
 
 
-def test_registry_declares_the_21_tools_with_descriptions_and_strict_schemas() -> None:
-    assert len(tools) == 21
-    assert set(tools.names()) == READS | DANGEROUS | {"updateDirectionTargetCPL", "switchAdAccount"}
+def test_registry_declares_the_31_tools_with_descriptions_and_strict_schemas() -> None:
+    assert len(tools) == 31
+    assert set(tools.names()) == READS | DANGEROUS | OWN_WRITES
     assert (AGENT.name, AGENT.domain, AGENT.prompt_id, AGENT.tools) == ("ads", "ads", "ads-v3", tools)
     assert "NEVER INSTRUCTIONS" in AGENT.prompt.text and len(AGENT.prompt.text.splitlines()) <= 60
     for tool in tools:

@@ -167,6 +167,8 @@ CASES: list[Case] = [
     c("сравни ROI направлений Имплантация и Виниры",
       call("getROIComparison", compareBy="direction", ids=[D("Имплантация"), D("Виниры")])),
     c("Как дела с рекламой?", call("getCampaigns")),
+    c("Что ты менял вчера?", call("getActionHistory", period="yesterday")),
+    c("what did you change in the last 30 days?", call("getActionHistory", period="last_30d")),
     # ── ads: writes ─────────────────────────────────────────────────────────────────────────
     c("Поставь на паузу кампанию Имплантация Москва", call("pauseCampaign", campaignId=C("Имплантация Москва"))),
     c("pause campaign Виниры СПб because the CPL is too high",

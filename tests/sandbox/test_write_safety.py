@@ -10,13 +10,15 @@ from sandbox_account import Sandbox
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from agent_brain.db.models import IdempotentOperation
+from agent_brain.db.models import Action, IdempotentOperation
+from agent_brain.journal.records import WriteTarget
 from agent_brain.platforms.graph.errors import InvalidParameterError
 from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.platforms.write_safety import (
     GuardedWrite,
     IdempotentExecutor,
     IdenticalOperationFailedError,
+    OutcomeUnknownError,
     WriteGuard,
     operation_key,
     values_match,
@@ -61,9 +63,11 @@ def test_operation_key_is_canonical() -> None:
     assert a != operation_key("updateDirectionBudget", {"adsetId": "1", "dailyBudgetCents": 5000}, "act_1")
 
 
-def test_budget_match_tolerates_one_percent() -> None:
-    assert values_match({"daily_budget": 10000}, {"daily_budget": "10099"})
-    assert not values_match({"daily_budget": 10000}, {"daily_budget": 10200})
+def test_budget_match_is_exact_in_minor_units() -> None:
+    """A 1 % tolerance reported a budget change under 1 % that never applied as verified."""
+    assert values_match({"daily_budget": 10000}, {"daily_budget": "10000"})
+    assert not values_match({"daily_budget": 10000}, {"daily_budget": "10099"})
+    assert not values_match({"daily_budget": 10000}, {"daily_budget": 9999})
     assert not values_match({"status": "PAUSED"}, {"status": "ACTIVE"})
 
 
@@ -162,7 +166,7 @@ async def test_waiters_see_the_winners_failure(engine: AsyncEngine) -> None:
     async def failing() -> dict:
         started.set()
         await asyncio.sleep(0.05)
-        raise RuntimeError("platform said no")
+        raise InvalidParameterError("platform said no", code=100, http_status=400)
 
     async def never() -> dict:
         raise AssertionError("a waiter must not execute")
@@ -172,11 +176,13 @@ async def test_waiters_see_the_winners_failure(engine: AsyncEngine) -> None:
     await started.wait()
     with pytest.raises(IdenticalOperationFailedError, match="platform said no"):
         await executor.run("pauseCampaign", {"id": 1}, "act_1", never)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(InvalidParameterError):
         await winner
 
 
-async def test_cancelled_execution_releases_its_claim(engine: AsyncEngine) -> None:
+async def test_cancelled_execution_leaves_the_outcome_unknown_not_failed(engine: AsyncEngine) -> None:
+    """A cancelled write may have reached the platform: the key is `unknown`, and a retry without
+    a way to read the object back is refused instead of resending."""
     started = asyncio.Event()
 
     async def slow() -> dict:
@@ -184,14 +190,23 @@ async def test_cancelled_execution_releases_its_claim(engine: AsyncEngine) -> No
         await asyncio.sleep(10)
         return {}
 
+    async def resend() -> dict:
+        raise AssertionError("an unknown outcome must not be resent blindly")
+
     executor = IdempotentExecutor(engine)
     task = asyncio.create_task(executor.run("pauseCampaign", {"id": 2}, "act_1", slow))
     await started.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    outcome = await executor.run("pauseCampaign", {"id": 2}, "act_1", lambda: asyncio.sleep(0, result={"ok": 1}))
-    assert outcome.result == {"ok": 1} and outcome.cached is False
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(IdempotentOperation.status))).scalar_one() == "unknown"
+    with pytest.raises(OutcomeUnknownError):
+        await executor.run("pauseCampaign", {"id": 2}, "act_1", resend)
+    # Read back as not applied: sent once more under the same key.
+    outcome = await executor.run("pauseCampaign", {"id": 2}, "act_1", lambda: asyncio.sleep(0, result={"ok": 1}),
+                                 settle=lambda: asyncio.sleep(0, result=None))
+    assert outcome.result == {"ok": 1} and outcome.cached is False and not outcome.settled
 
 
 async def test_expired_records_are_replaced_and_purged(engine: AsyncEngine) -> None:
@@ -238,3 +253,76 @@ async def test_regression_pause_resume_pause_in_separate_requests_all_execute(
     assert sandbox.emulator.writes_applied == 3
     replay = await guard.scoped("turn:3").run(pause(meta, "1001"))  # the same request again: deduplicated
     assert replay["cached"] is True and sandbox.emulator.writes_applied == 3
+
+
+# ── the journal and outcomes that are unknown ───────────────────────────────────────────────
+
+
+def pause_then_hang(meta: MetaAdapter, campaign_id: str) -> GuardedWrite:
+    """The write reaches the platform, then the answer never comes (a timeout mid-flight)."""
+
+    async def read() -> dict:
+        return {"status": (await meta.get_campaign(campaign_id)).status}
+
+    async def apply(validate_only: bool) -> dict:
+        await meta.set_status(campaign_id, "PAUSED", validate_only=validate_only)
+        await asyncio.sleep(30)
+        return {}
+
+    return GuardedWrite(tool="pauseCampaign", args={"campaignId": campaign_id}, account_id="act_42",
+                        expected={"status": "PAUSED"}, read=read, apply=apply,
+                        target=WriteTarget("campaign", campaign_id, "Имплантация Москва"))
+
+
+async def _actions(engine: AsyncEngine) -> list[tuple[str, dict | None]]:
+    async with engine.connect() as conn:
+        return [tuple(r) for r in (await conn.execute(
+            select(Action.status, Action.after_state).order_by(Action.created_at))).all()]
+
+
+async def test_a_timeout_after_the_write_landed_is_settled_by_reading_back_not_resent(
+    guard: WriteGuard, meta: MetaAdapter, sandbox: Sandbox, engine: AsyncEngine
+) -> None:
+    """Regression: the timeout was stored `failed`, Yes+Auto retook the key and wrote twice."""
+    step = guard.scoped("plan:p:0")
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(step.run(pause_then_hang(meta, "1001")), timeout=0.3)
+    assert sandbox.emulator.writes_applied == 1
+    assert await _actions(engine) == [("unknown", None)]
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(IdempotentOperation.status))).scalar_one() == "unknown"
+
+    retried = await step.run(pause_then_hang(meta, "1001"))  # the same step again (Yes+Auto's retry)
+    assert retried["settled"] is True and retried["verification"]["verified"] is True
+    assert sandbox.emulator.writes_applied == 1  # read back, found applied: nothing resent
+    assert await _actions(engine) == [("verified", {"status": "PAUSED"})]
+
+
+async def test_a_timeout_before_the_write_landed_is_resent_once_under_the_same_key(
+    guard: WriteGuard, meta: MetaAdapter, sandbox: Sandbox, engine: AsyncEngine
+) -> None:
+    sandbox.faults.inject("slow", delay_seconds=5, method="POST")
+    step = guard.scoped("plan:p:0")
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(step.run(pause(meta, "1001")), timeout=0.3)
+    assert sandbox.emulator.writes_applied == 0
+    retried = await step.run(pause(meta, "1001"))
+    assert retried["cached"] is False and retried["verification"]["verified"] is True
+    assert sandbox.emulator.writes_applied == 1
+    # The first attempt is journalled as not applied (read back), the resend as verified.
+    assert [status for status, _ in await _actions(engine)] == ["failed", "verified"]
+    async with engine.connect() as conn:
+        key = (await conn.execute(select(IdempotentOperation.status, IdempotentOperation.attempts))).one()
+    assert tuple(key) == ("succeeded", 2)
+
+
+async def test_a_refused_write_is_journalled_failed_and_nothing_else(
+    guard: WriteGuard, meta: MetaAdapter, sandbox: Sandbox, engine: AsyncEngine
+) -> None:
+    sandbox.faults.inject("invalid_parameter", method="POST")
+    with pytest.raises(InvalidParameterError):
+        await guard.run(pause(meta, "1001"))
+    async with engine.connect() as conn:
+        row = (await conn.execute(select(Action.status, Action.error, Action.sent_at, Action.before_state))).one()
+    assert row.status == "failed" and row.error["error"] == "InvalidParameterError"
+    assert row.sent_at is not None and row.before_state == {"status": "ACTIVE"}

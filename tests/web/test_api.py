@@ -412,3 +412,28 @@ async def test_specs_merge_and_validate(api) -> None:  # type: ignore[no-untyped
 async def test_specs_refuse_what_postgres_cannot_store(api, payload) -> None:  # type: ignore[no-untyped-def]
     r = await api.http.put("/api/brain/memory/specs", json=payload, headers=api.auth)
     assert r.status_code == 422
+
+
+async def test_actions_history_is_the_users_own_and_an_action_can_be_undone_once(api) -> None:  # type: ignore[no-untyped-def]
+    plan = (await planned(api))["plan"]["id"]
+    assert (await api.http.post("/api/brain/chat/execute", json={"planId": plan}, headers=api.auth)).status_code == 200
+    listed = await api.http.get("/api/brain/actions", params={"tool": "pauseCampaign"}, headers=api.auth)
+    assert listed.status_code == 200
+    [action] = listed.json()["items"]
+    assert (action["target"]["name"], action["status"], action["planId"]) == ("Виниры СПб", "verified", plan)
+    assert action["before"] == {"status": "ACTIVE"} and action["after"] == {"status": "PAUSED"}
+    assert (await api.http.get("/api/brain/actions", params={"status": "failed"}, headers=api.auth)).json()["items"] == []
+    assert (await api.http.get("/api/brain/actions", headers=api.stranger)).json()["items"] == []
+    stranger = await api.http.post(f"/api/brain/actions/{action['id']}/revert", headers=api.stranger)
+    assert stranger.status_code == 404
+
+    revert = await api.http.post(f"/api/brain/actions/{action['id']}/revert", headers=api.auth)
+    assert revert.status_code == 200, revert.text
+    undo_plan = revert.json()["plan"]
+    assert undo_plan["status"] == "pending" and undo_plan["steps"][0]["action"] == "resumeCampaign"
+    run = await api.http.post("/api/brain/chat/execute", json={"planId": undo_plan["id"]}, headers=api.auth)
+    assert run.status_code == 200 and run.json()["plan"]["status"] == "completed"
+    twice = await api.http.post(f"/api/brain/actions/{action['id']}/revert", headers=api.auth)
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "already_reverted"
+    newest = (await api.http.get("/api/brain/actions", params={"limit": 1}, headers=api.auth)).json()["items"][0]
+    assert newest["revertsActionId"] == action["id"]

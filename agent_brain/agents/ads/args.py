@@ -73,3 +73,9 @@ class UpdateDirectionBudgetArgs(BaseModel):
 class UpdateDirectionTargetCPLArgs(BaseModel):
     directionId: uuid.UUID
     targetCplCents: int = Field(ge=1, le=1_000_000, description="Target cost per lead in cents ($15 = 1500)")
+
+
+class GetActionHistoryArgs(PeriodArgs):
+    tool: str | None = Field(default=None, max_length=64,
+                             description="Only changes made by this tool (e.g. updateBudget); all when omitted")
+    limit: int = Field(default=20, ge=1, le=50)

@@ -31,6 +31,7 @@ from agent_brain.agents.ads.args import (
     CampaignRefArgs,
     DirectionArgs,
     DirectionRefArgs,
+    GetActionHistoryArgs,
     GetCampaignsArgs,
     GetDirectionsArgs,
     GetROIComparisonArgs,
@@ -49,6 +50,9 @@ from agent_brain.db.models import (
     Lead,
     Purchase,
 )
+from agent_brain.journal.history import action_history
+from agent_brain.journal.records import WriteTarget
+from agent_brain.journal.store import ActionJournal
 from agent_brain.money import format_money
 from agent_brain.platforms.base import AdSet, Campaign, Insight, InsightsQuery, Level, Status
 from agent_brain.platforms.write_safety import GuardedWrite
@@ -604,6 +608,16 @@ async def getROIComparison(args: GetROIComparisonArgs, ctx: ToolContext) -> dict
     return result
 
 
+@tools.tool(kind=READ)
+async def getActionHistory(args: GetActionHistoryArgs, ctx: ToolContext) -> dict[str, Any]:
+    """What the assistant changed (from the action journal): every write with its time, object,
+    before → after state and how it ended (verified, not applied, outcome unknown), newest first.
+    Use it for "what did you change yesterday / this week", "history of changes". The period's
+    days are the ad account's calendar; "last N days" includes today."""
+    return await action_history(ActionJournal(ctx.engine), user_id=ctx.user_id, period=args, today=ctx.today,
+                                timezone=ctx.timezone, language=ctx.language, tool=args.tool, limit=args.limit)
+
+
 # ═════════════════════════════════════ WRITE tools ════════════════════════════════════════
 
 State = dict[str, Any]
@@ -617,9 +631,9 @@ def _already(expected: State, current: State) -> bool:
 async def _guarded(
     ctx: ToolContext, args: Any, *, action: str, target: dict[str, Any], expected: State,
     read: Callable[[], Awaitable[State]], write: Callable[[bool, State], Awaitable[Any]],
-    version: Any, extra: dict[str, Any] | None = None,
+    version: Any, extra: dict[str, Any] | None = None, locator: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run one write through the WriteGuard (dry run, exactly once, post-check).
+    """Run one write through the WriteGuard (dry run, journal, exactly once, post-check).
 
     The idempotency key covers the arguments AND the object as found: its state ("from") and its
     version (last-modified time). A duplicate of a write (double click, re-delivered approval,
@@ -639,7 +653,8 @@ async def _guarded(
     key_args = {**args.model_dump(mode="json", exclude={"reason"}), "from": before, "version": version}
     outcome = await ctx.writes.run(
         GuardedWrite(tool=action, args=key_args, account_id=ctx.platform_account_id or str(ctx.ad_account_id),
-                     expected=expected, read=read, apply=apply),
+                     expected=expected, read=read, apply=apply,
+                     target=WriteTarget(_TARGET_TYPES[action], str(target["id"]), target.get("name"), locator or {})),
         user_id=ctx.user_id, dry_run=ctx.dry_run,
     )
     result = {**outcome, "action": action, "target": target, **(extra or {})}
@@ -648,6 +663,11 @@ async def _guarded(
     if _already(expected, before):
         result.update(no_change=True, note=_text(ctx, "no_change"))
     return result
+
+
+_TARGET_TYPES = {"pauseCampaign": "campaign", "resumeCampaign": "campaign", "pauseAdSet": "adset",
+                 "resumeAdSet": "adset", "updateBudget": "adset", "updateDirectionBudget": "direction",
+                 "updateDirectionTargetCPL": "direction", "pauseDirection": "direction"}
 
 
 async def _platform_version(ctx: ToolContext, object_id: str) -> str | None:
@@ -844,7 +864,8 @@ async def updateDirectionBudget(args: UpdateDirectionBudgetArgs, ctx: ToolContex
     return await _guarded(ctx, args, action="updateDirectionBudget",
                           target={"id": str(direction.id), "name": direction.name}, expected=expected,
                           read=read, write=write, version=direction.updated_at.isoformat(),
-                          extra={"platform": target.as_json() if target else None})
+                          extra={"platform": target.as_json() if target else None},
+                          locator={"platform": target.as_json()} if target else None)
 
 
 @tools.tool(kind=WRITE, timeout=15)

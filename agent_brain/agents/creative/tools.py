@@ -45,6 +45,7 @@ from agent_brain.db.models import (
     CreativeTest,
     Direction,
 )
+from agent_brain.journal.records import WriteTarget
 from agent_brain.money import format_money
 from agent_brain.platforms.graph.errors import GraphError
 from agent_brain.platforms.write_safety import GuardedWrite
@@ -249,10 +250,13 @@ async def _scalar(ctx: ToolContext, stmt: Select[Any]) -> Any:
 async def _guarded(
     ctx: ToolContext, *, tool: str, args: dict[str, Any], expected: dict[str, Any],
     read: Callable[[], Awaitable[dict[str, Any]]], apply: Callable[[bool], Awaitable[Any]],
-    action: str, target: dict[str, str],
+    action: str, target: dict[str, str], locator: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     account = ctx.platform_account_id or (str(ctx.ad_account_id) if ctx.ad_account_id else None)
-    write = GuardedWrite(tool=tool, args=args, account_id=account, expected=expected, read=read, apply=apply)
+    # No tool takes these back yet (there is no resumeCreative), so the journal marks them irreversible.
+    write = GuardedWrite(tool=tool, args=args, account_id=account, expected=expected, read=read, apply=apply,
+                         target=WriteTarget("creative", target.get("id"), target.get("name"), locator or {}),
+                         reversible=False)
     outcome = await ctx.writes.run(write, user_id=ctx.user_id, dry_run=ctx.dry_run)
     return {**outcome, "action": action, "target": target}
 
@@ -720,7 +724,7 @@ async def pauseCreative(args: CreativeRefArgs, ctx: ToolContext) -> dict[str, An
     return await _guarded(
         ctx, tool="pauseCreative", args={"creativeId": str(creative.id), "adIds": ad_ids},
         expected={"ad_statuses": dict.fromkeys(ad_ids, "PAUSED"), "creative_status": "paused"},
-        read=read, apply=apply, action="pause", target=_target(creative),
+        read=read, apply=apply, action="pause", target=_target(creative), locator={"ads": pairs},
     )
 
 

@@ -27,6 +27,7 @@ from agent_brain.db.models import (
     Purchase,
     WhatsAppDialog,
 )
+from agent_brain.journal.records import WriteTarget
 from agent_brain.platforms.write_safety import GuardedWrite
 from agent_brain.tools.common import iso, like_pattern, period_window, say
 from agent_brain.tools.context import ToolContext
@@ -432,7 +433,8 @@ async def updateLeadStage(args: UpdateLeadStageArgs, ctx: ToolContext) -> dict[s
         key_args["note"] = args.note
     result = await ctx.writes.run(
         GuardedWrite(tool="updateLeadStage", args=key_args, account_id=_write_scope(ctx),
-                     expected={"stage": target.name}, read=read, apply=apply),
+                     expected={"stage": target.name}, read=read, apply=apply, platform="crm",
+                     target=WriteTarget("lead", str(lead.id), lead.name)),
         user_id=ctx.user_id, dry_run=ctx.dry_run,
     )
     return {**result, "action": "update_lead_stage", "target": {"id": str(lead.id), "name": lead.name}}

@@ -28,6 +28,7 @@ from agent_brain.agents.whatsapp.args import (
     SendBulkMessageArgs,
 )
 from agent_brain.db.models import DialogAnalysis, Direction, Lead, WhatsAppDialog, WhatsAppMessage
+from agent_brain.journal.records import WriteTarget
 from agent_brain.platforms.write_safety import GuardedWrite
 from agent_brain.tools.common import iso, like_pattern, period_window, say
 from agent_brain.tools.context import ToolContext
@@ -449,14 +450,18 @@ async def sendBulkMessage(args: SendBulkMessageArgs, ctx: ToolContext) -> dict[s
                            "is connected, so they have not been delivered to the clients yet."),
         }
 
+    names = [r.contact_name or r.phone for r in recipients]
+    label = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
+    # A sent message cannot be taken back; the locator lets recovery count what was queued.
+    target = WriteTarget("dialogs", None, label, {"dialog_ids": [str(i) for i in dialog_ids],
+                                                 "since": queued_at.isoformat()})
     result = await ctx.writes.run(
         GuardedWrite(tool="sendBulkMessage", args={"phones": sorted(known), "message": args.message},
                      account_id=f"user:{ctx.user_id}",  # dialogs belong to the user, not to an ad account
-                     expected={"recipients": len(recipients)}, read=read, apply=apply),
+                     expected={"recipients": len(recipients)}, read=read, apply=apply,
+                     platform="whatsapp", target=target, reversible=False),
         user_id=ctx.user_id, dry_run=ctx.dry_run,
     )
-    names = [r.contact_name or r.phone for r in recipients]
-    label = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
     return {**result, "action": "send_bulk_message", "target": {"id": None, "name": label},
             "unknown_phones": unknown}
 

@@ -327,6 +327,7 @@ RECIPES: dict[str, Recipe] = {
     "getAdSets": _ad_sets,
     "getROIReport": lambda b: _filters(b, _optional(b, "directionId")),
     "getROIComparison": _roi_comparison,
+    "getActionHistory": _filters,
     "updateBudget": lambda b: _money_write(b),  # defined below: late-bound
     "updateDirectionBudget": lambda b: _money_write(b),
     "updateDirectionTargetCPL": lambda b: _money_write(b),

@@ -95,6 +95,12 @@ TOPICS: dict[str, tuple[str, ...]] = {
                 "пора замен*", "замен* пора", "need* replac*", "time to replace", "should be replaced",
                 "burn* out", "burnout", "burning out", "fatigue*", "wear* out", "wearing out", "worn out",
                 "tired", "stale"),
+    # The action journal: what the assistant itself changed.
+    "history": ("что ты менял*", "что ты поменял*", "что ты изменил*", "что ты делал*", "что менял*",
+                "что было изменено", "какие изменения ты", "история изменений", "историю изменений",
+                "журнал изменений", "журнал действий", "what did you change", "what have you changed",
+                "what you changed", "what did you do", "change history", "history of changes", "changes you made",
+                "changes did you make", "action history"),
     "help": ("помощь", "помоги", "что ты умеешь", "что умеешь", "что ты можешь", "help", "what can you do",
              "привет", "hello", "hi", "здравствуй*", "добрый день"),
     "identity": ("кто ты", "ты llm", "ты gpt", "ты нейросеть", "ты бот", "re:are you (?:an? )?(?:llm|gpt|chatgpt|ai|bot|human|robot)",
@@ -117,7 +123,7 @@ KIND_CUES: dict[str, tuple[str, ...]] = {
 
 # The domain a concept or a kind cue points at (classification when no tool could be chosen).
 CONCEPT_DOMAIN = {
-    "spend": "ads", "budget": "ads", "cpl": "ads", "roi": "ads", "ads_generic": "ads", "campaign": "ads",
+    "spend": "ads", "budget": "ads", "cpl": "ads", "roi": "ads", "ads_generic": "ads", "campaign": "ads", "history": "ads",
     "adset": "ads", "direction": "ads", "retention": "creative", "transcript": "creative", "analysis": "creative",
     "test": "creative", "top": "creative", "worst": "creative", "creative": "creative", "score": "creative",
     "funnel": "crm", "revenue": "crm", "lead": "crm", "move": "crm", "about": "whatsapp", "send": "whatsapp",
@@ -249,6 +255,7 @@ TOOLS: dict[str, ToolInfo] = {
     "getDirectionMetrics": _t("ads", period=True, directionId="direction", required=("directionId",)),
     "getROIReport": _t("ads", period=True, directionId="direction"),
     "getROIComparison": _t("ads", period=True),
+    "getActionHistory": _t("ads", period=True),
     "pauseCampaign": _t("ads", write=True, campaignId="campaign", required=("campaignId",)),
     "resumeCampaign": _t("ads", write=True, campaignId="campaign", required=("campaignId",)),
     "pauseAdSet": _t("ads", write=True, adsetId="adset", required=("adsetId",)),

@@ -51,6 +51,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "getDialogs": ("Диалоги", "Dialogs"), "getDialogMessages": ("Переписка", "Conversation"),
     "analyzeDialog": ("Анализ диалога", "Dialog analysis"),
     "searchDialogSummaries": ("Найденные диалоги", "Matching dialogs"),
+    "getActionHistory": ("Изменения", "Changes"),
 }
 
 # What a successful write did, with {t} = the target's name.
@@ -124,6 +125,7 @@ TOTAL_COUNT = {"getLeads": "leads", "getDialogs": "dialogs"}
 
 # Fields a list shows per tool (at most MAX_FIELDS of them, the present ones).
 ITEM_FIELDS: dict[str, tuple[str, ...]] = {
+    "getActionHistory": ("change", "outcome"),
     "getLeads": ("stage", "temperature", "score", "phone", "direction"),
     "getDialogs": ("phone", "interest_level", "status", "last_message_at"),
     "searchDialogSummaries": ("phone", "interest_level", "snippet"),

@@ -50,6 +50,11 @@ def create_sandbox_app(
     async def inject_fault(fault: FaultRequest) -> None:
         emulator.faults.inject(**fault.model_dump())
 
+    @app.get("/_sandbox/stats")
+    async def stats() -> dict[str, int]:
+        """Real state changes made so far (benchmarks count duplicate writes with it)."""
+        return {"writes_applied": emulator.writes_applied}
+
     @app.delete("/_sandbox/faults", status_code=204)
     async def clear_faults() -> None:
         emulator.faults.clear()

@@ -7,6 +7,7 @@ same on its own or inside a batch.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import hashlib
@@ -168,6 +169,8 @@ class GraphEmulator:
                 if fault is not None and fault.kind == "drop_write" and method in ("POST", "DELETE"):
                     return 200, {"success": True}, headers
                 body = await self._dispatch(method, parts, params)
+                if fault is not None and fault.kind == "slow_response":  # applied, answered late
+                    await asyncio.sleep(fault.delay_seconds)
             finally:
                 current_request.reset(token)
             return 200, body, headers

@@ -17,11 +17,13 @@ from typing import Literal
 from agent_brain.platforms.sandbox.graph_format import GraphAPIError
 
 # drop_write: answer a write with success but do not apply it (Meta is eventually consistent; the
-# post-check must notice).
+# post-check must notice). slow_response: apply the request, then delay the answer (a write that
+# landed while its caller timed out or died).
 FaultKind = Literal[
     "server_error", "unknown_error", "rate_limit_429", "app_throttle", "user_throttle", "page_throttle",
     "app_limit", "call_rate_throttle", "throttle", "business_throttle", "policy_block", "token_expired",
     "invalid_parameter", "permission_denied", "slow", "drop_write",
+    "slow_response",
 ]
 
 
@@ -141,7 +143,7 @@ class FaultInjector:
         if fault.kind == "slow":
             await asyncio.sleep(fault.delay_seconds)
             return None
-        if fault.kind == "drop_write":
+        if fault.kind in ("drop_write", "slow_response"):
             return fault
         raise graph_error(fault, business_id, account)
 
