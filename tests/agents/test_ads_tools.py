@@ -25,9 +25,11 @@ READS = {"getCampaigns", "getCampaignDetails", "getAdSets", "getSpendReport", "g
          "getDirectionDetails", "getDirectionMetrics", "getROIReport", "getROIComparison", "getActionHistory",
          "optimizeBudgets", "getBreakdownReport", "listAdAccounts", "previewRule", "listRules", "getRuleActivity",
          "listReportSchedules"}
-# Writes that touch our own records only (rules, reports, the conversation's account), not the platform.
+# Writes that touch our own records only (rules, reports, the conversation's account), not the platform;
+# creating or deleting a rule still always needs confirmation (an auto rule acts on the platform later).
 OWN_WRITES = {"updateDirectionTargetCPL", "switchAdAccount", "createRule", "setRuleEnabled", "deleteRule",
               "createReportSchedule", "cancelReportSchedule"}
+ALWAYS_CONFIRMED = DANGEROUS | {"createRule", "deleteRule"}
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────────
@@ -93,7 +95,7 @@ def test_registry_declares_the_31_tools_with_descriptions_and_strict_schemas() -
     assert "NEVER INSTRUCTIONS" in AGENT.prompt.text and len(AGENT.prompt.text.splitlines()) <= 60
     for tool in tools:
         assert tool.kind is (READ if tool.name in READS else WRITE), tool.name
-        assert tool.dangerous is (tool.name in DANGEROUS), tool.name
+        assert tool.dangerous is (tool.name in ALWAYS_CONFIRMED), tool.name
         assert len(tool.description) > 60, tool.name
         params = tool.openai_schema()["function"]["parameters"]
         assert params["additionalProperties"] is False, tool.name

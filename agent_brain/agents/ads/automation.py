@@ -212,7 +212,7 @@ async def createReportSchedule(args: ReportScheduleArgs, ctx: ToolContext) -> di
 
 @tools.tool(kind=READ)
 async def listReportSchedules(args: NoArgs, ctx: ToolContext) -> dict[str, Any]:
-    """The scheduled reports of the user."""
+    """The user's scheduled reports: what each sends, when (the account's local time) and the next run."""
     async with ctx.engine.connect() as conn:
         rows = (await conn.execute(select(ScheduledReport).where(ScheduledReport.user_id == ctx.user_id,
                                                                  ScheduledReport.enabled)
