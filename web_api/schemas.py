@@ -112,6 +112,17 @@ class TelegramModeIn(ApiModel):
     mode: Mode
 
 
+class SessionIn(ApiModel):
+    """Exactly one of: the login link's code, or an API token (the page exchanges either for a cookie)."""
+
+    code: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    token: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+
+class ConversationPatch(ApiModel):
+    title: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank), Storable]
+
+
 # ── responses ───────────────────────────────────────────────────────────────────────────────
 
 
@@ -122,6 +133,24 @@ class MeOut(BaseModel):
     model: str
     model_is_llm: bool
     platform: Literal["sandbox", "meta"]
+
+
+class SignedInOut(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class SessionOut(ApiModel):
+    id: uuid.UUID
+    user_agent: str | None
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime
+    current: bool
+
+
+class SessionList(ApiModel):
+    items: list[SessionOut]
 
 
 class PlanStepOut(ApiModel):

@@ -68,6 +68,7 @@ class Done(_Event):
     text: str = ""
     mode: str | None = None
     plan_id: str | None = None
+    stopped: bool | None = None  # the user stopped the turn: `text` is the partial reply
 
 
 class Error(_Event):

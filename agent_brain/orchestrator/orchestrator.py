@@ -39,6 +39,7 @@ from agent_brain.orchestrator.events import (
     Event,
     StepResult,
     Text,
+    ToolStart,
 )
 from agent_brain.orchestrator.plans import PlanExecutor, PlanNotRunnableError
 from agent_brain.orchestrator.resolver import TurnEntityResolver
@@ -69,6 +70,7 @@ def detect_language(text: str) -> str:
 class _Turn:
     owner: str
     released: bool = False
+    stop: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class Orchestrator:
         self.summarizer = RollingSummarizer(self.store, self.small_model)
         self.dry_run = dry_run
         self._turns: set[asyncio.Task[None]] = set()
+        self._running: dict[uuid.UUID, _Turn] = {}  # conversation → its turn in this process (for stop)
 
     # ── public API ──────────────────────────────────────────────────────────────────────────
 
@@ -148,6 +151,19 @@ class Orchestrator:
             if event is None:
                 return
             yield event
+
+    def request_stop(self, conversation_id: uuid.UUID) -> bool:
+        """Ask the conversation's running turn to stop; False when none runs in this process.
+
+        The turn stops at its next safe point — between model rounds or before a tool runs, never
+        inside a tool call — so a platform write already under way finishes and is recorded. The
+        partial reply is kept (marked as stopped) and the lock released as after any turn.
+        """
+        turn = self._running.get(conversation_id)
+        if turn is None:
+            return False
+        turn.stop.set()
+        return True
 
     async def wait_idle(self) -> None:
         """Wait for turns whose callers went away (tests, shutdown)."""
@@ -224,9 +240,11 @@ class Orchestrator:
                              if language == "ru" else "Still answering your previous message — one moment."))
             return
         turn = _Turn(owner)
+        self._running[conv.id] = turn
         try:
             await self._locked_turn(conv, pending_id, request, text, language, turn, emit)
         finally:
+            self._running.pop(conv.id, None)
             if not turn.released:
                 # Shielded: even a cancelled or failed turn must not leave the conversation locked.
                 await asyncio.shield(self.store.release_lock(conv.id, owner))
@@ -247,6 +265,8 @@ class Orchestrator:
             return
         # Snapshot, specs, notes and history load together, before classification.
         memory = await self.context.gather(conv, ctx)
+        # The question is stored before the agents run: a page reloaded mid-turn shows it.
+        await self.store.add_message(conv.id, NewMessage(role="user", content=text))
         resolver = TurnEntityResolver(ctx)
         hints = TurnHints(language=ctx.language, focus=memory.focus, resolver=resolver,
                           today=ctx.today, currency=ctx.currency)
@@ -261,17 +281,20 @@ class Orchestrator:
             run.context_stats = contexts[run.agent.name].stats
         agent_started = time.perf_counter()
         if len(runs) == 1:
-            await self._run_one(runs[0], contexts[runs[0].agent.name], text, ctx, conv.mode, hints, emit)
+            await self._run_one(runs[0], contexts[runs[0].agent.name], text, ctx, conv.mode, hints, emit, turn.stop)
             final_text = runs[0].final_text
         else:
-            final_text = await self._run_mixed(runs, contexts, text, ctx, conv.mode, hints, emit)
+            final_text = await self._run_mixed(runs, contexts, text, ctx, conv.mode, hints, emit, turn.stop)
         latency_ms = int((time.perf_counter() - agent_started) * 1000)
+        stopped = turn.stop.is_set()
+        if stopped:
+            final_text = _mark_stopped(runs, final_text, language)
 
-        plan = await self._make_plan(conv, request, runs, language)
-        messages = [NewMessage(role="user", content=text)]
+        plan = None if stopped else await self._make_plan(conv, request, runs, language)
+        messages: list[NewMessage] = []
         for run in runs:
             messages.extend(run.new_messages)
-        if len(runs) > 1:
+        if len(runs) > 1 and not stopped:
             messages.append(NewMessage(role="assistant", content=final_text, agent="orchestrator", domain="mixed"))
         if plan is not None:
             # The approval modal is rebuilt from the last assistant message's plan_json.
@@ -288,10 +311,10 @@ class Orchestrator:
         if plan is not None:
             await emit(ApprovalRequired(plan_id=str(plan.id), plan=plan.plan_json))
         await emit(Done(conversation_id=str(conv.id), text=final_text, mode=conv.mode,
-                        plan_id=str(plan.id) if plan else None))
+                        plan_id=str(plan.id) if plan else None, stopped=stopped or None))
         # After the reply: memory upkeep never delays or breaks it.
         utilization = max((r.context_stats.get("budget", {}).get("pressure", 0.0) for r in runs), default=0.0)
-        self._background(self._after_turn(conv, runs, memory, ctx, len(messages), utilization))
+        self._background(self._after_turn(conv, runs, memory, ctx, len(messages) + 1, utilization))
 
     def _background(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -330,12 +353,24 @@ class Orchestrator:
         await emit(Done(conversation_id=str(conv.id), text=reply, mode=conv.mode))
 
     async def _run_one(self, run: AgentRun, agent_ctx: AgentContext, text: str, ctx: ToolContext, mode: str,
-                       hints: TurnHints, emit: Any) -> None:
+                       hints: TurnHints, emit: Any, stop: asyncio.Event) -> None:
+        events = run_agent(run.agent, model=self.model, history=agent_ctx.history, user_text=text, ctx=ctx,
+                           mode=mode, hints=_for_agent(hints, run.agent.name), run=run,
+                           system_extra=agent_ctx.system_extra)
+        streamed: list[str] = []
         try:
-            async for event in run_agent(run.agent, model=self.model, history=agent_ctx.history, user_text=text,
-                                         ctx=ctx, mode=mode, hints=_for_agent(hints, run.agent.name), run=run,
-                                         system_extra=agent_ctx.system_extra):
-                await emit(event)
+            # The agent's generator is suspended only at its yields, and none lies inside a tool call:
+            # closing it there (a stop) never cuts a write; a tool already started has already finished.
+            async for event in events:
+                if isinstance(event, Text):
+                    streamed.append(event.text)
+                if not isinstance(event, ToolStart):
+                    await emit(event)
+                if stop.is_set():
+                    run.final_text = run.final_text or "".join(streamed)
+                    break
+                if isinstance(event, ToolStart):
+                    await emit(event)
         except Exception as exc:
             log.exception("agent %s failed", run.agent.name)
             run.status, run.error = "error", f"{type(exc).__name__}: {exc}"
@@ -343,18 +378,22 @@ class Orchestrator:
                               else "I could not complete this request: the agent hit an internal error.")
             run.new_messages.append(NewMessage(role="assistant", content=run.final_text, agent=run.agent.name))
             await emit(Text(text=run.final_text, agent=run.agent.name))
+        finally:
+            await events.aclose()
 
     async def _run_mixed(self, runs: list[AgentRun], contexts: dict[str, AgentContext], text: str, ctx: ToolContext,
-                         mode: str, hints: TurnHints, emit: Any) -> str:
+                         mode: str, hints: TurnHints, emit: Any, stop: asyncio.Event) -> str:
         """Agents in parallel; their tool events stream, their texts are merged into one answer."""
 
         async def quiet(event: Event) -> None:
             if not isinstance(event, Text):
                 await emit(event)
 
-        await asyncio.gather(*(self._run_one(r, contexts[r.agent.name], text, ctx, mode, hints, quiet)
+        await asyncio.gather(*(self._run_one(r, contexts[r.agent.name], text, ctx, mode, hints, quiet, stop)
                                for r in runs))
         parts = "\n\n".join(f"[{r.agent.title}]\n{r.final_text}" for r in runs if r.final_text)
+        if stop.is_set():
+            return parts
         request = ModelRequest(
             messages=[{"role": "system", "content": "Combine the specialists' answers into one reply for the user, "
                                                     "in the user's language. Keep every number. Be brief."},
@@ -448,6 +487,33 @@ def render_execution(plan: PlanRecord, steps: list[StepResult], language: str) -
     done = sum(1 for r in (plan.execution_results or {}).values() if r.get("success"))
     head = (f"План: выполнено {done} из {total}." if ru else f"Plan: {done} of {total} steps done.")
     return "\n".join([head, *lines])
+
+
+def _mark_stopped(runs: list[AgentRun], partial: str, language: str) -> str:
+    """A stopped turn's partial reply, marked, and its agents' messages left well-formed for the model.
+
+    A run stopped mid-answer has no final assistant message yet, and tool calls it announced but
+    never ran get a "stopped" result (the OpenAI protocol wants one per call).
+    """
+    mark = "_(ответ остановлен)_" if language == "ru" else "_(reply stopped)_"
+    for run in runs:
+        run.status = "cancelled"
+        answered = {m.tool_call_id for m in run.new_messages if m.role == "tool"}
+        for message in list(run.new_messages):
+            for call in message.tool_calls or []:
+                if call["id"] not in answered:
+                    run.new_messages.append(NewMessage(
+                        role="tool", tool_call_id=call["id"], tool_name=call["function"]["name"],
+                        tool_result={"success": False, "code": "stopped", "error": "stopped by the user"},
+                        agent=run.agent.name, domain=run.agent.domain))
+        if run.new_messages and run.new_messages[-1].role == "assistant" and not run.new_messages[-1].tool_calls:
+            run.new_messages.pop()  # the agent finished before the stop took effect: it is re-added, marked
+    text = f"{partial.strip()}\n\n{mark}" if partial.strip() else mark
+    last = runs[-1]
+    last.final_text = text
+    last.new_messages.append(NewMessage(role="assistant", content=text, agent=last.agent.name,
+                                        domain=last.agent.domain))
+    return text
 
 
 def _plain(history: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -39,8 +39,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web_api.routes import chat, conversations, me, memory, plans, telegram
+from web_api.routes import auth, chat, conversations, me, memory, plans, telegram
 
 api_router = APIRouter()
-for module in (me, chat, conversations, plans, memory, telegram):
+for module in (auth, me, chat, conversations, plans, memory, telegram):
     api_router.include_router(module.router)
