@@ -13,6 +13,7 @@ from pydantic.alias_generators import to_camel
 from agent_brain.memory.notes import MAX_NOTE_CHARS, Domain, NoteRecord
 from agent_brain.memory.specs import BusinessSpec
 from agent_brain.orchestrator.orchestrator import MAX_MESSAGE_CHARS
+from agent_brain.plan_view import StepView
 from agent_brain.stores.records import ConversationRecord, Mode, PlanRecord, Role, Source, StoredMessage
 
 
@@ -126,6 +127,10 @@ class ConversationPatch(ApiModel):
 # ── responses ───────────────────────────────────────────────────────────────────────────────
 
 
+class TextsOut(BaseModel):
+    tools: dict[str, dict[str, str]]
+
+
 class MeOut(BaseModel):
     id: uuid.UUID
     name: str
@@ -153,11 +158,21 @@ class SessionList(ApiModel):
     items: list[SessionOut]
 
 
+class StepViewOut(ApiModel):
+    """The step as a person reads it, in the request's language (see agent_brain.plan_view)."""
+
+    title: str
+    target: str | None
+    changes: list[dict[str, str | None]]
+    spend_per_day: str | None
+
+
 class PlanStepOut(ApiModel):
     action: str
     params: dict[str, Any]
     description: str
     dangerous: bool
+    view: StepViewOut | None = None
 
 
 class PlanOut(ApiModel):
@@ -277,11 +292,13 @@ class ErrorOut(BaseModel):
 # ── mappers ─────────────────────────────────────────────────────────────────────────────────
 
 
-def plan_out(record: PlanRecord) -> PlanOut:
+def plan_out(record: PlanRecord, views: list[StepView] | None = None) -> PlanOut:
     plan = record.plan
     return PlanOut(
         id=record.id, status=record.status, summary=plan.summary, expires_at=record.expires_at,
-        steps=[PlanStepOut(**step.model_dump()) for step in plan.steps],
+        steps=[PlanStepOut(**step.model_dump(),
+                           view=StepViewOut(**views[i].model_dump(exclude={"dangerous"})) if views else None)
+               for i, step in enumerate(plan.steps)],
         execution_results=record.execution_results or {},
     )
 

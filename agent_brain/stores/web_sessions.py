@@ -100,7 +100,8 @@ class WebSessionStore:
         if row is None:
             return None
         mapping = dict(row._mapping)
-        return UserRecord.model_validate(mapping["User"]), mapping["session_id"]
+        session_id = mapping.pop("session_id")
+        return UserRecord.model_validate(mapping), session_id
 
     async def list_sessions(self, user_id: uuid.UUID) -> list[SessionRecord]:
         """The user's live sessions, most recently used first."""
@@ -110,8 +111,8 @@ class WebSessionStore:
             .order_by(func.coalesce(WebSession.last_used_at, WebSession.created_at).desc(), WebSession.id)
         )
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(stmt)).scalars().all()
-        return [SessionRecord.model_validate(r) for r in rows]
+            rows = (await conn.execute(stmt)).all()
+        return [SessionRecord.model_validate(r._mapping) for r in rows]
 
     async def revoke(self, user_id: uuid.UUID, session_id: uuid.UUID) -> bool:
         """Revoke one of the user's sessions; False if it is not theirs or already gone."""

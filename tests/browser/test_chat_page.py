@@ -48,6 +48,7 @@ from agent_brain.platforms.write_safety import IdempotentExecutor, WriteGuard  #
 from agent_brain.runtime import Runtime  # noqa: E402
 from agent_brain.stores.unified import UnifiedStore  # noqa: E402
 from agent_brain.stores.users import UserStore  # noqa: E402
+from agent_brain.stores.web_sessions import WebSessionStore  # noqa: E402
 
 ACCOUNT = "act_100200300400"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -125,9 +126,10 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 @contextlib.asynccontextmanager
-async def chat_page(browser: Browser, world: dict[str, Any], *, token: str | None = "default", locale: str = "ru-RU",
+async def chat_page(browser: Browser, world: dict[str, Any], *, signed_in: bool = True, locale: str = "ru-RU",
                     width: int = 1280, height: int = 860) -> AsyncIterator[Page]:
-    """A fresh browser context on the chat page; fails the test on any uncaught page error."""
+    """A fresh browser context on the chat page, signed in through a login link unless `signed_in` is
+    False; fails the test on any uncaught page error."""
     context = await browser.new_context(locale=locale, viewport={"width": width, "height": height})
     page = await context.new_page()
     errors: list[str] = []
@@ -135,8 +137,11 @@ async def chat_page(browser: Browser, world: dict[str, Any], *, token: str | Non
     # HTTP errors the page handles (401, 409…) are logged by Chromium as "Failed to load resource".
     page.on("console", lambda msg: errors.append(msg.text)
             if msg.type == "error" and "Failed to load resource" not in msg.text else None)
-    token = world["token"] if token == "default" else token
-    await page.goto(world["base"] + ("/" if token is None else f"/?token={token}"))
+    if signed_in:
+        code, _ = await WebSessionStore(world["engine"]).issue_login_code(world["user_id"])
+        await page.goto(f"{world['base']}/login?code={code}")
+    else:
+        await page.goto(world["base"] + "/")
     try:
         yield page
     finally:
@@ -166,24 +171,58 @@ async def conversation_ids(world: dict[str, Any]) -> list[uuid.UUID]:
 # ── tests ──────────────────────────────────────────────────────────────────────────────────
 
 
-async def test_token_is_taken_from_the_url_and_removed_from_the_address_bar(browser, world) -> None:  # type: ignore[no-untyped-def]
+async def test_login_link_sets_an_httponly_cookie_and_leaves_no_secret_in_the_history(browser, world) -> None:  # type: ignore[no-untyped-def]
     async with chat_page(browser, world) as page:
         await expect(page.locator("#user-badge")).to_contain_text("demo")
-        assert "token" not in page.url
-        assert await page.evaluate("localStorage.getItem('agent-brain.token')") == world["token"]
-        await page.reload()  # the stored token is used from now on
+        assert page.url == world["base"] + "/"
+        cookies = {c["name"]: c for c in await page.context.cookies()}
+        session = cookies["ab_session"]
+        assert session["httpOnly"] and session["sameSite"] == "Strict"
+        assert "ab_session" not in await page.evaluate("document.cookie")  # invisible to scripts
+        assert await page.evaluate("Object.keys(localStorage).length") == 0
+        # The 303 left no history entry for /login?code=…: one step back is the blank start page.
+        await page.go_back()
+        assert page.url == "about:blank"
+        await page.go_forward()
+        await page.reload()  # the cookie carries on
         await expect(page.locator("#user-badge")).to_contain_text("demo")
+        code, _ = await WebSessionStore(world["engine"]).issue_login_code(world["user_id"])
+        other = await browser.new_context(locale="ru-RU")
+        try:
+            first = await other.new_page()
+            await first.goto(f"{world['base']}/login?code={code}")
+            await expect(first.locator("#user-badge")).to_contain_text("demo")
+            again = await (await browser.new_context(locale="ru-RU")).new_page()
+            await again.goto(f"{world['base']}/login?code={code}")
+            await expect(again.locator("#token-dialog")).to_be_visible()
+            await expect(again.locator("#token-dialog")).to_contain_text("уже использован")
+            assert "code" not in again.url and "login" not in again.url
+            await again.context.close()
+        finally:
+            await other.close()
+        # Sessions can be listed and another one ended from the page.
+        await page.locator("#sessions-open").click()
+        sessions = page.locator("#sessions-list .session")
+        await expect(sessions).to_have_count(2)
+        await expect(sessions.filter(has_text="этот браузер")).to_have_count(1)
+        await _shot(page, "sessions-dialog")
+        await sessions.filter(has_not_text="этот браузер").locator("button").click()
+        await expect(sessions).to_have_count(1)
 
 
-async def test_missing_or_wrong_token_asks_for_one(browser, world) -> None:  # type: ignore[no-untyped-def]
-    async with chat_page(browser, world, token="not-a-real-token") as page:
+async def test_missing_session_asks_to_sign_in_and_a_pasted_token_opens_one(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world, signed_in=False) as page:
         dialog = page.locator("#token-dialog")
         await expect(dialog).to_be_visible()
-        await expect(dialog).to_contain_text("токен")
+        await expect(dialog).to_contain_text("ссылку входа")
+        await page.locator("#token-input").fill("not-a-real-token")
+        await page.locator("#token-form button[type=submit]").click()
+        await expect(dialog).to_contain_text("неверен")
         await page.locator("#token-input").fill(world["token"])
         await page.locator("#token-form button[type=submit]").click()
         await expect(dialog).to_be_hidden()
         await expect(page.locator("#user-badge")).to_contain_text("demo")
+        assert await page.evaluate("Object.keys(localStorage).length") == 0
 
 
 async def test_spend_report_streams_with_a_tool_indicator_and_an_svg_chart(browser, world) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,24 @@
+// Friendly words for tools ("Считаю расходы…") from the server's one catalogue (agent_brain/texts.py).
+// Until it has loaded (or if it fails), a neutral phrase is shown — never a tool's internal name.
+
+import { LANG } from "./i18n.js";
+
+let catalogue = {};
+
+export async function loadLabels(api) {
+  try {
+    catalogue = (await api.get("/api/brain/texts")).tools || {};
+  } catch {
+    catalogue = {};
+  }
+}
+
+/** What a running tool is doing, in words. */
+export function activityLabel(tool) {
+  return catalogue[tool]?.activity || (LANG === "ru" ? "Работаю с данными" : "Working on it");
+}
+
+/** What a plan step does, in words. */
+export function actionLabel(tool) {
+  return catalogue[tool]?.action || (LANG === "ru" ? "Изменение" : "A change");
+}
