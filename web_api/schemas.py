@@ -138,6 +138,7 @@ class MeOut(BaseModel):
     model: str
     model_is_llm: bool
     platform: Literal["sandbox", "meta"]
+    currency: str = Field(description="The ad account's currency (money in tool results is in its cents)")
 
 
 class SignedInOut(BaseModel):

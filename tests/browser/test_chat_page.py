@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import importlib.util
 import os
+import re
 import shutil
 import socket
 import uuid
@@ -30,7 +31,7 @@ if not Path(CHROMIUM).exists():
 import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 from playwright.async_api import Browser, Page, async_playwright, expect  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
 import web_api.app as web_app  # noqa: E402
@@ -61,6 +62,23 @@ async def _no_sleep(_: float) -> None:
     return None
 
 
+class PacedModel:
+    """The offline model, each of its events held back `pace` seconds: a turn long enough to stop or
+    reload in the middle of (0 by default — the tests that need it set it)."""
+
+    def __init__(self, inner: OfflineModel) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.is_llm = inner.is_llm
+        self.pace = 0.0
+
+    async def stream(self, request: Any) -> AsyncIterator[Any]:
+        async for event in self.inner.stream(request):
+            if self.pace:
+                await asyncio.sleep(self.pace)
+            yield event
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -88,8 +106,9 @@ async def world(demo_engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.Mo
     async with client:
         meta = MetaAdapter(client)
         store = UnifiedStore(demo_engine)
+        model = PacedModel(OfflineModel())
         orchestrator = Orchestrator(
-            engine=demo_engine, model=OfflineModel(), agents=load_agents(), meta=meta, store=store,
+            engine=demo_engine, model=model, agents=load_agents(), meta=meta, store=store,
             writes=WriteGuard(IdempotentExecutor(demo_engine, poll_interval=0.01), sleep=_no_sleep))
         runtime = Runtime(settings=settings, engine=demo_engine, conversations=store, users=UserStore(demo_engine),
                           meta=meta, orchestrator=orchestrator)
@@ -108,7 +127,7 @@ async def world(demo_engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.Mo
             await asyncio.sleep(0.02)
         try:
             yield {"base": f"http://127.0.0.1:{port}", "token": token, "runtime": runtime, "meta": meta,
-                   "store": store, "user_id": user_id, "engine": demo_engine}
+                   "store": store, "user_id": user_id, "engine": demo_engine, "model": model}
         finally:
             server.should_exit = True
             await serving
@@ -255,7 +274,33 @@ async def test_spend_report_streams_with_a_tool_indicator_and_an_svg_chart(brows
         await expect(reply.locator(".msg-body")).to_contain_text(total)
         await expect(page.locator(".conv-title").first).to_have_text("Покажи расходы за неделю")
         await expect(page.locator(".conv-open").first).to_have_attribute("aria-current", "true")
+        # Friendly words, never the tool's name; the chart's axes carry units.
+        await expect(reply.locator(".tool-done")).to_have_text(re.compile("Считаю расходы"))
+        assert "getSpendReport" not in await reply.inner_text()
+        await expect(chart.locator(".chart-unit").first).to_have_text("Расход, USD в день")
+        await expect(reply.locator("time.msg-time")).to_have_count(1)
         await _shot(page, "chat-spend-report")
+
+        # Quick follow-ups send their question; the next answer comes back, the chips move to it.
+        chips = page.locator(".followups button")
+        await expect(chips).to_have_text(["За вчера", "По дням", "График", "Подробнее"])
+        await chips.filter(has_text="По дням").click()
+        await wait_reply_done(page)
+        await expect(page.locator(".msg-user .msg-body").last).to_have_text("Покажи расходы по дням за последние 7 дней")
+        await expect(page.locator(".msg-assistant").last.locator("svg.chart")).to_be_visible()
+        await expect(page.locator(".followups")).to_have_count(1)
+
+        # Retry asks the same question again; edit-and-resend sends the edited text as a new message.
+        await page.locator(".msg-assistant").first.locator(".msg-retry").click()
+        await wait_reply_done(page)
+        await expect(page.locator(".msg-user .msg-body").last).to_have_text("Покажи расходы за неделю")
+        await page.locator(".msg-user").first.locator(".msg-edit").click()
+        await page.locator(".msg-editor textarea").fill("Покажи кампании")
+        await page.locator(".msg-editor .msg-edit-send").click()
+        await wait_reply_done(page)
+        await expect(page.locator(".msg-user .msg-body").last).to_have_text("Покажи кампании")
+        await expect(page.locator(".msg-assistant")).to_have_count(4)
+        await _shot(page, "chat-actions")
 
 
 async def test_mode_selector_sets_the_mode_of_new_and_existing_conversations(browser, world) -> None:  # type: ignore[no-untyped-def]
@@ -285,7 +330,14 @@ async def test_plan_mode_pause_campaign_yes_runs_it_verified(browser, world) -> 
         await expect(dialog).to_be_visible()
         steps = dialog.locator(".plan-step")
         await expect(steps).to_have_count(1)
-        await expect(steps.first).to_contain_text("pauseCampaign")
+        # In words, in Russian: the action, the campaign's name, before → after and the spend it stops.
+        await expect(page.locator("#plan-title")).to_have_text("Поставить кампанию на паузу «Виниры СПб»?")
+        await expect(steps.first.locator(".plan-change")).to_have_text("Статус: активна → на паузе")
+        budget = target.daily_budget_cents or sum(s.daily_budget_cents or 0 for s in await meta.list_ad_sets(
+            campaign_id=target.id) if s.status == "ACTIVE")
+        await expect(steps.first.locator(".plan-spend")).to_contain_text(f"{format_money(budget, 'USD')} в день")
+        text = await dialog.inner_text()
+        assert "pauseCampaign" not in text and target.id not in text and "Always" not in text
         await expect(steps.first.locator(".danger")).to_have_text("⚠️")
         for label in ("Нет", "Да", "Да + авто", "Да + вручную"):
             await expect(dialog.get_by_role("button", name=label, exact=False).first).to_be_visible()
@@ -295,7 +347,7 @@ async def test_plan_mode_pause_campaign_yes_runs_it_verified(browser, world) -> 
         await dialog.locator(".plan-yes").click()
         await expect(dialog).to_be_hidden()
         reply = page.locator(".msg-assistant").last
-        await expect(reply.locator(".step-verified")).to_contain_text("pauseCampaign")
+        await expect(reply.locator(".step-verified")).to_contain_text("Поставить кампанию на паузу «Виниры СПб»")
         await wait_reply_done(page)
         await expect(reply.locator(".msg-body")).to_contain_text("проверено")
         await expect(page.locator(".plan-review").first).to_be_disabled()
@@ -504,7 +556,7 @@ async def test_markdown_renderer_escapes_html_first(browser, world) -> None:  # 
             const { renderMarkdown } = await import('/static/markdown.js');
             return renderMarkdown([
               '<img src=x onerror="alert(1)"> **жирный** *курсив* `a<b`',
-              '[bad](javascript:alert(1)) [good](https://example.com/?a=1&b=2)',
+              '[bad](javascript:alert(1)) [Срочно: подтвердите оплату](https://evil.example/login) https://ex.com/a_b_c',
               '',
               '| Кампания | CPL |', '|---|--:|', '| Виниры | $12 |',
               '',
@@ -513,6 +565,103 @@ async def test_markdown_renderer_escapes_html_first(browser, world) -> None:  # 
         }""")
     assert "<img" not in html and "&lt;img" in html
     assert "<strong>жирный</strong>" in html and "<em>курсив</em>" in html and "<code>a&lt;b</code>" in html
-    assert 'href="javascript' not in html and 'href="https://example.com/?a=1&amp;b=2"' in html
-    assert "<table>" in html and '<td style="text-align:right">$12</td>' in html
+    # No links at all: quoted outsiders' text stays literal; a URL is plain text, untouched by emphasis.
+    assert "<a" not in html and "href" not in html
+    assert "[Срочно: подтвердите оплату](https://evil.example/login)" in html and "https://ex.com/a_b_c" in html
+    assert "<table>" in html and '<td class="align-right">$12</td>' in html
     assert html.count("<li>") == 3
+
+
+# ── issue 13: stop, reload mid-turn, framing, hostile names ──────────────────────────────────
+
+
+async def _stored(world: dict[str, Any], conversation_id: str) -> list[Any]:
+    return await world["store"].load_messages(uuid.UUID(conversation_id), 100)
+
+
+async def test_stop_mid_stream_keeps_the_partial_reply_marked_and_frees_the_conversation(browser, world) -> None:  # type: ignore[no-untyped-def]
+    world["model"].pace = 1.0
+    async with chat_page(browser, world) as page:
+        await send(page, "Покажи расходы за неделю")
+        stop = page.locator("#stop")
+        await expect(stop).to_be_visible()
+        await expect(page.locator("#send")).to_be_hidden()
+        await expect(page.locator(".tool-running, .tool-done").first).to_be_visible()  # the turn is under way
+        await stop.click()
+        await wait_reply_done(page)
+        reply = page.locator(".msg-assistant").last
+        await expect(reply).to_have_class(re.compile(r"\bmsg-stopped\b"))
+        await expect(reply.locator(".msg-body")).to_contain_text("ответ остановлен")
+        await expect(stop).to_be_hidden()
+        await _shot(page, "stopped-reply")
+        conversation_id = await page.evaluate("localStorage.getItem('agent-brain.conversation')")
+        stored = await _stored(world, conversation_id)
+        assert [m.role for m in stored][0] == "user" and stored[-1].role == "assistant"
+        assert stored[-1].content.endswith("_(ответ остановлен)_")
+        # Every tool call the stopped turn announced has its result (the model's history stays valid).
+        calls = {c["id"] for m in stored for c in (m.tool_calls or [])}
+        assert calls == {m.tool_call_id for m in stored if m.role == "tool"}
+        conv = await world["store"].get_by_id(uuid.UUID(conversation_id))
+        assert conv.lock_owner is None  # the lock is released: the next question is answered
+        world["model"].pace = 0.0
+        await send(page, "Покажи кампании")
+        await wait_reply_done(page)
+        await expect(page.locator(".msg-assistant").last).not_to_have_class(re.compile(r"\bmsg-stopped\b"))
+        await expect(page.locator(".msg-assistant").last.locator(".msg-error")).to_have_count(0)
+
+
+async def test_reload_mid_turn_shows_the_question_and_resumes_the_stream(browser, world) -> None:  # type: ignore[no-untyped-def]
+    world["model"].pace = 0.8
+    async with chat_page(browser, world) as page:
+        await send(page, "Покажи расходы за неделю")
+        await expect(page.locator(".tool-running, .tool-done").first).to_be_visible()
+        await page.reload()
+        # The question was stored when the turn began: it and the conversation's title are there at once.
+        await expect(page.locator(".msg-user .msg-body")).to_have_text("Покажи расходы за неделю")
+        await expect(page.locator(".conv-title").first).to_have_text("Покажи расходы за неделю")
+        reply = page.locator(".msg-assistant").last
+        await expect(reply).to_have_attribute("aria-busy", "true")  # re-attached to the running turn
+        await expect(page.locator("#stop")).to_be_visible()
+        await _shot(page, "reload-mid-turn")
+        await wait_reply_done(page)
+        await expect(reply.locator(".msg-body")).to_contain_text("Расходы за 7 дней")
+        await expect(reply.locator("svg.chart")).to_be_visible()
+        await expect(reply.locator(".msg-error")).to_have_count(0)
+        await expect(page.locator(".msg-assistant")).to_have_count(1)
+
+
+async def test_page_refuses_to_be_framed_by_another_origin(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world) as page:  # signed in: the cookie exists in this context
+        await expect(page.locator("#user-badge")).to_contain_text("demo")
+        response = await page.request.get(world["base"] + "/")
+        headers = response.headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+        attacker = await page.context.new_page()
+        other_origin = world["base"].replace("127.0.0.1", "localhost")
+        await attacker.route(other_origin + "/attack", lambda route: route.fulfill(
+            content_type="text/html", body=f'<iframe id="f" src="{world["base"]}/" width="800" height="600"></iframe>'))
+        await attacker.goto(other_origin + "/attack")
+        frame = attacker.frame_locator("#f")
+        await attacker.wait_for_timeout(1500)  # let the frame try to load; nothing of the app may appear
+        await expect(frame.locator("#composer")).to_have_count(0)
+        await expect(frame.locator(".plan-yes")).to_have_count(0)
+        await _shot(attacker, "framing-refused")
+        await attacker.close()
+
+
+async def test_hostile_lead_name_renders_as_literal_text(browser, world) -> None:  # type: ignore[no-untyped-def]
+    hostile = "[Срочно: подтвердите оплату](https://evil.example/login)"
+    async with world["engine"].begin() as conn:
+        # Every hot lead gets the name, so whichever the answer lists carries it.
+        await conn.execute(text("UPDATE leads SET name = :name WHERE user_id = :user AND temperature = 'hot'"),
+                           {"name": hostile, "user": world["user_id"]})
+    async with chat_page(browser, world) as page:
+        await send(page, "Найди горячих лидов")
+        await wait_reply_done(page)
+        reply = page.locator(".msg-assistant").last
+        await expect(reply.locator(".msg-body")).to_contain_text(hostile)
+        assert await page.locator(".messages a").count() == 0
+        assert "evil.example" not in await page.evaluate(
+            "[...document.querySelectorAll('[href],[src]')].map(n => n.getAttribute('href') || n.getAttribute('src')).join(' ')")
+        await _shot(page, "hostile-name-literal")

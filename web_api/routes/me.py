@@ -15,7 +15,8 @@ router = APIRouter(prefix="/api/brain", tags=["me"], responses=ERRORS)
 async def me(user: CurrentUser, runtime: RuntimeDep) -> MeOut:
     settings = runtime.settings
     offline = settings.uses_offline_model
-    return MeOut(id=user.id, name=user.name, language=user.language,
+    accounts = await runtime.users.ad_accounts(user.id)
+    return MeOut(currency=accounts[0].currency if accounts else "USD",id=user.id, name=user.name, language=user.language,
                  model="offline" if offline else settings.chat_assistant_model, model_is_llm=not offline,
                  platform="sandbox" if settings.uses_graph_sandbox else "meta")
 

@@ -43,6 +43,7 @@ const state = {
   mode: "plan", // for a new conversation: sent with its first message
   streaming: false,
   conversations: [],
+  currency: null, // the ad account's, for charts of results that do not name one
 };
 
 const api = new Api({
@@ -244,7 +245,7 @@ class AssistantMessage {
   }
 
   addChart(result) {
-    this.extras.append(timeseriesChart(result.series, { currency: result.currency }));
+    this.extras.append(timeseriesChart(result.series, { currency: result.currency || state.currency }));
     scrollToEnd();
   }
 
@@ -932,6 +933,7 @@ async function start() {
   try {
     const me = await api.get("/api/brain/me");
     ui.userBadge.textContent = [me.name, me.platform, me.model].filter(Boolean).join(" · ");
+    state.currency = me.currency || null;
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return; // the sign-in dialog is open
     addNote(err.message, "error");
