@@ -95,17 +95,26 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
         telegram = start_polling_task(runtime)
         try:
-            serving = asyncio.create_task(server.serve())
+            serving = asyncio.create_task(_run_server(server))
             if await _until_listening(server, serving):
                 await _print_login_link(runtime, f"http://{args.host}:{args.port}")
-            await serving
+            started = await serving
         finally:
             await stop_polling_task(telegram)
         # ── end Telegram bot ──
-    return 0
+    return 0 if started else 1
 
 
-async def _until_listening(server: Any, serving: asyncio.Task[None]) -> bool:
+async def _run_server(server: Any) -> bool:
+    """Serve until shut down; False when uvicorn gave up at start-up (it exits, e.g. on a taken port)."""
+    try:
+        await server.serve()
+    except SystemExit:
+        return False
+    return True
+
+
+async def _until_listening(server: Any, serving: asyncio.Task[bool]) -> bool:
     """True once the port accepts connections; False if the server stopped first (e.g. the port is taken)."""
     while not server.started:
         if serving.done():

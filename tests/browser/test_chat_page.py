@@ -572,6 +572,25 @@ async def test_markdown_renderer_escapes_html_first(browser, world) -> None:  # 
     assert html.count("<li>") == 3
 
 
+async def test_long_lists_fold_behind_show_more(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world) as page:
+        shown = await page.evaluate("""async () => {
+            const { renderMarkdown } = await import('/static/markdown.js');
+            const { collapseLongLists } = await import('/static/collapse.js');
+            const box = document.createElement('div');
+            const rows = Array.from({length: 25}, (_, i) => `| Лид ${i + 1} | ${i} |`);
+            box.innerHTML = renderMarkdown([...Array.from({length: 15}, (_, i) => `- пункт ${i + 1}`), '',
+                                            '| Имя | Скор |', '|---|--:|', ...rows].join('\\n'));
+            document.body.append(box);
+            collapseLongLists(box);
+            const visible = (sel) => [...box.querySelectorAll(sel)].filter((n) => !n.hidden).length;
+            const before = [visible('li'), visible('tbody tr'), [...box.querySelectorAll('.show-more')].map((b) => b.textContent)];
+            box.querySelectorAll('.show-more').forEach((b) => b.click());
+            return [...before, visible('li'), visible('tbody tr')];
+        }""")
+    assert shown == [10, 10, ["Показать ещё 5", "Показать ещё 15"], 15, 25]
+
+
 # ── issue 13: stop, reload mid-turn, framing, hostile names ──────────────────────────────────
 
 
