@@ -684,3 +684,24 @@ async def test_hostile_lead_name_renders_as_literal_text(browser, world) -> None
         assert "evil.example" not in await page.evaluate(
             "[...document.querySelectorAll('[href],[src]')].map(n => n.getAttribute('href') || n.getAttribute('src')).join(' ')")
         await _shot(page, "hostile-name-literal")
+
+
+async def test_a_list_cut_at_its_limit_offers_show_all(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world) as page:
+        await send(page, "Покажи лиды за 90 дней")
+        await wait_reply_done(page)
+        conv = (await conversation_ids(world))[0]
+        first = next(m.tool_result for m in reversed(await world["store"].load_messages(conv, 100))
+                     if m.role == "tool" and m.tool_name == "getLeads")
+        total = first["total"]["leads"]
+        assert total > first["count"], "the demo data must have more leads in 90 days than one page"
+        chip = page.locator(".followups button", has_text="Показать все")
+        await expect(chip).to_have_text(f"Показать все ({min(total, 100)})")
+        await chip.click()
+        await wait_reply_done(page)
+        second = next(m.tool_result for m in reversed(await world["store"].load_messages(conv, 100))
+                      if m.role == "tool" and m.tool_name == "getLeads")
+        asked = [m.content for m in await world["store"].load_messages(conv, 100) if m.role == "user"]
+        assert second["count"] == min(total, 100), (asked, first["period"], second["period"], second["total"])
+        await _shot(page, "show-all-leads")
+        await expect(page.locator(".msg-assistant").last.locator(".show-more")).to_have_count(1)  # folded

@@ -152,6 +152,7 @@ class AssistantMessage {
     this.raw = "";
     this.tools = new Map();
     this.toolNames = new Set();
+    this.results = new Map(); // tool → its last successful result (for follow-ups)
     this.pendingRender = false;
     this.activity = h("ul", { class: "msg-activity" });
     this.body = h("div", { class: "msg-body markdown" });
@@ -189,6 +190,7 @@ class AssistantMessage {
     if (this.pendingRender) return;
     this.pendingRender = true;
     requestAnimationFrame(() => {
+      if (!this.pendingRender) return; // finish() already rendered the final text
       this.pendingRender = false;
       this.render();
     });
@@ -227,6 +229,7 @@ class AssistantMessage {
       ok ? null : h("span", { class: "tool-error", text: ` — ${event.error || ""}` }),
     ].filter(Boolean));
     if (event.duration_ms) item.title = `${event.duration_ms} ms`;
+    if (ok && event.result) this.results.set(event.tool, event.result);
     if (ok && isChartable(event.result)) this.addChart(event.result);
   }
 
@@ -237,6 +240,7 @@ class AssistantMessage {
     const failed = result && result.success === false;
     const kind = failed ? "tool-failed" : planned ? "tool-planned" : "tool-done";
     if (message.toolName) this.toolNames.add(message.toolName);
+    if (message.toolName && result && !failed && !planned) this.results.set(message.toolName, result);
     this.activity.append(h("li", { class: `tool ${kind}`, "data-tool": message.toolName || "tool" },
       h("span", { class: "tool-icon", "aria-hidden": "true", text: failed ? "✗" : planned ? "⏸" : "✓" }),
       h("span", { class: "tool-name", text: planned ? actionLabel(message.toolName) : activityLabel(message.toolName) })));
@@ -274,7 +278,10 @@ class AssistantMessage {
   }
 
   finish() {
-    if (this.pendingRender || this.body.querySelector(".typing")) this.render();
+    if (this.pendingRender || this.body.querySelector(".typing")) {
+      this.pendingRender = false;
+      this.render();
+    }
     this.node.removeAttribute("aria-busy");
     if (!this.raw && !this.body.textContent) this.body.hidden = true;
     collapseLongLists(this.body);
@@ -286,7 +293,7 @@ class AssistantMessage {
     this.node.append(assistantActions(() => this.raw, {
       onRetry: question ? () => sendMessage(question) : null, disabled: () => state.streaming,
     }));
-    const items = followUps ? followUpsFor(this.toolNames) : [];
+    const items = followUps ? followUpsFor(this.toolNames, this.results) : [];
     if (items.length) this.node.append(followUpButtons(items, (text) => sendMessage(text)));
   }
 }
@@ -776,7 +783,7 @@ function renderHistory(items) {
   }
   if (last && !last.node.querySelector(".plan-review")) {
     last.node.querySelector(".msg-actions")?.after(...(() => {
-      const items = followUpsFor(last.toolNames);
+      const items = followUpsFor(last.toolNames, last.results);
       return items.length ? [followUpButtons(items, (text) => sendMessage(text))] : [];
     })());
   }

@@ -115,6 +115,10 @@ const STRINGS = {
     fuByDayText: "Покажи расходы по дням за последние 7 дней",
     fuChartText: "Покажи график расходов по дням",
     fuMoreText: "Расскажи подробнее",
+    fuShowAll: "Показать все ({n})",
+    fuShowLeads: "Покажи {n} лидов",
+    fuShowDialogs: "Покажи {n} диалогов",
+    fuPeriod: " с {from} по {to}",
   },
   en: {
     appTitle: "Agent Brain",
@@ -230,6 +234,10 @@ const STRINGS = {
     fuByDayText: "Show spend by day for the last 7 days",
     fuChartText: "Show a chart of spend by day",
     fuMoreText: "Tell me more",
+    fuShowAll: "Show all ({n})",
+    fuShowLeads: "Show {n} leads",
+    fuShowDialogs: "Show {n} dialogs",
+    fuPeriod: " from {from} to {to}",
   },
 };
 
