@@ -73,6 +73,14 @@ TOOLS: dict[str, tuple[str, str, str, str]] = {
                         "Send a WhatsApp broadcast"),
 }
 
+# agent or classified domain → who answered, as the page's reply header shows it
+AGENTS: dict[str, tuple[str, str]] = {
+    "ads": ("Реклама", "Ads"), "creative": ("Креативы", "Creatives"), "crm": ("Лиды и продажи", "Leads and sales"),
+    "whatsapp": ("WhatsApp", "WhatsApp"), "mixed": ("Несколько разделов", "Several areas"),
+    "orchestrator": ("Несколько разделов", "Several areas"), "memory": ("Память", "Memory"),
+    "approval": ("Подтверждение", "Approval"), "system": ("Ассистент", "Assistant"),
+}
+
 STATUSES: dict[str, tuple[str, str]] = {
     "ACTIVE": ("активна", "active"), "PAUSED": ("на паузе", "paused"), "DELETED": ("удалена", "deleted"),
     "ARCHIVED": ("в архиве", "archived"),
@@ -99,6 +107,14 @@ def status(value: str | None, lang: str) -> str:
     return _pick(STATUSES[value], lang) if value in STATUSES else (value or "—")
 
 
+def agent(name: str, lang: str) -> str:
+    return _pick(AGENTS[name], lang) if name in AGENTS else ""
+
+
 def catalogue(lang: str) -> dict[str, dict[str, str]]:
     """{tool: {"activity", "action"}} in one language (the web page's copy)."""
     return {tool: {"activity": activity(tool, lang), "action": action(tool, lang)} for tool in TOOLS}
+
+
+def agent_catalogue(lang: str) -> dict[str, str]:
+    return {name: agent(name, lang) for name in AGENTS}

@@ -129,6 +129,7 @@ class ConversationPatch(ApiModel):
 
 class TextsOut(BaseModel):
     tools: dict[str, dict[str, str]]
+    agents: dict[str, str]
 
 
 class MeOut(BaseModel):

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agent_brain import texts
 from agent_brain.agents.base import AgentSpec
 from agent_brain.agents.runner import AgentRun, run_agent
 from agent_brain.llm.base import ChatModel, ModelRequest, TurnHints, complete
@@ -414,7 +415,7 @@ class Orchestrator:
         steps = [step for run in runs for step in run.plan_steps]
         if not steps:
             return None
-        names = ", ".join(s.action for s in steps)
+        names = ", ".join(texts.action(s.action, language) for s in steps)
         summary = (f"Нужно подтверждение: {names}" if language == "ru" else f"Needs your approval: {names}")
         return await self.store.create_pending_plan(
             conv.id, request.user_id, Plan(steps=steps, summary=summary), source=request.source,
@@ -467,7 +468,7 @@ def render_execution(plan: PlanRecord, steps: list[StepResult], language: str) -
     lines = []
     for step in steps:
         if not step.success:
-            lines.append(f"❌ {step.action}: {step.error}")
+            lines.append(f"❌ {texts.action(step.action, language)}: {step.error}")
             continue
         result = step.result or {}
         verification = result.get("verification") or {}
@@ -482,7 +483,7 @@ def render_execution(plan: PlanRecord, steps: list[StepResult], language: str) -
         if result.get("cached"):
             mark += " (" + ("уже было выполнено ранее" if ru else "already done before") + ")"
         target = (result.get("target") or {}).get("name")
-        lines.append(f"{step.action}{f' «{target}»' if target else ''}: {mark}")
+        lines.append(f"{texts.action(step.action, language)}{f' «{target}»' if target else ''}: {mark}")
     total = len(plan.plan.steps)
     done = sum(1 for r in (plan.execution_results or {}).values() if r.get("success"))
     head = (f"План: выполнено {done} из {total}." if ru else f"Plan: {done} of {total} steps done.")

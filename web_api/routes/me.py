@@ -24,4 +24,4 @@ async def me(user: CurrentUser, runtime: RuntimeDep) -> MeOut:
 @router.get("/texts")
 async def ui_texts(user: CurrentUser, lang: Lang) -> TextsOut:
     """Words for tools (what is running, what a plan step does), from the one catalogue in agent_brain.texts."""
-    return TextsOut(tools=texts.catalogue(lang))
+    return TextsOut(tools=texts.catalogue(lang), agents=texts.agent_catalogue(lang))

@@ -7,7 +7,7 @@ import { isChartable, timeseriesChart } from "./chart.js";
 import { collapseLongLists } from "./collapse.js";
 import { followUpButtons, followUpsFor } from "./followups.js";
 import { LANG, t } from "./i18n.js";
-import { actionLabel, activityLabel, loadLabels } from "./labels.js";
+import { actionLabel, activityLabel, agentLabel, loadLabels } from "./labels.js";
 import { renderMarkdown } from "./markdown.js";
 import { setupSessions, setupSignIn } from "./sessions.js";
 
@@ -340,7 +340,8 @@ async function runStream(path, body, reply, { onStep, events = null } = {}) {
           }
           break;
         case "classified":
-          reply.setAgent((data.agents && data.agents.join(", ")) || data.domain);
+          reply.setAgent([...new Set((data.agents && data.agents.length ? data.agents : [data.domain])
+            .map(agentLabel).filter(Boolean))].join(", "));
           break;
         case "text":
           reply.appendText(data.text || "");
@@ -766,7 +767,7 @@ function renderHistory(items) {
       const hasCalls = Array.isArray(message.toolCalls) && message.toolCalls.length > 0;
       if (hasCalls && !message.content) continue; // the model only asked for tools
       const reply = new AssistantMessage({ live: false, createdAt: message.createdAt });
-      if (message.agent) reply.setAgent(message.agent);
+      if (message.agent) reply.setAgent(agentLabel(message.agent));
       for (const tool of tools) reply.toolFromHistory(tool);
       tools = [];
       const steps = message.toolResult && Array.isArray(message.toolResult.steps) ? message.toolResult.steps : [];

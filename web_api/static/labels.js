@@ -4,13 +4,22 @@
 import { LANG } from "./i18n.js";
 
 let catalogue = {};
+let agents = {};
 
 export async function loadLabels(api) {
   try {
-    catalogue = (await api.get("/api/brain/texts")).tools || {};
+    const texts = await api.get("/api/brain/texts");
+    catalogue = texts.tools || {};
+    agents = texts.agents || {};
   } catch {
     catalogue = {};
+    agents = {};
   }
+}
+
+/** Who answered ("Реклама", "Лиды и продажи"); empty for a name the catalogue lacks. */
+export function agentLabel(name) {
+  return agents[name] || "";
 }
 
 /** What a running tool is doing, in words. */
