@@ -705,3 +705,29 @@ async def test_a_list_cut_at_its_limit_offers_show_all(browser, world) -> None: 
         assert second["count"] == min(total, 100), (asked, first["period"], second["period"], second["total"])
         await _shot(page, "show-all-leads")
         await expect(page.locator(".msg-assistant").last.locator(".show-more")).to_have_count(1)  # folded
+
+
+async def test_conversations_are_renamed_and_searched_from_the_sidebar(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world) as page:
+        await send(page, "Покажи расходы за неделю")
+        await wait_reply_done(page)
+        await page.locator("#new-chat").click()
+        await send(page, "Найди горячих лидов")
+        await wait_reply_done(page)
+        titles = page.locator(".conv-title")
+        await expect(titles).to_have_text(["Найди горячих лидов", "Покажи расходы за неделю"])
+        page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept("Бюджет на неделю")))
+        await page.locator(".conv", has_text="Покажи расходы").locator(".conv-rename").click()
+        await expect(titles).to_have_text(["Бюджет на неделю", "Найди горячих лидов"])  # renamed = updated
+        convs = {c.title for c in await world["store"].list_conversations(world["user_id"])}
+        assert convs == {"Найди горячих лидов", "Бюджет на неделю"}
+        await page.locator("#conv-search").fill("бюджет")
+        await expect(titles).to_have_text(["Бюджет на неделю"])
+        await page.locator("#conv-search").fill("горяч")  # found by its messages too
+        await expect(titles).to_have_text(["Найди горячих лидов"])
+        await page.locator("#conv-search").fill("нет такого")
+        await expect(titles).to_have_count(0)
+        await expect(page.locator("#conv-empty")).to_have_text("Ничего не найдено")
+        await page.locator("#conv-search").fill("")
+        await expect(titles).to_have_count(2)
+        await _shot(page, "sidebar-rename-search")

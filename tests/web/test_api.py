@@ -85,7 +85,7 @@ async def test_the_page_is_served_at_the_root_without_a_token(api) -> None:  # t
 async def test_me(api) -> None:  # type: ignore[no-untyped-def]
     r = await api.http.get("/api/brain/me", headers=api.auth)
     assert r.json() == {"id": str(api.user_id), "name": "demo", "language": "ru", "model": "offline",
-                        "model_is_llm": False, "platform": "sandbox"}
+                        "model_is_llm": False, "platform": "sandbox", "currency": "USD"}
 
 
 async def test_a_read_turn_as_json(api) -> None:  # type: ignore[no-untyped-def]
