@@ -731,3 +731,14 @@ async def test_conversations_are_renamed_and_searched_from_the_sidebar(browser, 
         await page.locator("#conv-search").fill("")
         await expect(titles).to_have_count(2)
         await _shot(page, "sidebar-rename-search")
+
+
+async def test_api_docs_render_offline_under_the_content_security_policy(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world) as page:  # fails on any console error, CSP violations included
+        outside: list[str] = []
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(world["base"]) else None)
+        await page.goto(world["base"] + "/docs")
+        await expect(page.locator(".swagger-ui .info .title")).to_contain_text("agent-brain")
+        await expect(page.locator(".opblock-tag-section").first).to_be_visible()
+        assert outside == []  # nothing from a CDN
+        await _shot(page, "api-docs")
