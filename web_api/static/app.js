@@ -304,12 +304,13 @@ function dropFollowUps() {
 
 // ── streaming a request into a reply ─────────────────────────────────────────────────────────
 
-function setStreaming(on) {
+/** `stoppable`: a chat turn (Stop shown instead of Send); a plan's execution runs to its end. */
+function setStreaming(on, { stoppable = false } = {}) {
   state.streaming = on;
   ui.input.disabled = on;
   ui.send.disabled = on;
-  ui.send.hidden = on;
-  ui.stop.hidden = !on;
+  ui.send.hidden = on && stoppable;
+  ui.stop.hidden = !(on && stoppable);
   ui.stop.disabled = false;
   ui.stop.textContent = t("stop");
   ui.newChat.disabled = on;
@@ -326,9 +327,9 @@ function setStreaming(on) {
  * POST `path` and render its events into `reply`. Returns what happened:
  * {ok, approval, steps, error}.
  */
-async function runStream(path, body, reply, { onStep, events = null } = {}) {
+async function runStream(path, body, reply, { onStep, events = null, stoppable = false } = {}) {
   const outcome = { ok: false, approval: null, steps: [], error: null, done: null };
-  setStreaming(true);
+  setStreaming(true, { stoppable });
   try {
     for await (const { type, data } of events || api.stream(path, body)) {
       switch (type) {
@@ -411,7 +412,7 @@ async function sendMessage(text) {
   const isNew = !state.conversationId;
   const outcome = await runStream("/api/brain/chat/message", {
     message, conversationId: state.conversationId, mode: isNew ? state.mode : null,
-  }, reply);
+  }, reply, { stoppable: true });
   if (outcome.error && (outcome.error.status === 409 || outcome.error.status === 401
       || outcome.error.code === "busy" || outcome.error.code === "network")) {
     // Not processed: give the text back so nothing typed is lost.
@@ -448,7 +449,7 @@ async function resumeRunningTurn(id) {
       yield first.value;
       yield* events;
     }
-    const outcome = await runStream(null, null, reply, { events: rest() });
+    const outcome = await runStream(null, null, reply, { events: rest(), stoppable: true });
     if (outcome.done) {
       const questions = [...ui.messages.querySelectorAll(".msg-user .msg-body")];
       reply.addActions(questions.length ? questions[questions.length - 1].textContent : null,
@@ -782,12 +783,9 @@ function renderHistory(items) {
       last = reply;
     }
   }
-  if (last && !last.node.querySelector(".plan-review")) {
-    last.node.querySelector(".msg-actions")?.after(...(() => {
-      const items = followUpsFor(last.toolNames, last.results);
-      return items.length ? [followUpButtons(items, (text) => sendMessage(text))] : [];
-    })());
-  }
+  // Quick follow-ups under the latest answer, unless it is waiting for a plan decision.
+  const items = last && !last.node.querySelector(".plan-review") ? followUpsFor(last.toolNames, last.results) : [];
+  if (items.length) last.node.append(followUpButtons(items, (text) => sendMessage(text)));
   if (!ui.messages.children.length) showEmptyState();
   ui.messages.scrollTop = ui.messages.scrollHeight;
 }
