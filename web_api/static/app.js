@@ -784,8 +784,8 @@ function renderHistory(items) {
     }
   }
   // Quick follow-ups under the latest answer, unless it is waiting for a plan decision.
-  const items = last && !last.node.querySelector(".plan-review") ? followUpsFor(last.toolNames, last.results) : [];
-  if (items.length) last.node.append(followUpButtons(items, (text) => sendMessage(text)));
+  const chips = last && !last.node.querySelector(".plan-review") ? followUpsFor(last.toolNames, last.results) : [];
+  if (chips.length) last.node.append(followUpButtons(chips, (text) => sendMessage(text)));
   if (!ui.messages.children.length) showEmptyState();
   ui.messages.scrollTop = ui.messages.scrollHeight;
 }
