@@ -522,6 +522,14 @@ async def test_english_browser_gets_the_english_interface(browser, world) -> Non
         await expect(page.locator("#new-chat")).to_have_text("New chat")
         await expect(page.locator("html")).to_have_attribute("lang", "en")
         await expect(page.locator("#send")).to_have_text("Send")
+        # The approval modal speaks the page's language: the action, the object, before → after.
+        await send(page, "Pause the campaign Виниры СПб")
+        dialog = page.locator("#plan-dialog")
+        await expect(dialog).to_be_visible()
+        await expect(page.locator("#plan-title")).to_have_text("Pause the campaign “Виниры СПб”?")
+        await expect(dialog.locator(".plan-change")).to_have_text("Status: active → paused")
+        await expect(dialog.locator(".plan-spend")).to_contain_text("a day")
+        await _shot(page, "plan-modal-en")
 
 
 async def test_sse_parser_survives_arbitrary_chunk_splits(browser, world) -> None:  # type: ignore[no-untyped-def]

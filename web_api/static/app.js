@@ -6,7 +6,7 @@ import { Api, ApiError } from "./api.js";
 import { isChartable, timeseriesChart } from "./chart.js";
 import { collapseLongLists } from "./collapse.js";
 import { followUpButtons, followUpsFor } from "./followups.js";
-import { LANG, t } from "./i18n.js";
+import { LANG, quote, t } from "./i18n.js";
 import { actionLabel, activityLabel, agentLabel, loadLabels } from "./labels.js";
 import { renderMarkdown } from "./markdown.js";
 import { setupSessions, setupSignIn } from "./sessions.js";
@@ -143,7 +143,7 @@ function stepOutcome(step) {
 
 function stepTarget(step) {
   const name = step.result?.target?.name;
-  return name ? `${actionLabel(step.action)} «${name}»` : actionLabel(step.action);
+  return name ? `${actionLabel(step.action)} ${quote(name)}` : actionLabel(step.action);
 }
 
 /** One assistant reply: tool activity, streamed Markdown text, charts, plan and step results. */
@@ -481,7 +481,7 @@ function renderPlanSteps() {
       const [mark, words, kind] = stepOutcome({ ...result, index, action: step.action });
       const target = result.result?.target?.name;
       status = h("span", { class: `step-status step-${kind}` }, h("span", { "aria-hidden": "true", text: `${mark} ` }),
-        target ? `«${target}» — ${words}` : words);
+        target ? `${quote(target)} — ${words}` : words);
     }
     // In words: the action, the object's name, before → after and the spend affected (step.view,
     // from GET /plans/{id}); never the tool's name, raw ids or its English description.
@@ -496,7 +496,7 @@ function renderPlanSteps() {
         step.dangerous ? h("span", { class: "danger", title: t("dangerous"), role: "img", "aria-label": t("dangerous"),
           text: "⚠️" }) : null,
         h("strong", { class: "plan-step-action", text: view.title }),
-        view.target ? h("span", { class: "plan-step-target", text: ` «${view.target}»` }) : null),
+        view.target ? h("span", { class: "plan-step-target", text: ` ${quote(view.target)}` }) : null),
       changes.length ? h("ul", { class: "plan-changes", "aria-label": t("planChange") }, changes) : null,
       view.spendPerDay ? h("p", { class: "plan-spend" }, h("span", { text: `${t("planSpend")}: ` }),
         h("strong", { text: view.spendPerDay })) : null,
@@ -531,7 +531,7 @@ function openPlan(planId, planJson, { reply = null, results = {}, manual = false
   plan.busy = false;
   const views = plan.steps.map((step) => step.view).filter(Boolean);
   $("plan-title").textContent = plan.steps.length === 1 && views.length === 1
-    ? `${views[0].title}${views[0].target ? ` «${views[0].target}»` : ""}?` : t("planTitle");
+    ? `${views[0].title}${views[0].target ? ` ${quote(views[0].target)}` : ""}?` : t("planTitle");
   ui.planSummary.textContent = plan.steps.length > 1 ? t("planStepsCount", { n: plan.steps.length }) : "";
   planMessage("");
   renderPlanSteps();

@@ -248,3 +248,8 @@ export function t(key, params = {}) {
   const template = STRINGS[LANG][key] ?? STRINGS.en[key] ?? key;
   return template.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
 }
+
+/** A name in the language's quotation marks: «…» in Russian, “…” in English. */
+export function quote(name) {
+  return LANG === "ru" ? `«${name}»` : `“${name}”`;
+}
