@@ -360,18 +360,16 @@ class Orchestrator:
                            system_extra=agent_ctx.system_extra)
         streamed: list[str] = []
         try:
-            # The agent's generator is suspended only at its yields, and none lies inside a tool call:
-            # closing it there (a stop) never cuts a write; a tool already started has already finished.
+            # A stop takes effect at the next text delta or just before the next tool runs (ToolStart is
+            # yielded before the call): never inside a tool, and never before a finished tool's result
+            # is recorded — so a write under way completes and the history says it happened.
             async for event in events:
-                if isinstance(event, Text):
-                    streamed.append(event.text)
-                if not isinstance(event, ToolStart):
-                    await emit(event)
-                if stop.is_set():
+                if stop.is_set() and isinstance(event, Text | ToolStart):
                     run.final_text = run.final_text or "".join(streamed)
                     break
-                if isinstance(event, ToolStart):
-                    await emit(event)
+                if isinstance(event, Text):
+                    streamed.append(event.text)
+                await emit(event)
         except Exception as exc:
             log.exception("agent %s failed", run.agent.name)
             run.status, run.error = "error", f"{type(exc).__name__}: {exc}"

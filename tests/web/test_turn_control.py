@@ -4,9 +4,12 @@ and search conversations; a plan step described in words."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from typing import Any
+
+from sqlalchemy import text
 
 from agent_brain.llm.base import ModelEvent, ModelRequest, TurnDone
 from agent_brain.llm.offline import OfflineModel
@@ -146,3 +149,36 @@ async def test_a_plan_step_is_described_in_words_in_the_requested_language(api) 
     view = en["plan"]["steps"][0]["view"]
     assert view["title"] == "Pause the campaign" and view["changes"][0] == {"label": "Status", "before": "active",
                                                                             "after": "paused"}
+
+
+async def test_a_stop_during_a_platform_write_lets_the_write_finish_and_be_recorded(api, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    ads = api.runtime.orchestrator.agents["ads"].tools
+    real = ads.get("updateDirectionTargetCPL")
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_write(args, ctx):  # type: ignore[no-untyped-def]
+        entered.set()
+        await release.wait()  # the stop arrives while the write is under way
+        return await real.handler(args, ctx)
+
+    monkeypatch.setitem(ads._tools, real.name, dataclasses.replace(real, handler=slow_write))
+    conv = (await api.http.post("/api/brain/conversations", json={"mode": "auto"}, headers=api.auth)).json()
+    conv_id = conv["conversation"]["id"]
+    turn = asyncio.create_task(api.http.post("/api/brain/chat/message", headers=api.auth, json={
+        "message": "Установи целевой CPL для направления Отбеливание 15 долларов", "conversationId": conv_id}))
+    await entered.wait()
+    assert (await api.http.post(f"/api/brain/chat/{conv_id}/stop", headers=api.auth)).status_code == 202
+    release.set()
+    events = (await turn).json()["events"]
+    result = next(e for e in events if e["type"] == "tool_result")
+    assert result["tool"] == "updateDirectionTargetCPL" and result["success"] is True
+    assert events[-1]["type"] == "done" and events[-1]["stopped"] is True
+    async with api.runtime.engine.connect() as conn:
+        cpl = (await conn.execute(text("SELECT target_cpl_cents FROM directions WHERE name = 'Отбеливание' "
+                                       "AND user_id = :u"), {"u": api.user_id})).scalar_one()
+    assert cpl == 1500  # the write was applied in full, not cut
+    await api.idle()
+    stored = (await api.http.get(f"/api/brain/conversations/{conv_id}/messages", headers=api.auth)).json()["items"]
+    tool = next(m for m in stored if m["role"] == "tool")
+    assert tool["toolName"] == "updateDirectionTargetCPL" and tool["toolResult"].get("code") != "stopped"
+    assert stored[-1]["content"].endswith("_(ответ остановлен)_")
