@@ -101,6 +101,7 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from agent_brain.runtime import open_runtime
     from web_api.app import create_app
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter would bury the login link
     async with open_runtime(settings) as runtime:
         if not args.no_demo:
             from agent_brain.demo.seed import seed_demo
@@ -109,14 +110,6 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
             log.info("%s", report)
         app = create_app(settings, runtime=runtime)
         server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info"))
-        base = f"http://{args.host}:{args.port}"
-        print(f"agent-brain web chat: {base}/  (health: /health, API docs: /docs)", flush=True)
-        demo = await runtime.users.get_by_name("demo")
-        if demo is not None:
-            # Like Jupyter: a ready login link. A restart revokes the previous link's token.
-            await runtime.users.revoke_tokens(demo.id, "login")
-            token = await runtime.users.issue_token(demo.id, label="login")
-            print(f"Open {base}/?token={token}", flush=True)
         # ── Telegram bot: polls in the background while the web server runs (TELEGRAM_BOT_TOKEN set,
         # no TELEGRAM_WEBHOOK_SECRET; with a secret the web app's POST /telegram/webhook serves it). ──
         from telegram_bot.bot import start_polling_task, stop_polling_task
@@ -136,7 +129,10 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         async with open_queue(runtime.engine.url.render_as_string(hide_password=False)) as queue:
             worker = start_worker_task(queue, services_for(runtime), name=f"serve-{os.getpid()}")
             try:
-                await server.serve()
+                serving = asyncio.create_task(_run_server(server))
+                if await _until_listening(server, serving):
+                    await _print_login_link(runtime, f"http://{args.host}:{args.port}")
+                started = await serving
             finally:
                 recovery.cancel()
                 worker.cancel()
@@ -146,7 +142,42 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
                     await notifier.bot.session.close()
                 await stop_polling_task(telegram)
         # ── end Telegram bot ──
-    return 0
+    return 0 if started else 1
+
+
+async def _run_server(server: Any) -> bool:
+    """Serve until shut down; False when uvicorn gave up at start-up (it exits, e.g. on a taken port)."""
+    try:
+        await server.serve()
+    except SystemExit:
+        return False
+    return True
+
+
+async def _until_listening(server: Any, serving: asyncio.Task[bool]) -> bool:
+    """True once the port accepts connections; False if the server stopped first (e.g. the port is taken)."""
+    while not server.started:
+        if serving.done():
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def _print_login_link(runtime: Any, base: str) -> None:
+    """Like Jupyter, a ready login link — printed once the port listens. It carries a single-use code
+    that lives minutes; earlier links and open browser sessions stay valid (a restart logs nobody out)."""
+    from agent_brain.stores.web_sessions import WebSessionStore
+
+    lines = [f"agent-brain web chat: {base}/  (health: /health, API docs: /docs)"]
+    demo = await runtime.users.get_by_name("demo")
+    if demo is not None:
+        store = WebSessionStore(runtime.engine)
+        code, _ = await store.issue_login_code(demo.id)
+        minutes = int(store.code_ttl.total_seconds() // 60)
+        lines += [f"Open {base}/login?code={code}",
+                  f"(single use, valid {minutes} min; sessions are listed and revoked in the page's menu)"]
+    width = max(len(line) for line in lines)
+    print("\n".join(["", "─" * width, *lines, "─" * width, ""]), flush=True)
 
 
 async def _migrate(args: argparse.Namespace, settings: Settings) -> int:

@@ -9,13 +9,16 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from agent_brain.config import Settings
 from agent_brain.runtime import Runtime, open_runtime
 from web_api.errors import ApiError, install_error_handlers
 from web_api.routes import api_router
+from web_api.routes.auth import page_router
+from web_api.security import SecurityHeadersMiddleware, install_access_log_filter
 from web_api.streaming import TurnStreams
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -43,14 +46,16 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
                 # Plan executions whose clients left finish before the runtime closes.
                 await turn_streams.wait_idle()
 
-    app = FastAPI(title="agent-brain", version="0.1.0", lifespan=lifespan,
-                  description="Chat assistant for performance marketers. Authenticate with "
-                              "`Authorization: Bearer <token>`.")
+    app = FastAPI(title="agent-brain", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  description="Chat assistant for performance marketers. API clients authenticate with "
+                              "`Authorization: Bearer <token>`; the web page with its session cookie.")
     install_error_handlers(app)
+    install_access_log_filter()
+    app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:
         # Closed unless configured: the page is served from this origin and needs no CORS.
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
-                           allow_methods=["GET", "POST", "PUT", "DELETE"],
+                           allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "Accept", "Accept-Language"])
 
     @app.get("/health", tags=["system"])
@@ -75,6 +80,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
         return JSONResponse(body, status_code=200 if db_ok else 503)
 
     app.include_router(api_router)
+    app.include_router(page_router)
+    _mount_docs(app, static_dir)
     if settings.telegram_bot_token is not None and settings.telegram_webhook_secret is not None:
         # Webhook mode (production): Telegram posts updates here; without a secret the bot polls.
         from telegram_bot.webhook import build_webhook_router
@@ -84,13 +91,37 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
     if static_dir.is_dir():
         index = static_dir / "index.html"
 
-        @app.get("/", include_in_schema=False)
+        @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
         async def page() -> FileResponse:
-            # no-cache: the page changes with the server; `?token=` is read by the page itself.
+            # no-cache: the page changes with the server.
             if not index.is_file():
                 raise ApiError(404, "not_found")
             return FileResponse(index, headers={"Cache-Control": "no-cache"})
 
+        @app.get("/favicon.ico", include_in_schema=False)
+        async def favicon() -> FileResponse:
+            return FileResponse(static_dir / "favicon.svg", media_type="image/svg+xml",
+                                headers={"Cache-Control": "max-age=86400"})
+
         app.mount("/static", StaticFiles(directory=static_dir), name="static")
 
     return app
+
+
+def _mount_docs(app: FastAPI, static_dir: Path) -> None:
+    """Swagger UI at /docs from the assets of the `swagger-ui-bundle-v2` wheel: works without internet.
+
+    The page is ours rather than FastAPI's, whose inline script the Content-Security-Policy forbids.
+    """
+    app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return HTMLResponse(
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f'<title>{app.title} — API</title>'
+            '<link rel="icon" href="/favicon.ico">'
+            '<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>'
+            '<body><div id="swagger-ui" data-openapi-url="' + (app.openapi_url or "/openapi.json") + '"></div>'
+            '<script src="/docs/assets/swagger-ui-bundle.js"></script>'
+            '<script src="/static/docs.js"></script></body></html>')

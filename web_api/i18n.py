@@ -32,8 +32,13 @@ def language_of(request: HTTPConnection) -> Language:
 
 # code → (ru, en)
 MESSAGES: dict[str, tuple[str, str]] = {
-    "unauthorized": ("Нужен действующий токен: заголовок Authorization: Bearer <token>.",
-                     "A valid token is required: Authorization: Bearer <token>."),
+    "unauthorized": ("Нужен вход: откройте ссылку входа или передайте заголовок Authorization: Bearer <token>.",
+                     "Sign-in required: open the login link or send Authorization: Bearer <token>."),
+    "cross_site": ("Запрос с другого сайта отклонён.", "A request from another site was refused."),
+    "login_failed": ("Код входа неверен, уже использован или истёк — запросите новую ссылку входа.",
+                     "The login code is wrong, already used or expired — get a new login link."),
+    "session_not_found": ("Сеанс не найден.", "Session not found."),
+    "not_running": ("Сейчас в этом диалоге ничего не выполняется.", "Nothing is running in this conversation."),
     "not_found": ("Не найдено.", "Not found."),
     "conversation_not_found": ("Диалог не найден.", "Conversation not found."),
     "plan_not_found": ("План не найден.", "Plan not found."),

@@ -13,6 +13,7 @@ from pydantic.alias_generators import to_camel
 from agent_brain.memory.notes import MAX_NOTE_CHARS, Domain, NoteRecord
 from agent_brain.memory.specs import BusinessSpec
 from agent_brain.orchestrator.orchestrator import MAX_MESSAGE_CHARS
+from agent_brain.plan_view import StepView
 from agent_brain.stores.records import ConversationRecord, Mode, PlanRecord, Role, Source, StoredMessage
 
 
@@ -112,7 +113,23 @@ class TelegramModeIn(ApiModel):
     mode: Mode
 
 
+class SessionIn(ApiModel):
+    """Exactly one of: the login link's code, or an API token (the page exchanges either for a cookie)."""
+
+    code: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    token: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+
+class ConversationPatch(ApiModel):
+    title: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank), Storable]
+
+
 # ── responses ───────────────────────────────────────────────────────────────────────────────
+
+
+class TextsOut(BaseModel):
+    tools: dict[str, dict[str, str]]
+    agents: dict[str, str]
 
 
 class MeOut(BaseModel):
@@ -122,6 +139,34 @@ class MeOut(BaseModel):
     model: str
     model_is_llm: bool
     platform: Literal["sandbox", "meta"]
+    currency: str = Field(description="The ad account's currency (money in tool results is in its cents)")
+
+
+class SignedInOut(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class SessionOut(ApiModel):
+    id: uuid.UUID
+    user_agent: str | None
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime
+    current: bool
+
+
+class SessionList(ApiModel):
+    items: list[SessionOut]
+
+
+class StepViewOut(ApiModel):
+    """The step as a person reads it, in the request's language (see agent_brain.plan_view)."""
+
+    title: str
+    target: str | None
+    changes: list[dict[str, str | None]]
+    spend_per_day: str | None
 
 
 class PlanStepOut(ApiModel):
@@ -129,6 +174,7 @@ class PlanStepOut(ApiModel):
     params: dict[str, Any]
     description: str
     dangerous: bool
+    view: StepViewOut | None = None
 
 
 class PlanOut(ApiModel):
@@ -248,11 +294,13 @@ class ErrorOut(BaseModel):
 # ── mappers ─────────────────────────────────────────────────────────────────────────────────
 
 
-def plan_out(record: PlanRecord) -> PlanOut:
+def plan_out(record: PlanRecord, views: list[StepView] | None = None) -> PlanOut:
     plan = record.plan
     return PlanOut(
         id=record.id, status=record.status, summary=plan.summary, expires_at=record.expires_at,
-        steps=[PlanStepOut(**step.model_dump()) for step in plan.steps],
+        steps=[PlanStepOut(**step.model_dump(),
+                           view=StepViewOut(**views[i].model_dump(exclude={"dangerous"})) if views else None)
+               for i, step in enumerate(plan.steps)],
         execution_results=record.execution_results or {},
     )
 

@@ -33,49 +33,88 @@ SSE_SEND_TIMEOUT_SECONDS = 30  # a client that stops reading is dropped instead 
 _FIRST_EVENT_STATUS = {"busy": 409, "not_found": 404, "plan_not_runnable": 409, "empty": 422, "too_long": 422}
 
 
+class TurnLog:
+    """Every event of one running turn, kept so that a page reloaded mid-turn can replay and follow it."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.ended = False
+        self._changed = asyncio.Condition()
+
+    async def add(self, event: Event | None) -> None:
+        async with self._changed:
+            if event is None:
+                self.ended = True
+            else:
+                self.events.append(event)
+            self._changed.notify_all()
+
+    async def follow(self, start: int = 0) -> AsyncIterator[Event]:
+        """The events from `start` on, waiting for new ones until the turn ends."""
+        index = start
+        while True:
+            async with self._changed:
+                await self._changed.wait_for(lambda i=index: i < len(self.events) or self.ended)
+                batch = self.events[index:]
+                ended = self.ended
+            for event in batch:
+                yield event
+            index += len(batch)
+            if ended and index >= len(self.events):
+                return
+
+
 class EventFeed:
     """The events of one drained stream, in order; ends after the stream's last event."""
 
-    def __init__(self, queue: asyncio.Queue[Event | None]) -> None:
-        self._queue = queue
-        self._ended = False
+    def __init__(self, log: TurnLog) -> None:
+        self._events = log.follow()
 
     def __aiter__(self) -> EventFeed:
         return self
 
     async def __anext__(self) -> Event:
-        if self._ended:
-            raise StopAsyncIteration
-        event = await self._queue.get()
-        if event is None:
-            self._ended = True
-            raise StopAsyncIteration
-        return event
+        return await anext(self._events)
 
 
 class TurnStreams:
-    """Owns the drain tasks, so shutdown (and tests) can wait for turns whose clients left."""
+    """Owns the drain tasks, so shutdown (and tests) can wait for turns whose clients left.
+
+    The running turn of each conversation keeps its events here until it ends: `resume` replays
+    them to a page reloaded mid-turn, then follows the turn live.
+    """
 
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
+        self._running: dict[uuid.UUID, TurnLog] = {}
 
-    def start(self, stream: AsyncIterator[Event]) -> EventFeed:
-        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+    def start(self, stream: AsyncIterator[Event], *, conversation_id: uuid.UUID | None = None) -> EventFeed:
+        log_ = TurnLog()
 
         async def drain() -> None:
             try:
                 async for event in stream:
-                    queue.put_nowait(event)
+                    await log_.add(event)
             except Exception:
                 log.exception("event stream failed")
-                queue.put_nowait(Error(code="internal", message="Internal error"))
+                await log_.add(Error(code="internal", message="Internal error"))
             finally:
-                queue.put_nowait(None)
+                await log_.add(None)
+                if conversation_id is not None and self._running.get(conversation_id) is log_:
+                    del self._running[conversation_id]
 
+        if conversation_id is not None:
+            # A second request to a busy conversation ends at once with `busy`: it never replaces the live turn.
+            self._running.setdefault(conversation_id, log_)
         task = asyncio.create_task(drain())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return EventFeed(queue)
+        return EventFeed(log_)
+
+    def resume(self, conversation_id: uuid.UUID) -> EventFeed | None:
+        """The conversation's running turn from its first event, or None when none runs here."""
+        log_ = self._running.get(conversation_id)
+        return None if log_ is None or log_.ended else EventFeed(log_)
 
     async def wait_idle(self) -> None:
         while self._tasks:
@@ -86,7 +125,7 @@ def wants_event_stream(request: Request) -> bool:
     return "text/event-stream" in request.headers.get("accept", "").lower()
 
 
-def _sse(event: Event) -> ServerSentEvent:
+def sse_event(event: Event) -> ServerSentEvent:
     return ServerSentEvent(event=event.type, data=json.dumps(event.to_json(), ensure_ascii=False))
 
 
@@ -122,9 +161,9 @@ async def respond(
         async def events() -> AsyncIterator[ServerSentEvent]:
             yield ServerSentEvent(event="conversation", data=json.dumps({"conversationId": str(conversation_id)}))
             if first is not None:
-                yield _sse(first)
+                yield sse_event(first)
             async for event in feed:
-                yield _sse(event)
+                yield sse_event(event)
 
         return EventSourceResponse(events(), ping=SSE_PING_SECONDS, send_timeout=SSE_SEND_TIMEOUT_SECONDS)
 

@@ -69,6 +69,7 @@ class Done(_Event):
     mode: str | None = None
     plan_id: str | None = None
     choices: list[dict[str, str]] | None = None  # a clarifying question's answers: {label, reply_text}
+    stopped: bool | None = None  # the user stopped the turn: `text` is the partial reply
 
 
 class Error(_Event):

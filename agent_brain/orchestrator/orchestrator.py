@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agent_brain import texts
 from agent_brain.agents.base import AgentSpec
 from agent_brain.agents.runner import AgentRun, run_agent
 from agent_brain.journal.undo import propose_undo
@@ -41,6 +42,7 @@ from agent_brain.orchestrator.events import (
     Event,
     StepResult,
     Text,
+    ToolStart,
 )
 from agent_brain.orchestrator.grounding import TargetGrounding
 from agent_brain.orchestrator.plans import PlanExecutor, PlanNotRunnableError, step_verified, why_not
@@ -77,6 +79,7 @@ def detect_language(text: str) -> str:
 class _Turn:
     owner: str
     released: bool = False
+    stop: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,7 @@ class Orchestrator:
         self.summarizer = RollingSummarizer(self.store, self.small_model)
         self.dry_run = dry_run
         self._turns: set[asyncio.Task[None]] = set()
+        self._running: dict[uuid.UUID, _Turn] = {}  # conversation → its turn in this process (for stop)
 
     # ── public API ──────────────────────────────────────────────────────────────────────────
 
@@ -157,6 +161,19 @@ class Orchestrator:
             if event is None:
                 return
             yield event
+
+    def request_stop(self, conversation_id: uuid.UUID) -> bool:
+        """Ask the conversation's running turn to stop; False when none runs in this process.
+
+        The turn stops at its next safe point — between model rounds or before a tool runs, never
+        inside a tool call — so a platform write already under way finishes and is recorded. The
+        partial reply is kept (marked as stopped) and the lock released as after any turn.
+        """
+        turn = self._running.get(conversation_id)
+        if turn is None:
+            return False
+        turn.stop.set()
+        return True
 
     async def wait_idle(self) -> None:
         """Wait for turns whose callers went away (tests, shutdown)."""
@@ -250,10 +267,12 @@ class Orchestrator:
                              if language == "ru" else "Still answering your previous message — one moment."))
             return
         turn = _Turn(owner)
+        self._running[conv.id] = turn
         try:
             async with self.store.heartbeat(conv.id, owner):
                 await self._locked_turn(conv, pending_id, request, text, language, turn, emit)
         finally:
+            self._running.pop(conv.id, None)
             if not turn.released:
                 # Shielded: even a cancelled or failed turn must not leave the conversation locked.
                 await asyncio.shield(self.store.release_lock(conv.id, owner))
@@ -281,6 +300,8 @@ class Orchestrator:
             return
         # Snapshot, specs, notes and history load together, before classification.
         memory = await self.context.gather(conv, ctx)
+        # The question is stored before the agents run: a page reloaded mid-turn shows it.
+        await self.store.add_message(conv.id, NewMessage(role="user", content=text))
         resolver = TurnEntityResolver(ctx)
         hints = TurnHints(language=ctx.language, focus=memory.focus, resolver=resolver,
                           today=ctx.today, currency=ctx.currency)
@@ -296,17 +317,21 @@ class Orchestrator:
         grounding = TargetGrounding(user_text=text, shown_text=memory.shown_text, resolver=resolver)
         agent_started = time.perf_counter()
         if len(runs) == 1:
-            await self._run_one(runs[0], contexts[runs[0].agent.name], text, ctx, conv.mode, hints, grounding, emit)
+            await self._run_one(runs[0], contexts[runs[0].agent.name], text, ctx, conv.mode, hints, grounding, emit,
+                                turn.stop)
             final_text = runs[0].final_text
         else:
-            final_text = await self._run_mixed(runs, contexts, text, ctx, conv.mode, hints, grounding, emit)
+            final_text = await self._run_mixed(runs, contexts, text, ctx, conv.mode, hints, grounding, emit, turn.stop)
         latency_ms = int((time.perf_counter() - agent_started) * 1000)
+        stopped = turn.stop.is_set()
+        if stopped:
+            final_text = _mark_stopped(runs, final_text, language)
 
-        plan = await self._make_plan(conv, request, runs, language)
-        messages = [NewMessage(role="user", content=text)]
+        plan = None if stopped else await self._make_plan(conv, request, runs, language)
+        messages: list[NewMessage] = []
         for run in runs:
             messages.extend(run.new_messages)
-        if len(runs) > 1:
+        if len(runs) > 1 and not stopped:
             messages.append(NewMessage(role="assistant", content=final_text, agent="orchestrator", domain="mixed"))
         if plan is not None:
             # The approval modal is rebuilt from the last assistant message's plan_json.
@@ -327,10 +352,10 @@ class Orchestrator:
         if plan is not None:
             await emit(ApprovalRequired(plan_id=str(plan.id), plan=plan.plan_json))
         await emit(Done(conversation_id=str(conv.id), text=final_text, mode=conv.mode,
-                        plan_id=str(plan.id) if plan else None, choices=choices or None))
+                        plan_id=str(plan.id) if plan else None, choices=choices or None, stopped=stopped or None))
         # After the reply: memory upkeep never delays or breaks it.
         utilization = max((r.context_stats.get("budget", {}).get("pressure", 0.0) for r in runs), default=0.0)
-        self._background(self._after_turn(conv, runs, memory, ctx, len(messages), utilization))
+        self._background(self._after_turn(conv, runs, memory, ctx, len(messages) + 1, utilization))
 
     def _background(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -390,12 +415,21 @@ class Orchestrator:
                         plan_id=str(proposal.plan.id) if proposal.plan else None))
 
     async def _run_one(self, run: AgentRun, agent_ctx: AgentContext, text: str, ctx: ToolContext, mode: str,
-                       hints: TurnHints, grounding: TargetGrounding, emit: Any) -> None:
+                       hints: TurnHints, grounding: TargetGrounding, emit: Any, stop: asyncio.Event) -> None:
+        events = run_agent(run.agent, model=self.model, history=agent_ctx.history, user_text=text, ctx=ctx,
+                           mode=mode, hints=_for_agent(hints, run.agent.name), run=run,
+                           system_extra=agent_ctx.system_extra, taint=agent_ctx.taint, grounding=grounding)
+        streamed: list[str] = []
         try:
-            async for event in run_agent(run.agent, model=self.model, history=agent_ctx.history, user_text=text,
-                                         ctx=ctx, mode=mode, hints=_for_agent(hints, run.agent.name), run=run,
-                                         system_extra=agent_ctx.system_extra, taint=agent_ctx.taint,
-                                         grounding=grounding):
+            # A stop takes effect at the next text delta or just before the next tool runs (ToolStart is
+            # yielded before the call): never inside a tool, and never before a finished tool's result
+            # is recorded — so a write under way completes and the history says it happened.
+            async for event in events:
+                if stop.is_set() and isinstance(event, Text | ToolStart):
+                    run.final_text = run.final_text or "".join(streamed)
+                    break
+                if isinstance(event, Text):
+                    streamed.append(event.text)
                 await emit(event)
         except Exception as exc:
             log.exception("agent %s failed", run.agent.name)
@@ -404,18 +438,22 @@ class Orchestrator:
                               else "I could not complete this request: the agent hit an internal error.")
             run.new_messages.append(NewMessage(role="assistant", content=run.final_text, agent=run.agent.name))
             await emit(Text(text=run.final_text, agent=run.agent.name))
+        finally:
+            await events.aclose()
 
     async def _run_mixed(self, runs: list[AgentRun], contexts: dict[str, AgentContext], text: str, ctx: ToolContext,
-                         mode: str, hints: TurnHints, grounding: TargetGrounding, emit: Any) -> str:
+                         mode: str, hints: TurnHints, grounding: TargetGrounding, emit: Any, stop: asyncio.Event) -> str:
         """Agents in parallel; their tool events stream, their texts are merged into one answer."""
 
         async def quiet(event: Event) -> None:
             if not isinstance(event, Text):
                 await emit(event)
 
-        await asyncio.gather(*(self._run_one(r, contexts[r.agent.name], text, ctx, mode, hints, grounding, quiet)
+        await asyncio.gather(*(self._run_one(r, contexts[r.agent.name], text, ctx, mode, hints, grounding, quiet, stop)
                                for r in runs))
         parts = "\n\n".join(f"[{r.agent.title}]\n{r.final_text}" for r in runs if r.final_text)
+        if stop.is_set():
+            return parts
         request = ModelRequest(
             messages=[{"role": "system", "content": "Combine the specialists' answers into one reply for the user, "
                                                     "in the user's language. Keep every number. Be brief."},
@@ -436,7 +474,7 @@ class Orchestrator:
         steps = [step for run in runs for step in run.plan_steps]
         if not steps:
             return None
-        names = ", ".join(s.action for s in steps)
+        names = ", ".join(texts.action(s.action, language) for s in steps)
         summary = (f"Нужно подтверждение: {names}" if language == "ru" else f"Needs your approval: {names}")
         return await self.store.create_pending_plan(
             conv.id, request.user_id, Plan(steps=steps, summary=summary), source=request.source,
@@ -552,7 +590,7 @@ def render_execution(plan: PlanRecord, steps: list[StepResult], language: str) -
     lines = []
     for step in steps:
         if not step.success:
-            lines.append(f"❌ {step.action}: {step.error}")
+            lines.append(f"❌ {texts.action(step.action, language)}: {step.error}")
             continue
         result = step.result or {}
         verification = result.get("verification") or {}
@@ -568,13 +606,40 @@ def render_execution(plan: PlanRecord, steps: list[StepResult], language: str) -
         if result.get("cached"):
             mark += " (" + ("уже было выполнено ранее" if ru else "already done before") + ")"
         target = (result.get("target") or {}).get("name")
-        lines.append(f"{step.action}{f' «{target}»' if target else ''}: {mark}")
+        lines.append(f"{texts.action(step.action, language)}{f' «{target}»' if target else ''}: {mark}")
     total = len(plan.plan.steps)
     done = sum(1 for r in (plan.execution_results or {}).values() if r.get("success"))
     head = (f"План: выполнено {done} из {total}." if ru else f"Plan: {done} of {total} steps done.")
     if plan.status == "unverified":
         head += " " + ("Не все изменения подтверждены платформой." if ru else "Not every change is confirmed by the platform.")
     return "\n".join([head, *lines])
+
+
+def _mark_stopped(runs: list[AgentRun], partial: str, language: str) -> str:
+    """A stopped turn's partial reply, marked, and its agents' messages left well-formed for the model.
+
+    A run stopped mid-answer has no final assistant message yet, and tool calls it announced but
+    never ran get a "stopped" result (the OpenAI protocol wants one per call).
+    """
+    mark = "_(ответ остановлен)_" if language == "ru" else "_(reply stopped)_"
+    for run in runs:
+        run.status = "cancelled"
+        answered = {m.tool_call_id for m in run.new_messages if m.role == "tool"}
+        for message in list(run.new_messages):
+            for call in message.tool_calls or []:
+                if call["id"] not in answered:
+                    run.new_messages.append(NewMessage(
+                        role="tool", tool_call_id=call["id"], tool_name=call["function"]["name"],
+                        tool_result={"success": False, "code": "stopped", "error": "stopped by the user"},
+                        agent=run.agent.name, domain=run.agent.domain))
+        if run.new_messages and run.new_messages[-1].role == "assistant" and not run.new_messages[-1].tool_calls:
+            run.new_messages.pop()  # the agent finished before the stop took effect: it is re-added, marked
+    text = f"{partial.strip()}\n\n{mark}" if partial.strip() else mark
+    last = runs[-1]
+    last.final_text = text
+    last.new_messages.append(NewMessage(role="assistant", content=text, agent=last.agent.name,
+                                        domain=last.agent.domain))
+    return text
 
 
 def _plain(history: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -220,11 +220,18 @@ class UnifiedStore:
         return ConversationRecord.model_validate(row._mapping)
 
     async def list_conversations(
-        self, user_id: uuid.UUID, *, limit: int = 20, offset: int = 0
+        self, user_id: uuid.UUID, *, limit: int = 20, offset: int = 0, query: str | None = None
     ) -> list[ConversationRecord]:
+        """Most recently updated first; `query` keeps those whose title or a user/assistant message contains it."""
+        stmt = select(Conversation).where(Conversation.user_id == user_id)
+        if query:
+            pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            in_messages = select(Message.id).where(
+                Message.conversation_id == Conversation.id, Message.role.in_(("user", "assistant")),
+                Message.content.ilike(pattern, escape="\\")).exists()
+            stmt = stmt.where(or_(Conversation.title.ilike(pattern, escape="\\"), in_messages))
         stmt = (
-            select(Conversation)
-            .where(Conversation.user_id == user_id)
+            stmt
             .order_by(Conversation.updated_at.desc(), Conversation.id)
             .limit(limit)
             .offset(offset)

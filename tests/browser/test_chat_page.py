@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import importlib.util
 import os
+import re
 import shutil
 import socket
 import uuid
@@ -48,6 +49,7 @@ from agent_brain.platforms.write_safety import IdempotentExecutor, WriteGuard  #
 from agent_brain.runtime import Runtime  # noqa: E402
 from agent_brain.stores.unified import UnifiedStore  # noqa: E402
 from agent_brain.stores.users import UserStore  # noqa: E402
+from agent_brain.stores.web_sessions import WebSessionStore  # noqa: E402
 
 ACCOUNT = "act_100200300400"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -58,6 +60,23 @@ expect.set_options(timeout=20_000)
 
 async def _no_sleep(_: float) -> None:
     return None
+
+
+class PacedModel:
+    """The offline model, each of its events held back `pace` seconds: a turn long enough to stop or
+    reload in the middle of (0 by default — the tests that need it set it)."""
+
+    def __init__(self, inner: OfflineModel) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.is_llm = inner.is_llm
+        self.pace = 0.0
+
+    async def stream(self, request: Any) -> AsyncIterator[Any]:
+        async for event in self.inner.stream(request):
+            if self.pace:
+                await asyncio.sleep(self.pace)
+            yield event
 
 
 def _free_port() -> int:
@@ -87,8 +106,9 @@ async def world(demo_engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.Mo
     async with client:
         meta = MetaAdapter(client)
         store = UnifiedStore(demo_engine)
+        model = PacedModel(OfflineModel())
         orchestrator = Orchestrator(
-            engine=demo_engine, model=OfflineModel(), agents=load_agents(), meta=meta, store=store,
+            engine=demo_engine, model=model, agents=load_agents(), meta=meta, store=store,
             writes=WriteGuard(IdempotentExecutor(demo_engine, poll_interval=0.01), sleep=_no_sleep))
         runtime = Runtime(settings=settings, engine=demo_engine, conversations=store, users=UserStore(demo_engine),
                           meta=meta, orchestrator=orchestrator)
@@ -107,7 +127,7 @@ async def world(demo_engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.Mo
             await asyncio.sleep(0.02)
         try:
             yield {"base": f"http://127.0.0.1:{port}", "token": token, "runtime": runtime, "meta": meta,
-                   "store": store, "user_id": user_id, "engine": demo_engine}
+                   "store": store, "user_id": user_id, "engine": demo_engine, "model": model}
         finally:
             server.should_exit = True
             await serving
@@ -125,9 +145,10 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 @contextlib.asynccontextmanager
-async def chat_page(browser: Browser, world: dict[str, Any], *, token: str | None = "default", locale: str = "ru-RU",
+async def chat_page(browser: Browser, world: dict[str, Any], *, signed_in: bool = True, locale: str = "ru-RU",
                     width: int = 1280, height: int = 860) -> AsyncIterator[Page]:
-    """A fresh browser context on the chat page; fails the test on any uncaught page error."""
+    """A fresh browser context on the chat page, signed in through a login link unless `signed_in` is
+    False; fails the test on any uncaught page error."""
     context = await browser.new_context(locale=locale, viewport={"width": width, "height": height})
     page = await context.new_page()
     errors: list[str] = []
@@ -135,8 +156,11 @@ async def chat_page(browser: Browser, world: dict[str, Any], *, token: str | Non
     # HTTP errors the page handles (401, 409…) are logged by Chromium as "Failed to load resource".
     page.on("console", lambda msg: errors.append(msg.text)
             if msg.type == "error" and "Failed to load resource" not in msg.text else None)
-    token = world["token"] if token == "default" else token
-    await page.goto(world["base"] + ("/" if token is None else f"/?token={token}"))
+    if signed_in:
+        code, _ = await WebSessionStore(world["engine"]).issue_login_code(world["user_id"])
+        await page.goto(f"{world['base']}/login?code={code}")
+    else:
+        await page.goto(world["base"] + "/")
     try:
         yield page
     finally:
@@ -166,24 +190,58 @@ async def conversation_ids(world: dict[str, Any]) -> list[uuid.UUID]:
 # ── tests ──────────────────────────────────────────────────────────────────────────────────
 
 
-async def test_token_is_taken_from_the_url_and_removed_from_the_address_bar(browser, world) -> None:  # type: ignore[no-untyped-def]
+async def test_login_link_sets_an_httponly_cookie_and_leaves_no_secret_in_the_history(browser, world) -> None:  # type: ignore[no-untyped-def]
     async with chat_page(browser, world) as page:
         await expect(page.locator("#user-badge")).to_contain_text("demo")
-        assert "token" not in page.url
-        assert await page.evaluate("localStorage.getItem('agent-brain.token')") == world["token"]
-        await page.reload()  # the stored token is used from now on
+        assert page.url == world["base"] + "/"
+        cookies = {c["name"]: c for c in await page.context.cookies()}
+        session = cookies["ab_session"]
+        assert session["httpOnly"] and session["sameSite"] == "Strict"
+        assert "ab_session" not in await page.evaluate("document.cookie")  # invisible to scripts
+        assert await page.evaluate("Object.keys(localStorage).length") == 0
+        # The 303 left no history entry for /login?code=…: one step back is the blank start page.
+        await page.go_back()
+        assert page.url == "about:blank"
+        await page.go_forward()
+        await page.reload()  # the cookie carries on
         await expect(page.locator("#user-badge")).to_contain_text("demo")
+        code, _ = await WebSessionStore(world["engine"]).issue_login_code(world["user_id"])
+        other = await browser.new_context(locale="ru-RU")
+        try:
+            first = await other.new_page()
+            await first.goto(f"{world['base']}/login?code={code}")
+            await expect(first.locator("#user-badge")).to_contain_text("demo")
+            again = await (await browser.new_context(locale="ru-RU")).new_page()
+            await again.goto(f"{world['base']}/login?code={code}")
+            await expect(again.locator("#token-dialog")).to_be_visible()
+            await expect(again.locator("#token-dialog")).to_contain_text("уже использован")
+            assert "code" not in again.url and "login" not in again.url
+            await again.context.close()
+        finally:
+            await other.close()
+        # Sessions can be listed and another one ended from the page.
+        await page.locator("#sessions-open").click()
+        sessions = page.locator("#sessions-list .session")
+        await expect(sessions).to_have_count(2)
+        await expect(sessions.filter(has_text="этот браузер")).to_have_count(1)
+        await _shot(page, "sessions-dialog")
+        await sessions.filter(has_not_text="этот браузер").locator("button").click()
+        await expect(sessions).to_have_count(1)
 
 
-async def test_missing_or_wrong_token_asks_for_one(browser, world) -> None:  # type: ignore[no-untyped-def]
-    async with chat_page(browser, world, token="not-a-real-token") as page:
+async def test_missing_session_asks_to_sign_in_and_a_pasted_token_opens_one(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world, signed_in=False) as page:
         dialog = page.locator("#token-dialog")
         await expect(dialog).to_be_visible()
-        await expect(dialog).to_contain_text("токен")
+        await expect(dialog).to_contain_text("ссылку входа")
+        await page.locator("#token-input").fill("not-a-real-token")
+        await page.locator("#token-form button[type=submit]").click()
+        await expect(dialog).to_contain_text("неверен")
         await page.locator("#token-input").fill(world["token"])
         await page.locator("#token-form button[type=submit]").click()
         await expect(dialog).to_be_hidden()
         await expect(page.locator("#user-badge")).to_contain_text("demo")
+        assert await page.evaluate("Object.keys(localStorage).length") == 0
 
 
 async def test_spend_report_streams_with_a_tool_indicator_and_an_svg_chart(browser, world) -> None:  # type: ignore[no-untyped-def]
@@ -216,7 +274,33 @@ async def test_spend_report_streams_with_a_tool_indicator_and_an_svg_chart(brows
         await expect(reply.locator(".msg-body")).to_contain_text(total)
         await expect(page.locator(".conv-title").first).to_have_text("Покажи расходы за неделю")
         await expect(page.locator(".conv-open").first).to_have_attribute("aria-current", "true")
+        # Friendly words, never the tool's name; the chart's axes carry units.
+        await expect(reply.locator(".tool-done")).to_have_text(re.compile("Считаю расходы"))
+        assert "getSpendReport" not in await reply.inner_text()
+        await expect(chart.locator(".chart-unit").first).to_have_text("Расход, USD в день")
+        await expect(reply.locator("time.msg-time")).to_have_count(1)
         await _shot(page, "chat-spend-report")
+
+        # Quick follow-ups send their question; the next answer comes back, the chips move to it.
+        chips = page.locator(".followups button")
+        await expect(chips).to_have_text(["За вчера", "По дням", "График", "Подробнее"])
+        await chips.filter(has_text="По дням").click()
+        await wait_reply_done(page)
+        await expect(page.locator(".msg-user .msg-body").last).to_have_text("Покажи расходы по дням за последние 7 дней")
+        await expect(page.locator(".msg-assistant").last.locator("svg.chart")).to_be_visible()
+        await expect(page.locator(".followups")).to_have_count(1)
+
+        # Retry asks the same question again; edit-and-resend sends the edited text as a new message.
+        await page.locator(".msg-assistant").first.locator(".msg-retry").click()
+        await wait_reply_done(page)
+        await expect(page.locator(".msg-user .msg-body").last).to_have_text("Покажи расходы за неделю")
+        await page.locator(".msg-user").first.locator(".msg-edit").click()
+        await page.locator(".msg-editor textarea").fill("Покажи кампании")
+        await page.locator(".msg-editor .msg-edit-send").click()
+        await wait_reply_done(page)
+        await expect(page.locator(".msg-user .msg-body").last).to_have_text("Покажи кампании")
+        await expect(page.locator(".msg-assistant")).to_have_count(4)
+        await _shot(page, "chat-actions")
 
 
 async def test_mode_selector_sets_the_mode_of_new_and_existing_conversations(browser, world) -> None:  # type: ignore[no-untyped-def]
@@ -246,7 +330,14 @@ async def test_plan_mode_pause_campaign_yes_runs_it_verified(browser, world) -> 
         await expect(dialog).to_be_visible()
         steps = dialog.locator(".plan-step")
         await expect(steps).to_have_count(1)
-        await expect(steps.first).to_contain_text("pauseCampaign")
+        # In words, in Russian: the action, the campaign's name, before → after and the spend it stops.
+        await expect(page.locator("#plan-title")).to_have_text("Поставить кампанию на паузу «Виниры СПб»?")
+        await expect(steps.first.locator(".plan-change")).to_have_text("Статус: активна → на паузе")
+        budget = target.daily_budget_cents or sum(s.daily_budget_cents or 0 for s in await meta.list_ad_sets(
+            campaign_id=target.id) if s.status == "ACTIVE")
+        await expect(steps.first.locator(".plan-spend")).to_contain_text(f"{format_money(budget, 'USD')} в день")
+        text = await dialog.inner_text()
+        assert "pauseCampaign" not in text and target.id not in text and "Always" not in text
         await expect(steps.first.locator(".danger")).to_have_text("⚠️")
         for label in ("Нет", "Да", "Да + авто", "Да + вручную"):
             await expect(dialog.get_by_role("button", name=label, exact=False).first).to_be_visible()
@@ -256,7 +347,7 @@ async def test_plan_mode_pause_campaign_yes_runs_it_verified(browser, world) -> 
         await dialog.locator(".plan-yes").click()
         await expect(dialog).to_be_hidden()
         reply = page.locator(".msg-assistant").last
-        await expect(reply.locator(".step-verified")).to_contain_text("pauseCampaign")
+        await expect(reply.locator(".step-verified")).to_contain_text("Поставить кампанию на паузу «Виниры СПб»")
         await wait_reply_done(page)
         await expect(reply.locator(".msg-body")).to_contain_text("проверено")
         await expect(page.locator(".plan-review").first).to_be_disabled()
@@ -458,6 +549,14 @@ async def test_english_browser_gets_the_english_interface(browser, world) -> Non
         await expect(page.locator("#new-chat")).to_have_text("New chat")
         await expect(page.locator("html")).to_have_attribute("lang", "en")
         await expect(page.locator("#send")).to_have_text("Send")
+        # The approval modal speaks the page's language: the action, the object, before → after.
+        await send(page, "Pause the campaign Виниры СПб")
+        dialog = page.locator("#plan-dialog")
+        await expect(dialog).to_be_visible()
+        await expect(page.locator("#plan-title")).to_have_text("Pause the campaign “Виниры СПб”?")
+        await expect(dialog.locator(".plan-change")).to_have_text("Status: active → paused")
+        await expect(dialog.locator(".plan-spend")).to_contain_text("a day")
+        await _shot(page, "plan-modal-en")
 
 
 async def test_sse_parser_survives_arbitrary_chunk_splits(browser, world) -> None:  # type: ignore[no-untyped-def]
@@ -492,7 +591,7 @@ async def test_markdown_renderer_escapes_html_first(browser, world) -> None:  # 
             const { renderMarkdown } = await import('/static/markdown.js');
             return renderMarkdown([
               '<img src=x onerror="alert(1)"> **жирный** *курсив* `a<b`',
-              '[bad](javascript:alert(1)) [good](https://example.com/?a=1&b=2)',
+              '[bad](javascript:alert(1)) [Срочно: подтвердите оплату](https://evil.example/login) https://ex.com/a_b_c',
               '',
               '| Кампания | CPL |', '|---|--:|', '| Виниры | $12 |',
               '',
@@ -501,6 +600,180 @@ async def test_markdown_renderer_escapes_html_first(browser, world) -> None:  # 
         }""")
     assert "<img" not in html and "&lt;img" in html
     assert "<strong>жирный</strong>" in html and "<em>курсив</em>" in html and "<code>a&lt;b</code>" in html
-    assert 'href="javascript' not in html and 'href="https://example.com/?a=1&amp;b=2"' in html
-    assert "<table>" in html and '<td style="text-align:right">$12</td>' in html
+    # No links at all: quoted outsiders' text stays literal; a URL is plain text, untouched by emphasis.
+    assert "<a" not in html and "href" not in html
+    assert "[Срочно: подтвердите оплату](https://evil.example/login)" in html and "https://ex.com/a_b_c" in html
+    assert "<table>" in html and '<td class="align-right">$12</td>' in html
     assert html.count("<li>") == 3
+
+
+async def test_long_lists_fold_behind_show_more(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world) as page:
+        shown = await page.evaluate("""async () => {
+            const { renderMarkdown } = await import('/static/markdown.js');
+            const { collapseLongLists } = await import('/static/collapse.js');
+            const box = document.createElement('div');
+            const rows = Array.from({length: 25}, (_, i) => `| Лид ${i + 1} | ${i} |`);
+            box.innerHTML = renderMarkdown([...Array.from({length: 15}, (_, i) => `- пункт ${i + 1}`), '',
+                                            '| Имя | Скор |', '|---|--:|', ...rows].join('\\n'));
+            document.body.append(box);
+            collapseLongLists(box);
+            const visible = (sel) => [...box.querySelectorAll(sel)].filter((n) => !n.hidden).length;
+            const before = [visible('li'), visible('tbody tr'), [...box.querySelectorAll('.show-more')].map((b) => b.textContent)];
+            box.querySelectorAll('.show-more').forEach((b) => b.click());
+            return [...before, visible('li'), visible('tbody tr')];
+        }""")
+    assert shown == [10, 10, ["Показать ещё 5", "Показать ещё 15"], 15, 25]
+
+
+# ── issue 13: stop, reload mid-turn, framing, hostile names ──────────────────────────────────
+
+
+async def _stored(world: dict[str, Any], conversation_id: str) -> list[Any]:
+    return await world["store"].load_messages(uuid.UUID(conversation_id), 100)
+
+
+async def test_stop_mid_stream_keeps_the_partial_reply_marked_and_frees_the_conversation(browser, world) -> None:  # type: ignore[no-untyped-def]
+    world["model"].pace = 1.0
+    async with chat_page(browser, world) as page:
+        await send(page, "Покажи расходы за неделю")
+        stop = page.locator("#stop")
+        await expect(stop).to_be_visible()
+        await expect(page.locator("#send")).to_be_hidden()
+        await expect(page.locator(".tool-running, .tool-done").first).to_be_visible()  # the turn is under way
+        await stop.click()
+        await wait_reply_done(page)
+        reply = page.locator(".msg-assistant").last
+        await expect(reply).to_have_class(re.compile(r"\bmsg-stopped\b"))
+        await expect(reply.locator(".msg-body")).to_contain_text("ответ остановлен")
+        await expect(stop).to_be_hidden()
+        await _shot(page, "stopped-reply")
+        conversation_id = await page.evaluate("localStorage.getItem('agent-brain.conversation')")
+        stored = await _stored(world, conversation_id)
+        assert [m.role for m in stored][0] == "user" and stored[-1].role == "assistant"
+        assert stored[-1].content.endswith("_(ответ остановлен)_")
+        # Every tool call the stopped turn announced has its result (the model's history stays valid).
+        calls = {c["id"] for m in stored for c in (m.tool_calls or [])}
+        assert calls == {m.tool_call_id for m in stored if m.role == "tool"}
+        conv = await world["store"].get_by_id(uuid.UUID(conversation_id))
+        assert conv.lock_owner is None  # the lock is released: the next question is answered
+        world["model"].pace = 0.0
+        await send(page, "Покажи кампании")
+        await wait_reply_done(page)
+        await expect(page.locator(".msg-assistant").last).not_to_have_class(re.compile(r"\bmsg-stopped\b"))
+        await expect(page.locator(".msg-assistant").last.locator(".msg-error")).to_have_count(0)
+
+
+async def test_reload_mid_turn_shows_the_question_and_resumes_the_stream(browser, world) -> None:  # type: ignore[no-untyped-def]
+    world["model"].pace = 0.8
+    async with chat_page(browser, world) as page:
+        await send(page, "Покажи расходы за неделю")
+        await expect(page.locator(".tool-running, .tool-done").first).to_be_visible()
+        await page.reload()
+        # The question was stored when the turn began: it and the conversation's title are there at once.
+        await expect(page.locator(".msg-user .msg-body")).to_have_text("Покажи расходы за неделю")
+        await expect(page.locator(".conv-title").first).to_have_text("Покажи расходы за неделю")
+        reply = page.locator(".msg-assistant").last
+        await expect(reply).to_have_attribute("aria-busy", "true")  # re-attached to the running turn
+        await expect(page.locator("#stop")).to_be_visible()
+        await _shot(page, "reload-mid-turn")
+        await wait_reply_done(page)
+        await expect(reply.locator(".msg-body")).to_contain_text("Расходы за 7 дней")
+        await expect(reply.locator("svg.chart")).to_be_visible()
+        await expect(reply.locator(".msg-error")).to_have_count(0)
+        await expect(page.locator(".msg-assistant")).to_have_count(1)
+
+
+async def test_page_refuses_to_be_framed_by_another_origin(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world) as page:  # signed in: the cookie exists in this context
+        await expect(page.locator("#user-badge")).to_contain_text("demo")
+        response = await page.request.get(world["base"] + "/")
+        headers = response.headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+        attacker = await page.context.new_page()
+        other_origin = world["base"].replace("127.0.0.1", "localhost")
+        await attacker.route(other_origin + "/attack", lambda route: route.fulfill(
+            content_type="text/html", body=f'<iframe id="f" src="{world["base"]}/" width="800" height="600"></iframe>'))
+        await attacker.goto(other_origin + "/attack")
+        frame = attacker.frame_locator("#f")
+        await attacker.wait_for_timeout(1500)  # let the frame try to load; nothing of the app may appear
+        await expect(frame.locator("#composer")).to_have_count(0)
+        await expect(frame.locator(".plan-yes")).to_have_count(0)
+        await _shot(attacker, "framing-refused")
+        await attacker.close()
+
+
+async def test_hostile_lead_name_renders_as_literal_text(browser, world) -> None:  # type: ignore[no-untyped-def]
+    hostile = "[Срочно: подтвердите оплату](https://evil.example/login)"
+    async with world["engine"].begin() as conn:
+        # Every hot lead gets the name, so whichever the answer lists carries it.
+        await conn.execute(text("UPDATE leads SET name = :name WHERE user_id = :user AND temperature = 'hot'"),
+                           {"name": hostile, "user": world["user_id"]})
+    async with chat_page(browser, world) as page:
+        await send(page, "Найди горячих лидов")
+        await wait_reply_done(page)
+        reply = page.locator(".msg-assistant").last
+        await expect(reply.locator(".msg-body")).to_contain_text(hostile)
+        assert await page.locator(".messages a").count() == 0
+        assert "evil.example" not in await page.evaluate(
+            "[...document.querySelectorAll('[href],[src]')].map(n => n.getAttribute('href') || n.getAttribute('src')).join(' ')")
+        await _shot(page, "hostile-name-literal")
+
+
+async def test_a_list_cut_at_its_limit_offers_show_all(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world) as page:
+        await send(page, "Покажи лиды за 90 дней")
+        await wait_reply_done(page)
+        conv = (await conversation_ids(world))[0]
+        first = next(m.tool_result for m in reversed(await world["store"].load_messages(conv, 100))
+                     if m.role == "tool" and m.tool_name == "getLeads")
+        total = first["total"]["leads"]
+        assert total > first["count"], "the demo data must have more leads in 90 days than one page"
+        chip = page.locator(".followups button", has_text="Показать все")
+        await expect(chip).to_have_text(f"Показать все ({min(total, 100)})")
+        await chip.click()
+        await wait_reply_done(page)
+        second = next(m.tool_result for m in reversed(await world["store"].load_messages(conv, 100))
+                      if m.role == "tool" and m.tool_name == "getLeads")
+        asked = [m.content for m in await world["store"].load_messages(conv, 100) if m.role == "user"]
+        assert second["count"] == min(total, 100), (asked, first["period"], second["period"], second["total"])
+        await _shot(page, "show-all-leads")
+        await expect(page.locator(".msg-assistant").last.locator(".show-more")).to_have_count(1)  # folded
+
+
+async def test_conversations_are_renamed_and_searched_from_the_sidebar(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world) as page:
+        await send(page, "Покажи расходы за неделю")
+        await wait_reply_done(page)
+        await page.locator("#new-chat").click()
+        await send(page, "Найди горячих лидов")
+        await wait_reply_done(page)
+        titles = page.locator(".conv-title")
+        await expect(titles).to_have_text(["Найди горячих лидов", "Покажи расходы за неделю"])
+        page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept("Бюджет на неделю")))
+        await page.locator(".conv", has_text="Покажи расходы").locator(".conv-rename").click()
+        await expect(titles).to_have_text(["Бюджет на неделю", "Найди горячих лидов"])  # renamed = updated
+        convs = {c.title for c in await world["store"].list_conversations(world["user_id"])}
+        assert convs == {"Найди горячих лидов", "Бюджет на неделю"}
+        await page.locator("#conv-search").fill("бюджет")
+        await expect(titles).to_have_text(["Бюджет на неделю"])
+        await page.locator("#conv-search").fill("горяч")  # found by its messages too
+        await expect(titles).to_have_text(["Найди горячих лидов"])
+        await page.locator("#conv-search").fill("нет такого")
+        await expect(titles).to_have_count(0)
+        await expect(page.locator("#conv-empty")).to_have_text("Ничего не найдено")
+        await page.locator("#conv-search").fill("")
+        await expect(titles).to_have_count(2)
+        await _shot(page, "sidebar-rename-search")
+
+
+async def test_api_docs_render_offline_under_the_content_security_policy(browser, world) -> None:  # type: ignore[no-untyped-def]
+    async with chat_page(browser, world) as page:  # fails on any console error, CSP violations included
+        outside: list[str] = []
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(world["base"]) else None)
+        await page.goto(world["base"] + "/docs")
+        await expect(page.locator(".swagger-ui .info .title")).to_contain_text("agent-brain")
+        await expect(page.locator(".opblock-tag-section").first).to_be_visible()
+        assert outside == []  # nothing from a CDN
+        await _shot(page, "api-docs")

@@ -69,7 +69,7 @@ async def test_approve_button_executes_and_edits_the_card(tg: Telegram) -> None:
     assert edited.reply_markup is None  # buttons gone
     shown = visible_text(edited.text or "")
     assert shown.startswith("📋 План\n\nДействия:\n1. ⚠️ pauseCampaign")
-    assert "План: выполнено 1 из 1.\npauseCampaign «Виниры СПб»: ✅ выполнено и проверено" in shown
+    assert "План: выполнено 1 из 1.\nПоставить кампанию на паузу «Виниры СПб»: ✅ выполнено и проверено" in shown
 
 
 async def test_double_press_executes_once(tg: Telegram) -> None:

@@ -1,4 +1,4 @@
-"""The user's conversations: list, create, read messages, switch mode, delete."""
+"""The user's conversations: list and search, create, rename, read messages, switch mode, delete."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from web_api.schemas import (
     ConversationEnvelope,
     ConversationIn,
     ConversationList,
+    ConversationPatch,
     MessageList,
     ModeIn,
     conversation_out,
@@ -26,9 +27,13 @@ router = APIRouter(prefix="/api/brain/conversations", tags=["conversations"], re
 @router.get("")
 async def list_conversations(user: CurrentUser, runtime: RuntimeDep,
                              limit: Annotated[int, Query(ge=1, le=100)] = 20,
-                             offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> ConversationList:
+                             offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+                             q: Annotated[str | None, Query(max_length=200, description=(
+                                 "Keep conversations whose title or messages contain this text"))] = None,
+                             ) -> ConversationList:
     """Most recently updated first."""
-    records = await runtime.conversations.list_conversations(user.id, limit=limit, offset=offset)
+    records = await runtime.conversations.list_conversations(user.id, limit=limit, offset=offset,
+                                                             query=(q or "").strip() or None)
     return ConversationList(items=[conversation_out(r) for r in records], limit=limit, offset=offset)
 
 
@@ -61,4 +66,14 @@ async def set_mode(conversation_id: uuid.UUID, body: ModeIn, user: CurrentUser,
     store = runtime.conversations
     conv = await store.get_by_id(conversation_id, user_id=user.id)
     await store.set_mode(conv.id, body.mode)
+    return ConversationEnvelope(conversation=conversation_out(await store.get_by_id(conv.id, user_id=user.id)))
+
+
+@router.patch("/{conversation_id}")
+async def rename_conversation(conversation_id: uuid.UUID, body: ConversationPatch, user: CurrentUser,
+                              runtime: RuntimeDep) -> ConversationEnvelope:
+    """Rename a conversation."""
+    store = runtime.conversations
+    conv = await store.get_by_id(conversation_id, user_id=user.id)
+    await store.update_metadata(conv.id, title=body.title.strip())
     return ConversationEnvelope(conversation=conversation_out(await store.get_by_id(conv.id, user_id=user.id)))

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Request, Response
 
+from agent_brain.plan_view import describe_steps
 from web_api.deps import CurrentUser, Lang, RuntimeDep
 from web_api.routes.chat import STREAMED, run_plan
 from web_api.schemas import CONFLICT, ERRORS, ApproveIn, PlanEnvelope, TurnOut, plan_out
@@ -15,8 +16,11 @@ router = APIRouter(prefix="/api/brain/plans", tags=["plans"])
 
 
 @router.get("/{plan_id}", responses=ERRORS)
-async def get_plan(plan_id: uuid.UUID, user: CurrentUser, runtime: RuntimeDep) -> PlanEnvelope:
-    return PlanEnvelope(plan=plan_out(await runtime.conversations.get_plan(plan_id, user_id=user.id)))
+async def get_plan(plan_id: uuid.UUID, user: CurrentUser, runtime: RuntimeDep, lang: Lang) -> PlanEnvelope:
+    """The plan; each step's `view` says in the request's language what it changes, on what, for how much."""
+    record = await runtime.conversations.get_plan(plan_id, user_id=user.id)
+    ctx = await runtime.orchestrator.context_for(user.id, language=lang, conversation_id=record.conversation_id)
+    return PlanEnvelope(plan=plan_out(record, await describe_steps(record.plan.steps, ctx)))
 
 
 @router.post("/{plan_id}/approve", response_model=TurnOut | PlanEnvelope, responses=STREAMED)

@@ -1,4 +1,5 @@
-// The web API client: bearer token, JSON errors `{"error": {code, message}}`, SSE over POST.
+// The web API client: the HttpOnly session cookie (the page never holds a secret), JSON errors
+// `{"error": {code, message}}`, SSE over POST.
 
 import { readEvents } from "./sse.js";
 
@@ -13,11 +14,9 @@ export class ApiError extends Error {
 
 export class Api {
   /**
-   * @param {{getToken: () => string|null, language: string, onUnauthorized: (e: ApiError) => void,
-   *          networkMessage: string}} options
+   * @param {{language: string, onUnauthorized: (e: ApiError) => void, networkMessage: string}} options
    */
-  constructor({ getToken, language, onUnauthorized, networkMessage }) {
-    this.getToken = getToken;
+  constructor({ language, onUnauthorized, networkMessage }) {
     this.language = language;
     this.onUnauthorized = onUnauthorized;
     this.networkMessage = networkMessage;
@@ -28,13 +27,12 @@ export class Api {
       Accept: stream ? "text/event-stream" : "application/json",
       "Accept-Language": this.language,
     };
-    const token = this.getToken();
-    if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
     try {
       response = await fetch(path, {
         method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store",
+        credentials: "same-origin",
       });
     } catch {
       throw new ApiError(0, "network", this.networkMessage);
@@ -81,6 +79,17 @@ export class Api {
 
   delete(path) {
     return this.json("DELETE", path);
+  }
+
+  patch(path, body) {
+    return this.json("PATCH", path, body);
+  }
+
+  /** GET an event stream (re-attaching to a running turn); yields nothing when the server answers 204. */
+  async* follow(path) {
+    const response = await this.request("GET", path, { stream: true });
+    if (response.status === 204) return;
+    for await (const { event, data } of readEvents(response)) yield { type: event, data };
   }
 
   /**

@@ -1,12 +1,16 @@
 // The web chat: sidebar of conversations, streamed replies, mode selector, plan approval modal.
 // Plain ES modules, no build step, nothing loaded from the network.
 
+import { assistantActions, timestamp, userActions } from "./actions.js";
 import { Api, ApiError } from "./api.js";
 import { isChartable, timeseriesChart } from "./chart.js";
-import { LANG, t } from "./i18n.js";
+import { collapseLongLists } from "./collapse.js";
+import { followUpButtons, followUpsFor } from "./followups.js";
+import { LANG, quote, t } from "./i18n.js";
+import { actionLabel, activityLabel, agentLabel, loadLabels } from "./labels.js";
 import { renderMarkdown } from "./markdown.js";
+import { setupSessions, setupSignIn } from "./sessions.js";
 
-const TOKEN_KEY = "agent-brain.token";
 const CONVERSATION_KEY = "agent-brain.conversation";
 const MODES = ["auto", "plan", "ask"];
 
@@ -24,16 +28,14 @@ const ui = {
   composer: $("composer"),
   input: $("input"),
   send: $("send"),
+  stop: $("stop"),
+  search: $("conv-search"),
   srStatus: $("sr-status"),
   planDialog: $("plan-dialog"),
   planSummary: $("plan-summary"),
   planSteps: $("plan-steps"),
   planMessage: $("plan-message"),
   planActions: $("plan-actions"),
-  tokenDialog: $("token-dialog"),
-  tokenForm: $("token-form"),
-  tokenInput: $("token-input"),
-  tokenMessage: $("token-message"),
 };
 
 const state = {
@@ -41,14 +43,16 @@ const state = {
   mode: "plan", // for a new conversation: sent with its first message
   streaming: false,
   conversations: [],
+  currency: null, // the ad account's, for charts of results that do not name one
 };
 
 const api = new Api({
-  getToken: () => localStorage.getItem(TOKEN_KEY),
   language: LANG,
   networkMessage: t("networkError"),
-  onUnauthorized: () => askForToken(),
+  onUnauthorized: () => signIn.open(),
 });
+const signIn = setupSignIn(api, () => start());
+setupSessions(api, () => signIn.open());
 
 // ── small DOM helpers ────────────────────────────────────────────────────────────────────────
 
@@ -104,11 +108,12 @@ function clearEmptyState() {
   for (const node of ui.messages.querySelectorAll(".empty-state")) node.remove();
 }
 
-function addUserMessage(text) {
+function addUserMessage(text, createdAt) {
   clearEmptyState();
   const node = h("article", { class: "msg msg-user" },
-    h("div", { class: "msg-head" }, h("span", { class: "msg-author", text: t("you") })),
+    h("div", { class: "msg-head" }, h("span", { class: "msg-author", text: t("you") }), timestamp(createdAt)),
     h("div", { class: "msg-body" }, text));
+  node.append(userActions(node, text, { onSend: (edited) => sendMessage(edited), disabled: () => state.streaming }));
   ui.messages.append(node);
   scrollToEnd();
   return node;
@@ -138,21 +143,24 @@ function stepOutcome(step) {
 
 function stepTarget(step) {
   const name = step.result?.target?.name;
-  return name ? `${step.action} «${name}»` : step.action;
+  return name ? `${actionLabel(step.action)} ${quote(name)}` : actionLabel(step.action);
 }
 
 /** One assistant reply: tool activity, streamed Markdown text, charts, plan and step results. */
 class AssistantMessage {
-  constructor({ live = true } = {}) {
+  constructor({ live = true, createdAt = null } = {}) {
     this.raw = "";
     this.tools = new Map();
+    this.toolNames = new Set();
+    this.results = new Map(); // tool → its last successful result (for follow-ups)
     this.pendingRender = false;
     this.activity = h("ul", { class: "msg-activity" });
     this.body = h("div", { class: "msg-body markdown" });
     this.extras = h("div", { class: "msg-extras" });
     this.agent = h("span", { class: "msg-agent" });
     this.node = h("article", { class: "msg msg-assistant", "aria-busy": live ? "true" : undefined },
-      h("div", { class: "msg-head" }, h("span", { class: "msg-author", text: t("assistant") }), this.agent),
+      h("div", { class: "msg-head" }, h("span", { class: "msg-author", text: t("assistant") }), this.agent,
+        timestamp(createdAt)),
       this.activity, this.body, this.extras);
     if (live) {
       this.body.append(h("span", { class: "typing", "aria-label": t("thinking") },
@@ -182,6 +190,7 @@ class AssistantMessage {
     if (this.pendingRender) return;
     this.pendingRender = true;
     requestAnimationFrame(() => {
+      if (!this.pendingRender) return; // finish() already rendered the final text
       this.pendingRender = false;
       this.render();
     });
@@ -193,9 +202,10 @@ class AssistantMessage {
   }
 
   toolStart(event) {
+    this.toolNames.add(event.tool);
     const item = h("li", { class: "tool tool-running", "data-tool": event.tool },
       h("span", { class: "tool-icon", "aria-hidden": "true", text: "⏳" }),
-      h("span", { class: "tool-name", text: `${event.tool}…` }),
+      h("span", { class: "tool-name", text: `${activityLabel(event.tool)}…` }),
       h("span", { class: "sr-only", text: ` (${t("toolRunning")})` }));
     this.tools.set(event.call_id, item);
     this.activity.append(item);
@@ -214,11 +224,12 @@ class AssistantMessage {
     item.className = `tool ${ok ? "tool-done" : "tool-failed"}`;
     item.replaceChildren(...[
       h("span", { class: "tool-icon", "aria-hidden": "true", text: ok ? "✓" : "✗" }),
-      h("span", { class: "tool-name", text: event.tool }),
+      h("span", { class: "tool-name", text: activityLabel(event.tool) }),
       h("span", { class: "sr-only", text: ` (${ok ? t("toolDone") : t("toolFailed")})` }),
       ok ? null : h("span", { class: "tool-error", text: ` — ${event.error || ""}` }),
     ].filter(Boolean));
     if (event.duration_ms) item.title = `${event.duration_ms} ms`;
+    if (ok && event.result) this.results.set(event.tool, event.result);
     if (ok && isChartable(event.result)) this.addChart(event.result);
   }
 
@@ -228,15 +239,17 @@ class AssistantMessage {
     const planned = result && result.approval_required;
     const failed = result && result.success === false;
     const kind = failed ? "tool-failed" : planned ? "tool-planned" : "tool-done";
+    if (message.toolName) this.toolNames.add(message.toolName);
+    if (message.toolName && result && !failed && !planned) this.results.set(message.toolName, result);
     this.activity.append(h("li", { class: `tool ${kind}`, "data-tool": message.toolName || "tool" },
       h("span", { class: "tool-icon", "aria-hidden": "true", text: failed ? "✗" : planned ? "⏸" : "✓" }),
-      h("span", { class: "tool-name", text: message.toolName || "tool" })));
+      h("span", { class: "tool-name", text: planned ? actionLabel(message.toolName) : activityLabel(message.toolName) })));
     this.activity.hidden = false;
     if (!failed && !planned && isChartable(result)) this.addChart(result);
   }
 
   addChart(result) {
-    this.extras.append(timeseriesChart(result.series, { currency: result.currency }));
+    this.extras.append(timeseriesChart(result.series, { currency: result.currency || state.currency }));
     scrollToEnd();
   }
 
@@ -280,18 +293,41 @@ class AssistantMessage {
   }
 
   finish() {
-    if (this.pendingRender || this.body.querySelector(".typing")) this.render();
+    if (this.pendingRender || this.body.querySelector(".typing")) {
+      this.pendingRender = false;
+      this.render();
+    }
     this.node.removeAttribute("aria-busy");
     if (!this.raw && !this.body.textContent) this.body.hidden = true;
+    collapseLongLists(this.body);
   }
+
+  /** Copy / retry under a finished reply, and quick follow-ups after the latest one. */
+  addActions(question, { followUps = false } = {}) {
+    if (!this.raw) return;
+    this.node.append(assistantActions(() => this.raw, {
+      onRetry: question ? () => sendMessage(question) : null, disabled: () => state.streaming,
+    }));
+    const items = followUps ? followUpsFor(this.toolNames, this.results) : [];
+    if (items.length) this.node.append(followUpButtons(items, (text) => sendMessage(text)));
+  }
+}
+
+function dropFollowUps() {
+  for (const row of ui.messages.querySelectorAll(".followups")) row.remove();
 }
 
 // ── streaming a request into a reply ─────────────────────────────────────────────────────────
 
-function setStreaming(on) {
+/** `stoppable`: a chat turn (Stop shown instead of Send); a plan's execution runs to its end. */
+function setStreaming(on, { stoppable = false } = {}) {
   state.streaming = on;
   ui.input.disabled = on;
   ui.send.disabled = on;
+  ui.send.hidden = on && stoppable;
+  ui.stop.hidden = !(on && stoppable);
+  ui.stop.disabled = false;
+  ui.stop.textContent = t("stop");
   ui.newChat.disabled = on;
   for (const button of ui.convList.querySelectorAll("button")) button.disabled = on;
   ui.composer.setAttribute("aria-busy", on ? "true" : "false");
@@ -306,11 +342,11 @@ function setStreaming(on) {
  * POST `path` and render its events into `reply`. Returns what happened:
  * {ok, approval, steps, error}.
  */
-async function runStream(path, body, reply, { onStep } = {}) {
+async function runStream(path, body, reply, { onStep, events = null, stoppable = false } = {}) {
   const outcome = { ok: false, approval: null, steps: [], error: null, done: null };
-  setStreaming(true);
+  setStreaming(true, { stoppable });
   try {
-    for await (const { type, data } of api.stream(path, body)) {
+    for await (const { type, data } of events || api.stream(path, body)) {
       switch (type) {
         case "conversation":
           if (data.conversationId && data.conversationId !== state.conversationId) {
@@ -320,7 +356,8 @@ async function runStream(path, body, reply, { onStep } = {}) {
           }
           break;
         case "classified":
-          reply.setAgent((data.agents && data.agents.join(", ")) || data.domain);
+          reply.setAgent([...new Set((data.agents && data.agents.length ? data.agents : [data.domain])
+            .map(agentLabel).filter(Boolean))].join(", "));
           break;
         case "text":
           reply.appendText(data.text || "");
@@ -342,7 +379,8 @@ async function runStream(path, body, reply, { onStep } = {}) {
           break;
         case "done":
           outcome.done = data;
-          if (!reply.raw && data.text) reply.setText(data.text);
+          if ((!reply.raw || data.stopped) && data.text) reply.setText(data.text);
+          if (data.stopped) reply.node.classList.add("msg-stopped");
           reply.addChoices(data.choices);
           if (data.mode && MODES.includes(data.mode)) ui.modeSelect.value = data.mode;
           break;
@@ -384,12 +422,13 @@ async function sendMessage(text) {
   if (state.streaming || !message) return;
   ui.input.value = "";
   autoGrow();
+  dropFollowUps();
   const userNode = addUserMessage(message);
   const reply = new AssistantMessage();
   const isNew = !state.conversationId;
   const outcome = await runStream("/api/brain/chat/message", {
     message, conversationId: state.conversationId, mode: isNew ? state.mode : null,
-  }, reply);
+  }, reply, { stoppable: true });
   if (outcome.error && (outcome.error.status === 409 || outcome.error.status === 401
       || outcome.error.code === "busy" || outcome.error.code === "network")) {
     // Not processed: give the text back so nothing typed is lost.
@@ -397,7 +436,45 @@ async function sendMessage(text) {
     if (!ui.input.value) ui.input.value = message;
     autoGrow();
   }
-  if (outcome.approval) openPlan(outcome.approval.plan_id, outcome.approval.plan, { reply });
+  if (outcome.done) reply.addActions(message, { followUps: !outcome.approval && !outcome.done.stopped });
+  if (outcome.approval) reviewPlan(outcome.approval.plan_id, outcome.approval.plan);
+}
+
+/** Stop the running turn: the server ends it at a safe point and the partial reply stays, marked. */
+async function stopTurn() {
+  if (!state.streaming || !state.conversationId) return;
+  ui.stop.disabled = true;
+  ui.stop.textContent = t("stopping");
+  try {
+    await api.post(`/api/brain/chat/${encodeURIComponent(state.conversationId)}/stop`);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === "not_running")) addNote(err.message, "error");
+  }
+}
+
+/** After a reload mid-reply: replay the running turn's events from its start, then follow it live. */
+async function resumeRunningTurn(id) {
+  let reply = null;
+  try {
+    const events = api.follow(`/api/brain/chat/${encodeURIComponent(id)}/stream`);
+    const first = await events.next();
+    if (first.done || state.conversationId !== id) return;
+    reply = new AssistantMessage();
+    announce(t("resumed"));
+    async function* rest() {
+      yield first.value;
+      yield* events;
+    }
+    const outcome = await runStream(null, null, reply, { events: rest(), stoppable: true });
+    if (outcome.done) {
+      const questions = [...ui.messages.querySelectorAll(".msg-user .msg-body")];
+      reply.addActions(questions.length ? questions[questions.length - 1].textContent : null,
+        { followUps: !outcome.approval && !outcome.done.stopped });
+    }
+    if (outcome.approval) reviewPlan(outcome.approval.plan_id, outcome.approval.plan);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) addNote(err.message, "error");
+  }
 }
 
 // ── plan approval modal ──────────────────────────────────────────────────────────────────────
@@ -420,19 +497,25 @@ function renderPlanSteps() {
       const [mark, words, kind] = stepOutcome({ ...result, index, action: step.action });
       const target = result.result?.target?.name;
       status = h("span", { class: `step-status step-${kind}` }, h("span", { "aria-hidden": "true", text: `${mark} ` }),
-        target ? `«${target}» — ${words}` : words);
+        target ? `${quote(target)} — ${words}` : words);
     }
-    const params = Object.entries(step.params || {}).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`);
-    // The stored description reads "action(params) — what it does"; the action and the params are
-    // shown on their own, so keep only what it does.
-    const description = (step.description || "").split(" — ").slice(1).join(" — ") || step.description || "";
+    // In words: the action, the object's name, before → after and the spend affected (step.view,
+    // from GET /plans/{id}); never the tool's name, raw ids or its English description.
+    const view = step.view || { title: actionLabel(step.action), target: null, changes: [], spendPerDay: null };
+    const changes = (view.changes || []).map((c) => h("li", { class: "plan-change" },
+      h("span", { class: "plan-change-label", text: `${c.label}: ` }),
+      c.before ? h("span", { class: "plan-before", text: c.before }) : null,
+      c.before ? h("span", { class: "plan-arrow", "aria-hidden": "true", text: " → " }) : null,
+      h("strong", { class: "plan-after", text: c.after })));
     return h("li", { class: `plan-step${step.dangerous ? " plan-step-dangerous" : ""}`, "data-index": index },
       h("div", { class: "plan-step-line" },
         step.dangerous ? h("span", { class: "danger", title: t("dangerous"), role: "img", "aria-label": t("dangerous"),
           text: "⚠️" }) : null,
-        h("strong", { class: "plan-step-action", text: step.action })),
-      description && description !== step.action ? h("span", { class: "plan-step-text", text: description }) : null,
-      params.length ? h("code", { class: "plan-step-params", text: params.join(", ") }) : null,
+        h("strong", { class: "plan-step-action", text: view.title }),
+        view.target ? h("span", { class: "plan-step-target", text: ` ${quote(view.target)}` }) : null),
+      changes.length ? h("ul", { class: "plan-changes", "aria-label": t("planChange") }, changes) : null,
+      view.spendPerDay ? h("p", { class: "plan-spend" }, h("span", { text: `${t("planSpend")}: ` }),
+        h("strong", { text: view.spendPerDay })) : null,
       status);
   }));
 }
@@ -462,7 +545,10 @@ function openPlan(planId, planJson, { reply = null, results = {}, manual = false
   plan.results = { ...results };
   plan.reply = reply;
   plan.busy = false;
-  ui.planSummary.textContent = (planJson && planJson.summary) || "";
+  const views = plan.steps.map((step) => step.view).filter(Boolean);
+  $("plan-title").textContent = plan.steps.length === 1 && views.length === 1
+    ? `${views[0].title}${views[0].target ? ` ${quote(views[0].target)}` : ""}?` : t("planTitle");
+  ui.planSummary.textContent = plan.steps.length > 1 ? t("planStepsCount", { n: plan.steps.length }) : "";
   planMessage("");
   renderPlanSteps();
   if (manual) startManual();
@@ -537,7 +623,7 @@ function startManual() {
   const step = plan.steps[index];
   ui.planActions.replaceChildren(
     actionButton(t("stopHere"), null, "btn-secondary plan-stop", () => closePlan(t("manualStopped"))),
-    actionButton(t("runStep", { n: index + 1, action: step.action }), null, "btn-primary plan-run-step",
+    actionButton(t("runStep", { n: index + 1, action: step.view?.title || actionLabel(step.action) }), null, "btn-primary plan-run-step",
       () => runManualStep(index), { "data-step": index }));
   ui.planActions.querySelector(".plan-run-step").focus();
 }
@@ -617,6 +703,10 @@ function renderSidebar() {
       h("span", { class: "conv-title", text: title }),
       h("span", { class: "conv-meta", text: `${conv.mode} · ${formatDate(conv.updatedAt)}` })),
       h("button", {
+        type: "button", class: "btn-icon conv-rename", "aria-label": `${t("rename")}: ${title}`,
+        title: t("rename"), disabled: state.streaming, onclick: () => renameConversation(conv), text: "✎",
+      }),
+      h("button", {
         type: "button", class: "btn-icon conv-delete", "aria-label": t("deleteChat", { title }),
         title: t("deleteChat", { title }), disabled: state.streaming, onclick: () => deleteConversation(conv),
       }, trashIcon()));
@@ -650,9 +740,16 @@ function markActiveConversation() {
 
 async function refreshConversations() {
   try {
-    const payload = await api.get("/api/brain/conversations?limit=50&offset=0");
+    const query = ui.search.value.trim();
+    const payload = await api.get(`/api/brain/conversations?limit=50&offset=0${query ? `&q=${encodeURIComponent(query)}` : ""}`);
     state.conversations = payload.items || [];
     renderSidebar();
+    if (query && !state.conversations.length) {
+      ui.convEmpty.hidden = false;
+      ui.convEmpty.textContent = t("searchEmpty");
+    } else {
+      ui.convEmpty.textContent = t("noChats");
+    }
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 401)) {
       ui.convEmpty.hidden = false;
@@ -676,27 +773,38 @@ function renderHistory(items) {
   ui.messages.replaceChildren();
   let tools = [];
   // Only the conversation's last question is still open: older choices are not offered again.
-  const last = items.length ? items[items.length - 1] : null;
+  const lastItem = items.length ? items[items.length - 1] : null;
+  let question = null;
+  let last = null;
   for (const message of items) {
     if (message.role === "user") {
-      addUserMessage(message.content || "");
+      addUserMessage(message.content || "", message.createdAt);
+      question = message.content || "";
     } else if (message.role === "tool") {
       tools.push(message);
     } else if (message.role === "assistant") {
       const hasCalls = Array.isArray(message.toolCalls) && message.toolCalls.length > 0;
       if (hasCalls && !message.content) continue; // the model only asked for tools
-      const reply = new AssistantMessage({ live: false });
-      if (message.agent) reply.setAgent(message.agent);
+      const reply = new AssistantMessage({ live: false, createdAt: message.createdAt });
+      if (message.agent) reply.setAgent(agentLabel(message.agent));
       for (const tool of tools) reply.toolFromHistory(tool);
       tools = [];
       const steps = message.toolResult && Array.isArray(message.toolResult.steps) ? message.toolResult.steps : [];
       for (const step of steps) reply.stepResult(step);
       reply.setText(message.content || "");
       if (message.plan && message.plan.plan_id) reply.addPlanButton(message.plan.plan_id, message.plan);
-      if (message === last && message.toolResult) reply.addChoices(message.toolResult.choices);
+      if (message === lastItem && message.toolResult) reply.addChoices(message.toolResult.choices);
       reply.finish();
+      if (message.content && /_\((ответ остановлен|reply stopped)\)_\s*$/.test(message.content)) {
+        reply.node.classList.add("msg-stopped");
+      }
+      reply.addActions(question);
+      last = reply;
     }
   }
+  // Quick follow-ups under the latest answer, unless it is waiting for a plan decision.
+  const chips = last && !last.node.querySelector(".plan-review") ? followUpsFor(last.toolNames, last.results) : [];
+  if (chips.length) last.node.append(followUpButtons(chips, (text) => sendMessage(text)));
   if (!ui.messages.children.length) showEmptyState();
   ui.messages.scrollTop = ui.messages.scrollHeight;
 }
@@ -712,6 +820,7 @@ async function openConversation(id) {
     if (conv && MODES.includes(conv.mode)) ui.modeSelect.value = conv.mode;
     renderHistory(payload.items || []);
     markActiveConversation();
+    resumeRunningTurn(id);
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {
       localStorage.removeItem(CONVERSATION_KEY);
@@ -722,6 +831,24 @@ async function openConversation(id) {
   }
   ui.input.focus();
 }
+
+async function renameConversation(conv) {
+  if (state.streaming) return;
+  const title = window.prompt(t("renamePrompt"), conv.title || "");
+  if (title === null || !title.trim()) return;
+  try {
+    await api.patch(`/api/brain/conversations/${encodeURIComponent(conv.id)}`, { title: title.trim() });
+    await refreshConversations();
+  } catch (err) {
+    addNote(err.message, "error");
+  }
+}
+
+let searchTimer = null;
+ui.search.addEventListener("input", () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(refreshConversations, 250);
+});
 
 async function deleteConversation(conv) {
   if (state.streaming) return;
@@ -780,34 +907,19 @@ function closeSidebar() {
   ui.menuToggle.focus();
 }
 
-// ── token ────────────────────────────────────────────────────────────────────────────────────
+// ── sign-in ──────────────────────────────────────────────────────────────────────────────────
 
-function takeTokenFromUrl() {
+function loginResultFromUrl() {
+  // The login link lands here (after /login set the cookie); a failed code says so once.
   const url = new URL(window.location.href);
-  const token = url.searchParams.get("token");
-  if (token === null) return;
-  if (token.trim()) localStorage.setItem(TOKEN_KEY, token.trim());
-  url.searchParams.delete("token");
-  // The token must not stay in the address bar, the history or a bookmark.
-  window.history.replaceState(window.history.state, "", `${url.pathname}${url.search}${url.hash}`);
+  const failed = url.searchParams.get("login") === "failed";
+  if (url.searchParams.has("login") || url.searchParams.has("token")) {
+    url.searchParams.delete("login");
+    url.searchParams.delete("token");
+    window.history.replaceState(window.history.state, "", `${url.pathname}${url.search}${url.hash}`);
+  }
+  return failed;
 }
-
-function askForToken() {
-  localStorage.removeItem(TOKEN_KEY);
-  ui.tokenMessage.textContent = t("unauthorized");
-  if (!ui.tokenDialog.open) ui.tokenDialog.showModal();
-  ui.tokenInput.focus();
-}
-
-ui.tokenForm.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const token = ui.tokenInput.value.trim();
-  if (!token) return;
-  localStorage.setItem(TOKEN_KEY, token);
-  ui.tokenInput.value = "";
-  ui.tokenDialog.close();
-  start();
-});
 
 // ── input ────────────────────────────────────────────────────────────────────────────────────
 
@@ -829,6 +941,7 @@ ui.composer.addEventListener("submit", (event) => {
   sendMessage(ui.input.value);
 });
 ui.newChat.addEventListener("click", newConversation);
+ui.stop.addEventListener("click", stopTurn);
 ui.modeSelect.addEventListener("change", changeMode);
 ui.menuToggle.addEventListener("click", () => {
   if (document.body.classList.contains("sidebar-open")) closeSidebar();
@@ -842,17 +955,15 @@ document.addEventListener("keydown", (event) => {
 // ── start ────────────────────────────────────────────────────────────────────────────────────
 
 async function start() {
-  if (!localStorage.getItem(TOKEN_KEY)) {
-    askForToken();
-    return;
-  }
   try {
     const me = await api.get("/api/brain/me");
     ui.userBadge.textContent = [me.name, me.platform, me.model].filter(Boolean).join(" · ");
+    state.currency = me.currency || null;
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) return; // the token dialog is open
+    if (err instanceof ApiError && err.status === 401) return; // the sign-in dialog is open
     addNote(err.message, "error");
   }
+  await loadLabels(api);
   await refreshConversations();
   const last = localStorage.getItem(CONVERSATION_KEY);
   if (last && state.conversations.some((c) => c.id === last)) await openConversation(last);
@@ -860,6 +971,7 @@ async function start() {
 }
 
 translateStatic();
-takeTokenFromUrl();
+const loginFailed = loginResultFromUrl();
 showEmptyState();
-start();
+if (loginFailed) signIn.open(t("loginFailed"));
+else start();

@@ -1,12 +1,14 @@
 // Inline SVG line chart for a daily series `[{date, spend_cents, leads, cpl_cents}]`.
-// Hand-written: spend (left axis, money) and leads (right axis, count); CPL, when present, is
-// drawn dashed on the money axis (a day's CPL never exceeds its spend). Built with DOM calls
-// only — no markup strings — so data can never inject anything.
+// Hand-written: spend (left axis, money per day) and leads (right axis, count); CPL, when present,
+// is drawn dashed on an axis of its own (outer right, money per lead) — on the spend axis it was
+// squashed flat and read as spend. Every axis is titled with its unit. Built with DOM calls only
+// — no markup strings — so data can never inject anything.
 
 import { LANG, t } from "./i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const M = { top: 14, right: 40, bottom: 34, left: 54 };
+const M = { top: 30, right: 40, bottom: 34, left: 54 };
+const CPL_AXIS = 52; // extra right margin for the CPL axis
 
 function el(name, attrs = {}, text) {
   const node = document.createElementNS(SVG, name);
@@ -76,13 +78,16 @@ export function timeseriesChart(series, { currency, title } = {}) {
   const cpl = rows.map((r) => (Number.isFinite(r.cpl_cents) ? r.cpl_cents : null));
   const hasCpl = cpl.some((v) => v !== null);
 
-  const money_ = niceScale(Math.max(0, ...spend, ...cpl.filter((v) => v !== null)) / 100);
+  const money_ = niceScale(Math.max(0, ...spend) / 100);
+  const cplScale = niceScale(Math.max(0, ...cpl.filter((v) => v !== null)) / 100);
   const count = niceScale(Math.max(0, ...leads));
-  const plotW = W - M.left - M.right;
+  const right = M.right + (hasCpl ? CPL_AXIS : 0);
+  const plotW = W - M.left - right;
   const plotH = H - M.top - M.bottom;
   const x = (i) => M.left + (rows.length === 1 ? plotW / 2 : (plotW * i) / (rows.length - 1));
   const yMoney = (cents) => M.top + plotH - (plotH * (cents / 100)) / money_.max;
   const yCount = (n) => M.top + plotH - (plotH * n) / count.max;
+  const yCpl = (cents) => M.top + plotH - (plotH * (cents / 100)) / cplScale.max;
 
   const uid = `chart-${Math.random().toString(36).slice(2, 9)}`;
   const svg = el("svg", {
@@ -101,11 +106,25 @@ export function timeseriesChart(series, { currency, title } = {}) {
   const grid = el("g", { class: "chart-grid" });
   for (let k = 0; k <= 4; k += 1) {
     const y = M.top + plotH - (plotH * k) / 4;
-    grid.append(el("line", { x1: M.left, x2: W - M.right, y1: y, y2: y }));
+    grid.append(el("line", { x1: M.left, x2: W - right, y1: y, y2: y }));
     grid.append(el("text", { x: M.left - 6, y: y + 4, "text-anchor": "end", class: "chart-axis chart-axis-spend" },
       money(money_.step * k * 100, currency, true)));
-    grid.append(el("text", { x: W - M.right + 6, y: y + 4, "text-anchor": "start", class: "chart-axis chart-axis-leads" },
+    grid.append(el("text", { x: W - right + 6, y: y + 4, "text-anchor": "start", class: "chart-axis chart-axis-leads" },
       number(count.step * k, { maximumFractionDigits: 1 })));
+    if (hasCpl) {
+      grid.append(el("text", { x: W - M.right + 8, y: y + 4, "text-anchor": "start", class: "chart-axis chart-axis-cpl" },
+        money(cplScale.step * k * 100, currency, true)));
+    }
+  }
+  // Axis titles with units: spend per day, leads (count), CPL per lead.
+  // The right-hand titles share the corner, one per line, each in its axis's colour.
+  grid.append(el("text", { x: 4, y: 12, "text-anchor": "start", class: "chart-unit chart-axis-spend" },
+    `${t("spend")}${currency ? `, ${currency}` : ""}${t("perDay")}`));
+  grid.append(el("text", { x: W - 4, y: 12, "text-anchor": "end", class: "chart-unit chart-axis-leads" },
+    t("leadsUnit")));
+  if (hasCpl) {
+    grid.append(el("text", { x: W - 4, y: 25, "text-anchor": "end", class: "chart-unit chart-axis-cpl" },
+      `${t("cpl")}${currency ? `, ${currency}` : ""}`));
   }
   const every = Math.max(1, Math.ceil(rows.length / (W < 640 ? 4 : 7)));
   rows.forEach((r, i) => {
@@ -122,7 +141,7 @@ export function timeseriesChart(series, { currency, title } = {}) {
   svg.append(el("path", { d: path(leads.map((v, i) => [x(i), yCount(v)])), class: "chart-line chart-leads" }));
   if (hasCpl) {
     svg.append(el("path", {
-      d: path(cpl.map((v, i) => (v === null ? null : [x(i), yMoney(v)]))), class: "chart-line chart-cpl",
+      d: path(cpl.map((v, i) => (v === null ? null : [x(i), yCpl(v)]))), class: "chart-line chart-cpl",
     }));
   }
 
@@ -144,8 +163,9 @@ export function timeseriesChart(series, { currency, title } = {}) {
   figure.append(svg);
   const legend = document.createElement("figcaption");
   legend.className = "chart-legend";
-  const items = [["chart-spend", `${t("spend")}${currency ? `, ${currency}` : ""}`], ["chart-leads", t("leads")]];
-  if (hasCpl) items.push(["chart-cpl", t("cpl")]);
+  const items = [["chart-spend", `${t("spend")}${currency ? `, ${currency}` : ""}${t("perDay")}`],
+    ["chart-leads", t("leadsUnit")]];
+  if (hasCpl) items.push(["chart-cpl", `${t("cpl")}${currency ? `, ${currency}` : ""} ${t("cplAxis")}`]);
   for (const [cls, label] of items) {
     const item = document.createElement("span");
     item.className = `legend-item ${cls}`;

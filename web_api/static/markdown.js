@@ -1,12 +1,13 @@
 // A small, safe Markdown renderer for assistant replies.
 //
 // Safety comes from the order: the whole text is HTML-escaped FIRST, and only then are the
-// Markdown constructs turned into a fixed set of tags. No attribute ever carries user text
-// except a link's href, which must be http(s)/mailto/site-relative (quotes are escaped, so it
-// cannot break out of the attribute). Supported: paragraphs (single newlines kept as line
-// breaks, as chat replies expect), headings, **bold**, *italic*, ~~strike~~, `code`, fenced
-// code, bullet (-, *, +, •) and numbered lists with nesting, > quotes, --- rules, [links](url),
-// bare URLs and GitHub-style tables.
+// Markdown constructs turned into a fixed set of tags; no attribute ever carries text.
+// It never makes a link. A reply quotes outsiders' text — lead and contact names from the CRM,
+// WhatsApp messages, ad names — and the renderer cannot tell the model's words from a quoted
+// `[Срочно: подтвердите оплату](https://evil.example/login)`; so `[label](url)` and bare URLs stay
+// literal text (a URL can still be selected and copied). Supported: paragraphs (single newlines
+// kept as line breaks), headings, **bold**, *italic*, ~~strike~~, `code`, fenced code, bullet
+// (-, *, +, •) and numbered lists with nesting, > quotes, --- rules and GitHub-style tables.
 
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
@@ -154,7 +155,8 @@ function renderTable(lines, start) {
     return left ? "left" : "";
   });
   const cell = (tag, content, col) => {
-    const align = aligns[col] ? ` style="text-align:${aligns[col]}"` : "";
+    // A class, not a style attribute: the Content-Security-Policy allows no inline styles.
+    const align = aligns[col] ? ` class="align-${aligns[col]}"` : "";
     return `<${tag}${align}>${inline(content)}</${tag}>`;
   };
   let html = `<div class="table-wrap"><table><thead><tr>${head.map((c, k) => cell("th", c, k)).join("")}</tr></thead><tbody>`;
@@ -168,12 +170,6 @@ function renderTable(lines, start) {
 }
 
 // ── inline ───────────────────────────────────────────────────────────────────────────────────
-
-function safeHref(escapedUrl) {
-  const url = escapedUrl.trim();
-  if (/^(https?:\/\/|mailto:)/i.test(url) || /^\/(?!\/)/.test(url)) return url;
-  return null;
-}
 
 function emphasis(text) {
   return text
@@ -189,14 +185,8 @@ function inline(text) {
   const kept = [];
   const keep = (html) => `\0${kept.push(html) - 1}\0`;
   let s = text.replace(/`([^`]+)`/g, (_, code) => keep(`<code>${code}</code>`));
-  s = s.replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (all, label, url) => {
-    const href = safeHref(url);
-    if (!href) return all;
-    return keep(`<a href="${href}" target="_blank" rel="noopener noreferrer">${emphasis(label)}</a>`);
-  });
-  // A bare URL ends before an escaped quote or bracket and before trailing punctuation.
-  s = s.replace(/\bhttps?:\/\/(?:(?!&(?:quot|#39|lt|gt);)[^\s<])*[^\s<.,;:!?)\]&]/g, (url) =>
-    keep(`<a href="${url}" target="_blank" rel="noopener noreferrer">${url}</a>`));
+  // URLs are kept whole and literal: no emphasis inside them (`_` and `*` are common in URLs).
+  s = s.replace(/\bhttps?:\/\/[^\s<]+/g, (url) => keep(url));
   s = emphasis(s);
   return s.replace(/\0(\d+)\0/g, (_, n) => kept[Number(n)]);
 }

@@ -25,6 +25,9 @@ from agent_brain.money import format_money
 log = logging.getLogger(__name__)
 
 MAX_ITEMS = 10
+# A list shows every row its tool returned (the tool's limit is what the user asked for, ≤ 100); the web
+# page folds long lists behind "show more", Telegram splits long messages.
+MAX_LISTED = 100
 MAX_FIELDS = 5
 
 
@@ -386,12 +389,11 @@ class Writer:
         if totals:
             lines[0] = f"{head} — {self.say('итого', 'total')}: {totals}."
         keys = ITEM_FIELDS.get(call.name, DEFAULT_FIELDS)
-        for i, item in enumerate(items[:MAX_ITEMS], 1):
+        for i, item in enumerate(items[:MAX_LISTED], 1):
             facts = self.fields(item, keys, currency=currency)
             lines.append(f"{i}. {self.name_of(item)}" + (f" — {facts}" if facts else ""))
-        shown = min(len(items), MAX_ITEMS)
-        if count > shown:
-            lines.append(self.say(f"… и ещё {count - shown}.", f"… and {count - shown} more."))
+        if count > MAX_LISTED:
+            lines.append(self.say(f"… и ещё {count - MAX_LISTED}.", f"… and {count - MAX_LISTED} more."))
         return "\n".join(lines)
 
     def messages(self, data: dict[str, Any], items: list[dict[str, Any]]) -> str:
