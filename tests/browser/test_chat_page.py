@@ -777,3 +777,32 @@ async def test_api_docs_render_offline_under_the_content_security_policy(browser
         await expect(page.locator(".opblock-tag-section").first).to_be_visible()
         assert outside == []  # nothing from a CDN
         await _shot(page, "api-docs")
+
+
+async def test_rules_panel_previews_saves_switches_and_deletes_a_rule(browser, world) -> None:  # type: ignore[no-untyped-def]
+    from agent_brain.automation.store import RulesStore
+
+    async with chat_page(browser, world) as page:
+        await page.locator("#rules-open").click()
+        panel = page.locator("#rules-panel")
+        await expect(panel.locator(".rules-note")).to_have_text("Правил пока нет.")
+        await panel.locator("select[name=scope_level]").select_option("adset")
+        await panel.locator("select[name=metric]").select_option("cpl")
+        await panel.locator("input[name=threshold]").fill("40")
+        await panel.locator("select[name=action]").select_option("pause")
+        await panel.get_by_role("button", name="Проверить на истории").click()
+        await expect(panel.locator(".rules-note")).to_contain_text(
+            "Если CPL адсета выше $40.00 за сутки — поставить на паузу.")
+        assert await RulesStore(world["engine"]).list(world["user_id"]) == []  # a preview saves nothing
+        await panel.get_by_role("button", name="Сохранить правило").click()
+        await expect(panel.locator(".rules-item")).to_have_count(1)
+        [rule] = await RulesStore(world["engine"]).list(world["user_id"])
+        assert (rule.spec.scope_level, rule.spec.metric, rule.spec.threshold, rule.spec.action) == (
+            "adset", "cpl", 4000, "pause")
+        await _shot(page, "rules-panel")
+        await panel.locator(".rules-item button", has_text="вкл.").click()
+        await expect(panel.locator(".rules-item button").first).to_have_text("выкл.")
+        assert not (await RulesStore(world["engine"]).list(world["user_id"]))[0].enabled
+        await panel.locator(".rules-item button", has_text="Удалить").click()
+        await expect(panel.locator(".rules-item")).to_have_count(0)
+        assert await RulesStore(world["engine"]).list(world["user_id"]) == []

@@ -2,7 +2,6 @@
 // reversible one with an Undo button (POST /api/brain/actions/{id}/revert → a plan to approve in the chat).
 // Self-contained: it adds its own button to the sidebar and its own <dialog>.
 
-const TOKEN_KEY = "agent-brain.token";
 const RU = (document.documentElement.lang || navigator.language || "ru").toLowerCase().startsWith("ru");
 const T = RU
   ? { title: "История изменений", open: "История", close: "Закрыть", undo: "Отменить", empty: "Изменений пока нет",
@@ -15,10 +14,9 @@ const UNDOABLE = new Set(["pauseCampaign", "resumeCampaign", "pauseAdSet", "resu
   "updateDirectionBudget", "updateDirectionTargetCPL", "updateLeadStage"]);
 
 async function call(method, path) {
-  const response = await fetch(path, {
-    method, cache: "no-store",
-    headers: { Accept: "application/json", "Accept-Language": RU ? "ru" : "en",
-               Authorization: `Bearer ${localStorage.getItem(TOKEN_KEY) || ""}` },
+  const response = await fetch(path, {  // the session cookie authenticates (same origin)
+    method, cache: "no-store", credentials: "same-origin",
+    headers: { Accept: "application/json", "Accept-Language": RU ? "ru" : "en" },
   });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error((body.error && body.error.message) || response.statusText);
