@@ -5,7 +5,7 @@ come from the world; directions, creatives, leads and tests get uuid5 ids derive
 names/keys (the production resolver gives database ids). `today` is Wednesday 2026-05-20.
 
 A case expects either `calls` — (tool, the arguments that matter) — or `ask=True`: no tool call,
-a question instead. `agent` limits the tools to one agent's (default: all 42). `history` is the
+a question instead. `agent` limits the tools to one agent's (default: all of them). `history` is the
 previous turn's tool calls; `focus` the conversation's focus entities.
 
 `CASES` were written alongside the parser. `BLIND` and `BLIND_2` were each written in one go

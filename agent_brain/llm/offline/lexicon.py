@@ -1,5 +1,5 @@
 """The offline model's vocabulary: keyword patterns per concept (RU + EN), object-kind cues, and
-what each of the 42 tools is (domain, read/write, which entity it needs).
+what each of the 58 tools is (domain, read/write, which entity it needs).
 
 Pattern mini-language (one string = one alternative): words are separated by spaces; a word
 ending in `*` is a stem ("расход*" matches "расходы", "расходам"), any other word must match
