@@ -54,11 +54,11 @@ class RuleSpec(BaseModel):
     scope_names: list[str] = Field(default_factory=list, description="For the restatement only")
     metric: Metric
     operator: Operator
-    threshold: float = Field(ge=0)
+    threshold: float = Field(ge=0, le=1_000_000_000)  # money up to $10M in cents; counts and % far below
     window_days: int = Field(default=1, ge=1, le=90)
     min_spend_cents: int = Field(default=0, ge=0)
     action: Action = "notify"
-    action_value: float | None = None
+    action_value: float | None = Field(default=None, ge=-1_000_000_000, le=1_000_000_000)
     mode: Literal["propose", "auto"] = "propose"
     schedule_hours: int = Field(default=6, ge=1, le=168)
     cooldown_hours: int = Field(default=24, ge=1, le=24 * 30)

@@ -367,7 +367,7 @@ async def test_grounding_prefers_what_the_user_said_over_what_was_shown(lab) -> 
 
     by_phone = gate("Переведи лид с телефоном +7 970 650-88-48 на этап Записан")
     [wrong] = await by_phone.targets({"leadId": natalya, "stage": "Записан"})
-    assert not wrong.grounded and wrong.label("ru") == "лид «Наталья Степанова» (+77010028069)"
+    assert not wrong.grounded and wrong.label("ru") == "лид «Наталья Степанова» (+77010028069, Новый, Имплантация)"
     assert [t.grounded for t in await by_phone.targets({"leadId": sergey})] == [True]
     # The same name, another phone: the explicit phone wins over the name.
     [namesake] = await gate("Переведи Сергея Никитина +79706508848 в Отказ").targets({"leadId": other_sergey})
@@ -522,4 +522,5 @@ async def test_an_approved_write_keeps_its_step_report(product) -> None:  # type
     approval = next(e for e in events if e["type"] == "approval_required")
     done = [e.to_json() async for e in orch.execute_plan(user, uuid.UUID(approval["plan_id"]))]
     reply = next(e for e in done if e["type"] == "done")["text"]
-    assert "updateLeadStage" in reply and "«Наталья Степанова»" in reply  # the write's step report, as before
+    # The write's step report, as before (its action in words: the plan card's catalogue).
+    assert "Перевести лида на другой этап «Наталья Степанова»: ✅" in reply

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from turns import final_text, new_conversation, turn
 
+from agent_brain.llm.offline.writer import MAX_LISTED
 from agent_brain.money import format_money
 from agent_brain.platforms.meta.adapter import MetaAdapter
 
@@ -203,9 +204,9 @@ async def test_list_footer_counts_the_real_remainder(product) -> None:  # type: 
     events = await turn(orch, product["user_id"], conv, "Покажи лиды за 30 дней")
     result = next(e for e in events if e["type"] == "tool_result")
     total = result["result"]["total"]["leads"]
-    shown = min(len(result["result"]["items"]), 10)
-    assert total > len(result["result"]["items"]) > shown  # the page is smaller than the whole list
-    assert f"… и ещё {total - shown}." in final_text(events)
+    shown = min(len(result["result"]["items"]), MAX_LISTED)
+    assert total > shown  # the reply lists part of the whole list …
+    assert f"… и ещё {total - shown}." in final_text(events)  # … and says how many it left out, counted right
 
 
 # ── every part answered ──────────────────────────────────────────────────────────────────────

@@ -19,11 +19,13 @@ class RuleArgs(BaseModel):
                                   description="Only the object with this name (None: every object of the level)")
     metric: Literal["cpl", "ctr", "cpm", "spend", "leads", "frequency"]
     operator: Literal[">", ">=", "<", "<="]
-    threshold: float = Field(ge=0, description="Money in cents (CPL $40 = 4000), CTR in %, counts as numbers")
+    threshold: float = Field(ge=0, le=1_000_000_000,
+                             description="Money in cents (CPL $40 = 4000), CTR in %, counts as numbers")
     windowDays: int = Field(default=1, ge=1, le=90, description="Days the metric is measured over (1 = a day)")
     action: Literal["notify", "pause", "resume", "budget_pct", "budget_set"] = Field(
         default="notify", description="notify = an alert; budget_pct = change the daily budget by ±N %")
-    actionValue: float | None = Field(default=None, description="budget_pct: the percentage; budget_set: cents")
+    actionValue: float | None = Field(default=None, ge=-1_000_000_000, le=1_000_000_000,
+                                      description="budget_pct: the percentage; budget_set: cents")
     mode: Literal["propose", "auto"] = Field(default="propose",
                                              description="propose = a plan to approve (default); auto = act alone")
     scheduleHours: int = Field(default=6, ge=1, le=168, description="How often the rule is checked, in hours")

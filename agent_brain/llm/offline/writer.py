@@ -392,8 +392,9 @@ class Writer:
         for i, item in enumerate(items[:MAX_LISTED], 1):
             facts = self.fields(item, keys, currency=currency)
             lines.append(f"{i}. {self.name_of(item)}" + (f" — {facts}" if facts else ""))
-        if count > MAX_LISTED:
-            lines.append(self.say(f"… и ещё {count - MAX_LISTED}.", f"… and {count - MAX_LISTED} more."))
+        shown = min(len(items), MAX_LISTED)  # the footer counts what is really left out
+        if count > shown:
+            lines.append(self.say(f"… и ещё {count - shown}.", f"… and {count - shown} more."))
         return "\n".join(lines)
 
     def messages(self, data: dict[str, Any], items: list[dict[str, Any]]) -> str:
