@@ -126,4 +126,4 @@ async def _row(ctx: ToolContext, model: Any, ident: str) -> Any:
         return None
     stmt = select(model).where(model.id == key, model.user_id == ctx.user_id)
     async with ctx.engine.connect() as conn:
-        return (await conn.execute(stmt)).scalars().first()
+        return (await conn.execute(stmt)).first()  # a Row: its columns by name

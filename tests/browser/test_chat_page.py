@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 if importlib.util.find_spec("playwright") is None:
@@ -31,7 +32,7 @@ if not Path(CHROMIUM).exists():
 import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 from playwright.async_api import Browser, Page, async_playwright, expect  # noqa: E402
-from sqlalchemy import select, text  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
 import web_api.app as web_app  # noqa: E402
@@ -449,8 +450,12 @@ async def test_clarifying_choices_are_buttons_that_answer_the_question(browser, 
         await buttons.nth(1).click()  # plan mode: the answer becomes a plan for that very lead
         dialog = page.locator("#plan-dialog")
         await expect(dialog).to_be_visible()
-        await expect(dialog.locator(".plan-step").first).to_contain_text("updateLeadStage")
-        await expect(dialog.locator(".plan-step").first).to_contain_text(target)
+        await expect(dialog.locator(".plan-step").first).to_contain_text("Перевести лида на другой этап")
+        await expect(dialog.locator(".plan-step").first).to_contain_text("Лечение")
+        async with world["engine"].connect() as conn:  # the plan is for the lead the button named
+            params = (await conn.execute(text("SELECT plan_json->'steps'->0->'params' FROM ai_pending_plans "
+                                              "WHERE status = 'pending' ORDER BY created_at DESC LIMIT 1"))).scalar_one()
+        assert params["leadId"] == target
         await expect(page.locator(".msg-choices .choice").first).to_be_disabled()  # one answer per question
         await page.keyboard.press("Escape")
 
