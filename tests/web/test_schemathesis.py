@@ -27,6 +27,9 @@ from agent_brain.db.models import User
 from agent_brain.stores.users import UserStore
 from web_api.app import create_app
 
+# Fuzzing every route is a load test of the API: a separate CI step (`make test-slow`), never skipped.
+pytestmark = pytest.mark.slow
+
 EXAMPLES_PER_OPERATION = 12
 
 
