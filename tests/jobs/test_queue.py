@@ -6,11 +6,15 @@ import asyncio
 import contextlib
 import time
 
+import pytest
 from job_world import World
 from sqlalchemy import text
 
 from agent_brain.jobs.queue import open_queue, run_worker, start_worker_task
 from agent_brain.jobs.tasks import NAMESPACE
+
+# Real workers polling the queue for tens of seconds: the slow CI step (`make test-slow`), never skipped.
+pytestmark = pytest.mark.slow
 
 
 def _url(world: World) -> str:
