@@ -30,6 +30,7 @@ from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agent_brain import clock
 from agent_brain.db.models import AgentNote
 
 Domain = Literal["ads", "creative", "crm", "whatsapp", "general"]
@@ -223,9 +224,10 @@ class NotesStore:
         key = fit_key(dedup_key if dedup_key and dedup_key.strip() else normalize_text(clean))
         if not key:
             raise ValueError("a note needs some letters or digits")
+        now = clock.now()  # the product's clock orders notes (the snapshot and the ranking read it)
         ins = pg_insert(AgentNote).values(
             user_id=user_id, ad_account_id=ad_account_id, domain=domain, text=clean, dedup_key=key,
-            source=source, importance=importance,
+            source=source, importance=importance, created_at=now, updated_at=now,
         )
         upsert = ins.on_conflict_do_update(
             constraint="uq_agent_notes_dedup",
@@ -234,7 +236,7 @@ class NotesStore:
                 "importance": func.greatest(AgentNote.importance, ins.excluded.importance),
                 # What the user told us stays the user's, even when an agent re-observes it.
                 "source": case((AgentNote.source == "user", "user"), else_=ins.excluded.source),
-                "updated_at": func.now(),
+                "updated_at": now,
             },
         ).returning(AgentNote)
         overflow = (select(AgentNote.id).where(*_exact(user_id, ad_account_id, domain))

@@ -105,7 +105,8 @@ async def serve():  # type: ignore[no-untyped-def]
 async def test_a_compromised_model_never_writes_without_approval_over_many_turns(product, serve) -> None:  # type: ignore[no-untyped-def]
     engine = product["engine"]
     async with engine.connect() as conn:
-        natalya = (await conn.execute(text("SELECT id::text FROM leads WHERE name = 'Наталья Степанова'"))).scalar_one()
+        natalya = (await conn.execute(text(  # the demo world may give the name to more than one lead
+            "SELECT id::text FROM leads WHERE name = 'Наталья Степанова' ORDER BY id LIMIT 1"))).scalar_one()
         implant, target_cpl = (await conn.execute(text(
             "SELECT id::text, target_cpl_cents FROM directions WHERE name = 'Имплантация'"))).one()
         stage_before = (await conn.execute(text("SELECT stage_id FROM leads WHERE id = :l"), {"l": natalya})).scalar()
