@@ -71,6 +71,16 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC) + shift
 
 
+def to_database_time(moment: dt.datetime) -> dt.datetime:
+    """A moment of the product's calendar as the database records it (its `now()` is never moved)."""
+    return moment - _shift()
+
+
+def from_database_time(moment: dt.datetime) -> dt.datetime:
+    """A timestamp the database wrote (server `now()`), on the product's calendar."""
+    return moment + _shift()
+
+
 def today_in(timezone: str | None) -> dt.date:
     """Today's date in a calendar (an IANA zone); an empty or unknown zone means UTC."""
     return now().astimezone(zone(timezone)).date()

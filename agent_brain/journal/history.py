@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from agent_brain import clock
 from agent_brain.journal.records import ActionRecord
 from agent_brain.journal.store import ActionFilter, ActionJournal
 from agent_brain.tools.periods import PeriodArgs
@@ -40,7 +41,7 @@ def _state(value: dict[str, Any] | None) -> str:
 def describe(action: ActionRecord, language: str, timezone: str) -> dict[str, str]:
     """A line's parts: `name` (local time, what, which object), `change` (before → after), `outcome`."""
     ru = language == "ru"
-    when = action.created_at.astimezone(ZoneInfo(timezone)).strftime("%d.%m %H:%M")
+    when = clock.from_database_time(action.created_at).astimezone(ZoneInfo(timezone)).strftime("%d.%m %H:%M")
     target = f" «{action.target_name}»" if action.target_name else ""
     after = action.after_state if action.after_state is not None else action.expected
     outcome = STATUS_WORDS.get(action.status, (action.status, action.status))[0 if ru else 1]
@@ -53,7 +54,9 @@ def describe(action: ActionRecord, language: str, timezone: str) -> dict[str, st
 async def action_history(journal: ActionJournal, *, user_id: Any, period: PeriodArgs, today: dt.date,
                          timezone: str, language: str, tool: str | None = None, limit: int = 20) -> dict[str, Any]:
     since, until, start, end = period_bounds(period, today, timezone)
-    actions = await journal.list(user_id, ActionFilter(tool=tool, since=since, until=until), limit=limit)
+    # The journal's rows carry the database's clock; the period is on the product's (account) calendar.
+    actions = await journal.list(user_id, ActionFilter(tool=tool, since=clock.to_database_time(since),
+                                                       until=clock.to_database_time(until)), limit=limit)
     items = [{"id": str(a.id), **describe(a, language, timezone), "tool": a.tool,
               "target": {"type": a.target_type, "id": a.target_id, "name": a.target_name}, "status": a.status,
               "before": a.before_state, "after": a.after_state, "at": a.created_at.isoformat(),

@@ -17,6 +17,7 @@ import pytest
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from turns import issue_11_people
 
 from agent_brain.agents.base import AgentSpec
 from agent_brain.db.models import AgentNote, PendingPlan, Run, User
@@ -349,9 +350,7 @@ async def test_a_write_asked_for_in_a_follow_up_round_is_a_plan(lab) -> None:  #
 
 
 async def _lead(engine: AsyncEngine, name: str, phone: str) -> str:
-    async with engine.connect() as conn:
-        return str((await conn.execute(text("SELECT id FROM leads WHERE name = :n AND phone = :p"),
-                                       {"n": name, "p": phone})).scalar_one())
+    return (await issue_11_people(engine))[(name, phone)]
 
 
 async def test_grounding_prefers_what_the_user_said_over_what_was_shown(lab) -> None:  # type: ignore[no-untyped-def]
@@ -367,7 +366,7 @@ async def test_grounding_prefers_what_the_user_said_over_what_was_shown(lab) -> 
 
     by_phone = gate("Переведи лид с телефоном +7 970 650-88-48 на этап Записан")
     [wrong] = await by_phone.targets({"leadId": natalya, "stage": "Записан"})
-    assert not wrong.grounded and wrong.label("ru") == "лид «Наталья Степанова» (+77010028069, Новый, Имплантация)"
+    assert not wrong.grounded and wrong.label("ru").startswith("лид «Наталья Степанова» (+77010028069, ")  # stage …
     assert [t.grounded for t in await by_phone.targets({"leadId": sergey})] == [True]
     # The same name, another phone: the explicit phone wins over the name.
     [namesake] = await gate("Переведи Сергея Никитина +79706508848 в Отказ").targets({"leadId": other_sergey})
@@ -515,6 +514,7 @@ async def test_an_approved_read_in_ask_mode_shows_the_answer(product) -> None:  
 
 
 async def test_an_approved_write_keeps_its_step_report(product) -> None:  # type: ignore[no-untyped-def]
+    await issue_11_people(product["engine"])
     orch = product["build"]()
     user = product["user_id"]
     conv = await conversation(orch, user, "ask")

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import text
-from turns import final_text, new_conversation, turn
+from turns import final_text, issue_11_people, new_conversation, turn
 
 from agent_brain.llm.offline.writer import MAX_LISTED
 from agent_brain.money import format_money
@@ -39,6 +39,7 @@ def _writes(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def test_a_phone_in_the_message_wins_over_the_lead_in_focus(product) -> None:  # type: ignore[no-untyped-def]
     """The issue's repro: after moving Наталья Степанова, «лид с телефоном …» moves the phone's owner."""
     phone = "+79706508848"
+    await issue_11_people(product["engine"])
     (owner_id, owner_name), = await _rows(product, "SELECT id, name FROM leads WHERE phone = :p", p=phone)
     (focus_id,), = await _rows(product, "SELECT id FROM leads WHERE name = 'Наталья Степанова'")
     assert owner_id != focus_id
@@ -57,6 +58,7 @@ async def test_a_phone_in_the_message_wins_over_the_lead_in_focus(product) -> No
 
 
 async def test_an_unknown_phone_is_a_question_never_the_focus_lead(product) -> None:  # type: ignore[no-untyped-def]
+    await issue_11_people(product["engine"])
     (focus_id,), = await _rows(product, "SELECT id FROM leads WHERE name = 'Наталья Степанова'")
     free = "+79000000017"
     assert not await _rows(product, "SELECT 1 FROM leads WHERE phone = :p", p=free)
