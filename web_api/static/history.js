@@ -2,7 +2,8 @@
 // reversible one with an Undo button (POST /api/brain/actions/{id}/revert → a plan to approve in the chat).
 // Self-contained: it adds its own button to the sidebar and its own <dialog>.
 
-const RU = (document.documentElement.lang || navigator.language || "ru").toLowerCase().startsWith("ru");
+import { RU, call, sidebarButton } from "./panel.js";
+
 const T = RU
   ? { title: "История изменений", open: "История", close: "Закрыть", undo: "Отменить", empty: "Изменений пока нет",
       statuses: { verified: "проверено", unverified: "не подтверждено", failed: "не применено", unknown: "неизвестно",
@@ -12,16 +13,6 @@ const T = RU
                   applied: "applied", sent: "sent", intended: "not sent" } };
 const UNDOABLE = new Set(["pauseCampaign", "resumeCampaign", "pauseAdSet", "resumeAdSet", "updateBudget",
   "updateDirectionBudget", "updateDirectionTargetCPL", "updateLeadStage"]);
-
-async function call(method, path) {
-  const response = await fetch(path, {  // the session cookie authenticates (same origin)
-    method, cache: "no-store", credentials: "same-origin",
-    headers: { Accept: "application/json", "Accept-Language": RU ? "ru" : "en" },
-  });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error((body.error && body.error.message) || response.statusText);
-  return body;
-}
 
 function state(value) {
   if (!value) return "—";
@@ -51,14 +42,8 @@ function row(action, onUndo) {
 }
 
 function mount() {
-  const head = document.querySelector(".sidebar-head");
-  if (!head) return;
-  const open = document.createElement("button");
-  open.type = "button";
-  open.id = "history-open";
-  open.className = "btn";
-  open.textContent = T.open;
-  head.append(open);
+  const open = sidebarButton("history-open", T.open);
+  if (!open) return;
 
   const dialog = document.createElement("dialog");
   dialog.id = "history-panel";

@@ -3,7 +3,8 @@
 // (POST /api/brain/rules/preview), then saved (POST /api/brain/rules). Money is entered in the account's
 // currency and sent in minor units. Self-contained: its own sidebar button and <dialog>.
 
-const RU = (document.documentElement.lang || navigator.language || "ru").toLowerCase().startsWith("ru");
+import { RU, call, sidebarButton } from "./panel.js";
+
 const T = RU
   ? { open: "Правила", title: "Правила и оповещения", close: "Закрыть", empty: "Правил пока нет.", on: "вкл.",
       off: "выкл.", remove: "Удалить", preview: "Проверить на истории", save: "Сохранить правило", new: "Новое правило",
@@ -23,18 +24,6 @@ const T = RU
       actions: { notify: "notify", pause: "pause", resume: "resume", budget_pct: "budget ±%", budget_set: "budget =" },
       modes: { propose: "propose a plan", auto: "act on its own" } };
 const MONEY = new Set(["cpl", "cpm", "spend"]);
-
-async function call(method, path, body) {
-  const response = await fetch(path, {  // the session cookie authenticates (same origin)
-    method, cache: "no-store", credentials: "same-origin",
-    headers: { Accept: "application/json", "Accept-Language": RU ? "ru" : "en",
-               ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error((data.error && data.error.message) || response.statusText);
-  return data;
-}
 
 function select(name, options) {
   const el = document.createElement("select");
@@ -96,14 +85,8 @@ function spec(form) {
 }
 
 function mount() {
-  const head = document.querySelector(".sidebar-head");
-  if (!head) return;
-  const open = document.createElement("button");
-  open.type = "button";
-  open.id = "rules-open";
-  open.className = "btn";
-  open.textContent = T.open;
-  head.append(open);
+  const open = sidebarButton("rules-open", T.open);
+  if (!open) return;
 
   const dialog = document.createElement("dialog");
   dialog.id = "rules-panel";
