@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain import clock
@@ -109,7 +109,3 @@ class RulesStore:
         if events:
             async with self.engine.begin() as conn:
                 await conn.execute(insert(AutomationRuleEvent), [{"created_at": clock.now(), **e} for e in events])
-
-    async def count(self) -> int:
-        async with self.engine.connect() as conn:
-            return (await conn.execute(select(func.count()).select_from(AutomationRule))).scalar_one()
