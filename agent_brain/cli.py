@@ -69,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--language", choices=("ru", "en"), default="ru")
     create.set_defaults(handler=_users_create)
 
+    from agent_brain.admin.cli import (
+        register as register_admin,  # users list|disable|enable, tokens, accounts, telegram
+    )
+
+    register_admin(sub, users)
+
     chat = sub.add_parser("chat", help="terminal chat over the orchestrator (--json: one event per line)")
     chat.add_argument("--user", default="demo", help="user name (default: the demo user)")
     chat.add_argument("--json", action="store_true", help="read lines from stdin, print events as JSON lines")
