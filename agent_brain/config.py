@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = []
 
     log_level: str = "INFO"
+    # text: one readable line per record; json: one JSON object per line with the turn id (log shippers).
+    log_format: Literal["text", "json"] = "text"
     plan_ttl_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 24
     conversation_lock_lease_seconds: Annotated[int, Field(ge=2, le=3600)] = 15
     # Context window given to an agent: history, snapshot, specs and notes share what the system

@@ -23,6 +23,7 @@ import procrastinate
 from procrastinate import JobContext
 
 from agent_brain.jobs.tasks import NAMESPACE, JobServices, blueprint
+from agent_brain.observability.metrics import job_middleware
 
 if TYPE_CHECKING:
     from agent_brain.runtime import Runtime
@@ -79,6 +80,7 @@ async def run_worker(queue: procrastinate.App, services: JobServices, *, name: s
     await queue.run_worker_async(
         name=name, concurrency=concurrency, wait=wait, install_signal_handlers=install_signal_handlers,
         additional_context={"services": services}, listen_notify=True, fetch_job_polling_interval=2.0,
+        worker_middleware=[job_middleware],
     )
 
 
