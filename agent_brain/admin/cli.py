@@ -64,6 +64,15 @@ def register(sub: argparse._SubParsersAction, users: argparse._SubParsersAction)
     tu.add_argument("user")
     tu.set_defaults(handler=_telegram_unlink)
 
+    export = sub.add_parser("export-user", help="write everything of one user as JSON (no secrets)")
+    export.add_argument("user")
+    export.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
+    export.set_defaults(handler=_export_user)
+    remove = sub.add_parser("delete-user", help="delete a user and all their rows; platform tokens wiped")
+    remove.add_argument("user")
+    remove.add_argument("--yes", action="store_true", help="really delete (without it: show what would go)")
+    remove.set_defaults(handler=_delete_user)
+
 
 def _when(moment: object) -> str:
     return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M}"
@@ -176,4 +185,51 @@ async def _telegram_unlink(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {args.user!r} has no linked Telegram chat", file=sys.stderr)
         return 1
     print(f"unlinked Telegram chat {chat_id} from {args.user}")
+    return 0
+
+
+async def _export_user(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from agent_brain.admin.userdata import export_user
+
+    async with database(settings) as engine:
+        document = await export_user(engine, args.user)
+    if document is None:
+        print(f"error: no user named {args.user!r}", file=sys.stderr)
+        return 1
+    body = json.dumps(document, ensure_ascii=False, indent=1)
+    if args.output:
+        args.output.write_text(body + "\n", encoding="utf-8")
+        rows = sum(document["counts"].values())
+        print(f"exported {rows} row(s) of {args.user} from {len(document['counts'])} table(s) to {args.output}")
+    else:
+        print(body)
+    return 0
+
+
+async def _delete_user(args: argparse.Namespace, settings: Settings) -> int:
+    from agent_brain.admin.userdata import collect, delete_user
+
+    async with database(settings) as engine:
+        if not args.yes:
+            from sqlalchemy import select
+
+            from agent_brain.db.models import User
+
+            async with engine.connect() as conn:
+                user_id = (await conn.execute(select(User.id).where(User.name == args.user))).scalar_one_or_none()
+                counts = (await collect(conn, user_id)).counts() if user_id is not None else None
+        else:
+            counts = await delete_user(engine, args.user)
+    if counts is None:
+        print(f"error: no user named {args.user!r}", file=sys.stderr)
+        return 1
+    listing = ", ".join(f"{table} {n}" for table, n in sorted(counts.items()))
+    if not args.yes:
+        print(f"would delete {sum(counts.values())} row(s): {listing}", file=sys.stderr)
+        print(f"nothing deleted: run again with --yes to delete {args.user} for good "
+              f"(`agent-brain export-user {args.user} -o FILE` first keeps a copy)", file=sys.stderr)
+        return 1
+    print(f"deleted {args.user}: {sum(counts.values())} row(s) ({listing}); platform tokens wiped")
     return 0

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import procrastinate
 from procrastinate import JobContext
 
+from agent_brain.jobs.retention import RetentionPolicy
 from agent_brain.jobs.tasks import NAMESPACE, JobServices, blueprint
 from agent_brain.observability.metrics import job_middleware
 
@@ -97,7 +98,8 @@ def services_for(runtime: Runtime) -> JobServices:
 
         notify = TelegramNotifier(runtime)
     return JobServices(engine=runtime.engine, platforms={"meta": runtime.meta}, store=runtime.conversations,
-                       execute_plan=execute_plan, notify=notify)
+                       execute_plan=execute_plan, notify=notify,
+                       retention=RetentionPolicy.from_settings(runtime.settings))
 
 
 def start_worker_task(queue: procrastinate.App, services: JobServices, *, name: str) -> asyncio.Task[None]:

@@ -123,7 +123,12 @@ async def collect_state(engine: AsyncEngine | None, breakers: list[object], thro
         PLANS.labels(state).set(plans.get(state, 0))
     JOB_QUEUE.clear()
     for task, status, count in jobs:
-        JOB_QUEUE.labels(task.rsplit(".", 1)[-1], status).set(count)
+        JOB_QUEUE.labels(_task_label(task), status).set(count)
+
+
+def _task_label(task_name: str) -> str:
+    """`agent_brain:housekeeping` → `housekeeping` (procrastinate's own tasks keep their dotted tail)."""
+    return task_name.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
 
 
 def render() -> bytes:
@@ -134,7 +139,7 @@ async def job_middleware(call_next, context, worker):  # type: ignore[no-untyped
     """procrastinate worker middleware: every job counted and timed by task, logged under a job id."""
     from agent_brain.observability.logs import turn_scope
 
-    task = (context.job.task_name if context.job is not None else "unknown").rsplit(".", 1)[-1]
+    task = _task_label(context.job.task_name if context.job is not None else "unknown")
     outcome = "failed"
     started = time.perf_counter()
     with turn_scope(f"job-{context.job.id}" if context.job is not None else None, kind="job"):

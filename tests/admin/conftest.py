@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -47,8 +48,21 @@ def _cli_for(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, tmp_path, cap
     async def run(*argv: str, stdin: str = "") -> Ran:
         capsys.readouterr()
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = await asyncio.to_thread(main, list(argv))
+        root = logging.getLogger()
+        handlers, level = list(root.handlers), root.level
+        try:
+            code = await asyncio.to_thread(main, list(argv))
+        finally:  # the CLI configures the process's logging; the test process keeps its own
+            for handler in [h for h in root.handlers if h not in handlers]:
+                root.removeHandler(handler)
+            root.setLevel(level)
         captured = capsys.readouterr()
         return Ran(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def demo_cli(demo_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, tmp_path, capsys, encryption_key: str) -> Cli:  # type: ignore[no-untyped-def]
+    """`cli` over a database holding the demo world."""
+    return _cli_for(demo_engine, monkeypatch, tmp_path, capsys, encryption_key)
