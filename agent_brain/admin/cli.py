@@ -33,6 +33,10 @@ def register(sub: argparse._SubParsersAction, users: argparse._SubParsersAction)
     """Add `users list|disable|enable`, `tokens …`, `accounts …`, `telegram …` to the parser."""
     lst = users.add_parser("list", help="list users: status, Telegram link, ad accounts")
     lst.set_defaults(handler=_users_list)
+    link = users.add_parser("login-link", help="print a single-use web login link for the user (10 minutes)")
+    link.add_argument("name")
+    link.add_argument("--base-url", default="http://127.0.0.1:8000", help="where the web chat is reached")
+    link.set_defaults(handler=_users_login_link)
     for verb in ("disable", "enable"):
         p = users.add_parser(verb, help=f"{verb} a user (a disabled one cannot sign in, chat or use the bot)")
         p.add_argument("name")
@@ -93,6 +97,25 @@ async def _users_list(args: argparse.Namespace, settings: Settings) -> int:
                  [(u.name, str(u.id), u.language, "disabled" if u.disabled_at else "active",
                    "linked" if u.telegram_chat_id else "-", str(u.ad_accounts), _when(u.created_at))
                   for u in users]))
+    return 0
+
+
+async def _users_login_link(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy import select
+
+    from agent_brain.db.models import User
+    from agent_brain.stores.web_sessions import WebSessionStore
+
+    async with database(settings) as engine:
+        async with engine.connect() as conn:
+            user = (await conn.execute(select(User.id, User.disabled_at).where(User.name == args.name))).first()
+        if user is None or user.disabled_at is not None:
+            print(f"error: no active user named {args.name!r}", file=sys.stderr)
+            return 1
+        store = WebSessionStore(engine)
+        code, expires_at = await store.issue_login_code(user.id)
+    print(f"Open within {int(store.code_ttl.total_seconds() // 60)} min (until {expires_at:%H:%M} UTC), once:")
+    print(f"{args.base_url.rstrip('/')}/login?code={code}")
     return 0
 
 

@@ -53,6 +53,13 @@ async def test_users_create_list_disable_enable(cli, engine: AsyncEngine) -> Non
     assert on.out.strip() == "user alice enabled"
     assert (await users.user_for_token(token)) is not None  # the API token works again
     assert await sessions.user_for_session(cookie) is None  # the revoked session stays revoked
+    link = await cli("users", "login-link", "alice", "--base-url", "https://brain.example.com/")
+    url = link.out.strip().splitlines()[-1]
+    assert link.code == 0 and url.startswith("https://brain.example.com/login?code=lc_")
+    opened = await sessions.redeem_login_code(url.split("code=", 1)[1])
+    assert opened is not None and opened[0].name == "alice"
+    await cli("users", "disable", "alice")
+    assert (await cli("users", "login-link", "alice")).code == 1
     missing = await cli("users", "disable", "nobody")
     assert missing.code == 1 and "no user named 'nobody'" in missing.err
 
