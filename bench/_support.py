@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain.db import migrate
 from agent_brain.db.engine import create_engine, to_asyncpg_url
+from agent_brain.llm.base import ModelEvent, ModelRequest, ModelTurn, TextDelta, ToolCall, TurnDone, Usage
 
 # Methods of asyncpg's wire protocol object; each call is one client→server exchange.
 _PROTOCOL_CALLS = ("prepare", "bind_execute", "bind_execute_many", "bind", "execute", "query", "close_statement")
@@ -97,3 +98,30 @@ async def scratch_database(*, pool_size: int = 10) -> AsyncIterator[AsyncEngine]
         await engine.dispose()
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+TOOL = "getCampaigns"
+ANSWER = "Кампании работают: расход в норме, CPL в пределах цели. Подробности — в таблице выше."
+
+
+class ScriptedModel:
+    """Our `ChatModel`: one read tool call, then a fixed text (a summary request gets a fixed line)."""
+
+    name = "scripted"
+    is_llm = True
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
+        purpose = request.hints.purpose
+        usage = Usage(sum(len(str(m.get("content") or "")) for m in request.messages) // 4, 20)
+        if purpose == "summarize":
+            yield TurnDone(ModelTurn(content="Пользователь спрашивает, как идут кампании.", usage=usage, model=self.name))
+            return
+        if purpose != "agent":
+            yield TurnDone(ModelTurn(content="{}", usage=usage, model=self.name))
+            return
+        if request.messages[-1]["role"] == "tool":
+            yield TextDelta(ANSWER)
+            yield TurnDone(ModelTurn(content=ANSWER, usage=usage, model=self.name))
+            return
+        call = ToolCall(f"call_{uuid.uuid4().hex[:12]}", TOOL, "{}")
+        yield TurnDone(ModelTurn(content=None, tool_calls=(call,), usage=usage, model=self.name))

@@ -27,7 +27,7 @@ import sys
 import time
 import uuid
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,14 +51,13 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     sys.exit(f"bench/compare_langgraph.py needs the optional 'bench' extra (missing: {exc.name}).\n"
              "Install it with:  pip install -e '.[bench]'   (langgraph, langgraph-checkpoint-postgres, langchain-core)")
 
-from _support import QueryCounter, scratch_database  # noqa: E402
+from _support import ANSWER, TOOL, QueryCounter, ScriptedModel, scratch_database  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
 from agent_brain.agents import load_agents  # noqa: E402
 from agent_brain.db.engine import create_engine  # noqa: E402
 from agent_brain.demo.seed import seed_demo  # noqa: E402
-from agent_brain.llm.base import ModelEvent, ModelRequest, ModelTurn, TextDelta, ToolCall, TurnDone, Usage  # noqa: E402
 from agent_brain.orchestrator.orchestrator import Orchestrator, TurnRequest  # noqa: E402
 from agent_brain.platforms.graph.breaker import BreakerRegistry  # noqa: E402
 from agent_brain.platforms.graph.client import GraphClient  # noqa: E402
@@ -69,36 +68,11 @@ from agent_brain.tools.context import ToolContext  # noqa: E402
 from agent_brain.tools.registry import run_tool  # noqa: E402
 
 QUESTION = "Как идут кампании?"
-ANSWER = "Кампании работают: расход в норме, CPL в пределах цели. Подробности — в таблице выше."
-TOOL = "getCampaigns"
 OUR_TABLES = ("ai_conversations", "ai_messages", "ai_runs", "ai_actions", "agent_notes")
 LANGGRAPH_TABLES = ("checkpoints", "checkpoint_blobs", "checkpoint_writes")
 
 
 # ── the scripted model, once per side ──────────────────────────────────────────────────────────
-
-class ScriptedModel:
-    """Our `ChatModel`: one read tool call, then a fixed text (a summary request gets a fixed line)."""
-
-    name = "scripted"
-    is_llm = True
-
-    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
-        purpose = request.hints.purpose
-        usage = Usage(sum(len(str(m.get("content") or "")) for m in request.messages) // 4, 20)
-        if purpose == "summarize":
-            yield TurnDone(ModelTurn(content="Пользователь спрашивает, как идут кампании.", usage=usage, model=self.name))
-            return
-        if purpose != "agent":
-            yield TurnDone(ModelTurn(content="{}", usage=usage, model=self.name))
-            return
-        if request.messages[-1]["role"] == "tool":
-            yield TextDelta(ANSWER)
-            yield TurnDone(ModelTurn(content=ANSWER, usage=usage, model=self.name))
-            return
-        call = ToolCall(f"call_{uuid.uuid4().hex[:12]}", TOOL, "{}")
-        yield TurnDone(ModelTurn(content=None, tool_calls=(call,), usage=usage, model=self.name))
-
 
 class ScriptedChat(BaseChatModel):
     """The same script as a LangChain chat model."""

@@ -380,7 +380,11 @@ class Orchestrator:
                                              source=f"{TOOL_SOURCE_PREFIX}{message.tool_name}")
         except Exception:
             log.exception("note capture failed")
-        if summary_due(conv.message_count + added, conv.summary_message_count, utilization):
+        # Messages before this turn that no agent saw (history window, token budget).
+        visible = min((r.context_stats.get("budget", {}).get("blocks", {}).get("history", {}).get("kept", 0)
+                       for r in runs), default=0)
+        if summary_due(conv.message_count + added, conv.summary_message_count, utilization,
+                       hidden=max(0, conv.message_count - visible)):
             await self.summarizer.update(conv.id, language=ctx.language)
 
     async def _memory_command(self, conv: ConversationRecord, command: Any, text: str, ctx: ToolContext,
