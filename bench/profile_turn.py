@@ -16,6 +16,8 @@ import uuid
 from pathlib import Path
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -62,8 +64,14 @@ async def main() -> None:
                 await orchestrator.wait_idle()
 
         await turns(3)  # warm
+        before = await _table_reads(engine)
         counter.reset()
         await turns(1)
+        after = await _table_reads(engine)
+        print("rows read by one turn, per table (pg_stat_user_tables; sandbox tables excluded):")
+        for table, n in sorted(((t, after.get(t, 0) - before.get(t, 0)) for t in after), key=lambda x: -x[1]):
+            if n:
+                print(f"  {table:<28}{n:>8}")
         print(f"one turn: {counter.statements} statements, {counter.total_round_trips} round trips "
               f"{dict(counter.round_trips)}")
         for sql in counter.sql:
@@ -92,6 +100,18 @@ async def main() -> None:
                 print("\n".join(line[:200] for line in out.getvalue().splitlines()[:60]))
         await client.aclose()
         await sandbox_engine.dispose()
+
+
+async def _table_reads(engine: AsyncEngine) -> dict[str, int]:
+    """Per-table rows read, after every pooled backend has flushed its statistics (≥ 1 s idle)."""
+    await asyncio.sleep(1.05)
+    await engine.dispose()  # closing backends flush their counters
+    await asyncio.sleep(0.3)
+    async with engine.connect() as conn:
+        rows = await conn.execute(text(
+            "SELECT relname, coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables "
+            "WHERE relname NOT LIKE 'sandbox%'"))
+        return {name: int(n) for name, n in rows}
 
 
 if __name__ == "__main__":

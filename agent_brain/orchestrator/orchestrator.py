@@ -49,6 +49,7 @@ from agent_brain.orchestrator.plans import PlanExecutor, PlanNotRunnableError, s
 from agent_brain.orchestrator.resolver import TurnEntityResolver
 from agent_brain.orchestrator.user_text import clean_user_text
 from agent_brain.platforms.meta.adapter import MetaAdapter
+from agent_brain.platforms.meta.listings import turn_scope as listing_turn_scope
 from agent_brain.platforms.write_safety import WriteGuard
 from agent_brain.stores.errors import ConversationNotFoundError, PlanNotFoundError
 from agent_brain.stores.records import ConversationRecord, NewMessage, Plan, PlanRecord, Source
@@ -270,7 +271,8 @@ class Orchestrator:
         self._running[conv.id] = turn
         try:
             async with self.store.heartbeat(conv.id, owner):
-                await self._locked_turn(conv, pending_id, request, text, language, turn, emit)
+                with listing_turn_scope():  # each platform list fetched at most once in the turn
+                    await self._locked_turn(conv, pending_id, request, text, language, turn, emit)
         finally:
             self._running.pop(conv.id, None)
             if not turn.released:
