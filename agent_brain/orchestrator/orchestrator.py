@@ -325,6 +325,8 @@ class Orchestrator:
         else:
             final_text = await self._run_mixed(runs, contexts, text, ctx, conv.mode, hints, grounding, emit, turn.stop)
         latency_ms = int((time.perf_counter() - agent_started) * 1000)
+        if any(self.tools.get(name).is_write for r in runs for name in r.tools_executed if name in self.tools):
+            self.context.snapshots.forget(request.user_id)  # the next turn sees what this one changed
         stopped = turn.stop.is_set()
         if stopped:
             final_text = _mark_stopped(runs, final_text, language)
@@ -527,6 +529,8 @@ class Orchestrator:
         except PlanNotRunnableError as exc:
             yield Error(code="plan_not_runnable", message=str(exc), state=exc.state)
             return
+        finally:
+            self.context.snapshots.forget(ctx.user_id)  # a plan's writes change what the snapshot shows
         for step in steps:
             yield step
         reply = await self._render_plan_outcome(execution.plan, steps, ctx)
