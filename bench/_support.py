@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections import Counter
@@ -10,7 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -98,6 +99,27 @@ async def scratch_database(*, pool_size: int = 10) -> AsyncIterator[AsyncEngine]
         await engine.dispose()
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def rows_read(engine: AsyncEngine, *, pool: int = 10) -> dict[str, int]:
+    """Rows PostgreSQL read per table (seq + index fetches), sandbox tables excluded, after every pooled
+    connection of `engine` reported its statistics. A backend reports when it goes idle ≥ 1 s after
+    its last report: wait a second, then run one statement on `pool` connections at once (the pool
+    stays warm — prepared statements are kept)."""
+    await asyncio.sleep(1.05)
+
+    async def touch() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+            await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(touch() for _ in range(pool)))
+    await asyncio.sleep(0.2)
+    async with engine.connect() as conn:
+        rows = await conn.execute(text(
+            "SELECT relname, coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables "
+            "WHERE relname NOT LIKE 'sandbox%'"))
+        return {name: int(n) for name, n in rows}
 
 
 TOOL = "getCampaigns"

@@ -63,19 +63,21 @@ async def main() -> None:
                         raise RuntimeError(event.message)
                 await orchestrator.wait_idle()
 
-        await turns(3)  # warm
-        before = await _table_reads(engine)
+        await turns(3)  # warm: prepared statements, pools, caches
         counter.reset()
+        await turns(1)
+        print(f"one turn: {counter.statements} statements, {counter.total_round_trips} round trips "
+              f"{dict(counter.round_trips)}")
+        for sql in counter.sql:
+            print(f"  · {sql[:115]}")
+        before = await _table_reads(engine)
         await turns(1)
         after = await _table_reads(engine)
         print("rows read by one turn, per table (pg_stat_user_tables; sandbox tables excluded):")
         for table, n in sorted(((t, after.get(t, 0) - before.get(t, 0)) for t in after), key=lambda x: -x[1]):
             if n:
                 print(f"  {table:<28}{n:>8}")
-        print(f"one turn: {counter.statements} statements, {counter.total_round_trips} round trips "
-              f"{dict(counter.round_trips)}")
-        for sql in counter.sql:
-            print(f"  · {sql[:115]}")
+        await turns(2)  # warm again after the statistics flush
         if opts.pyinstrument:
             from pyinstrument import Profiler
 
