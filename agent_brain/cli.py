@@ -103,11 +103,14 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter would bury the login link
     async with open_runtime(settings) as runtime:
+        top_up: asyncio.Task[None] | None = None
         if not args.no_demo:
             from agent_brain.demo.seed import seed_demo
 
-            report = await seed_demo(runtime.engine)
-            log.info("%s", report)
+            if await runtime.users.get_by_name("demo") is None:
+                log.info("%s", await seed_demo(runtime.engine))  # the login link needs the demo user
+            else:  # an existing demo world: the day's top-up runs while the server starts, not before
+                top_up = asyncio.create_task(_top_up_demo(runtime))
         app = create_app(settings, runtime=runtime)
         server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info"))
         # ── Telegram bot: polls in the background while the web server runs (TELEGRAM_BOT_TOKEN set,
@@ -136,6 +139,10 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
             finally:
                 recovery.cancel()
                 worker.cancel()
+                if top_up is not None:
+                    top_up.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await top_up
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
                 for notifier in notifiers:
@@ -143,6 +150,16 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
                 await stop_polling_task(telegram)
         # ── end Telegram bot ──
     return 0 if started else 1
+
+
+async def _top_up_demo(runtime: Any) -> None:
+    """The demo seed on an existing world: adds only the days (and their leads) since the last run."""
+    from agent_brain.demo.seed import seed_demo
+
+    try:
+        log.info("%s", await seed_demo(runtime.engine))
+    except Exception:  # the demo still works with yesterday's data
+        log.exception("demo top-up failed")
 
 
 async def _run_server(server: Any) -> bool:
