@@ -132,6 +132,9 @@ class ScriptedModel:
     name = "scripted"
     is_llm = True
 
+    def __init__(self, tool: str = TOOL) -> None:
+        self.tool = tool
+
     async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
         purpose = request.hints.purpose
         usage = Usage(sum(len(str(m.get("content") or "")) for m in request.messages) // 4, 20)
@@ -145,5 +148,5 @@ class ScriptedModel:
             yield TextDelta(ANSWER)
             yield TurnDone(ModelTurn(content=ANSWER, usage=usage, model=self.name))
             return
-        call = ToolCall(f"call_{uuid.uuid4().hex[:12]}", TOOL, "{}")
+        call = ToolCall(f"call_{uuid.uuid4().hex[:12]}", self.tool, "{}")
         yield TurnDone(ModelTurn(content=None, tool_calls=(call,), usage=usage, model=self.name))

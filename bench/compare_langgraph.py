@@ -77,6 +77,8 @@ LANGGRAPH_TABLES = ("checkpoints", "checkpoint_blobs", "checkpoint_writes")
 class ScriptedChat(BaseChatModel):
     """The same script as a LangChain chat model."""
 
+    tool: str = TOOL
+
     @property
     def _llm_type(self) -> str:
         return "scripted"
@@ -88,7 +90,8 @@ class ScriptedChat(BaseChatModel):
         if isinstance(messages[-1], ToolMessage):
             message = AIMessage(content=ANSWER)
         else:
-            message = AIMessage(content="", tool_calls=[{"name": TOOL, "args": {}, "id": f"call_{uuid.uuid4().hex[:12]}"}])
+            message = AIMessage(content="", tool_calls=[{"name": self.tool, "args": {},
+                                                         "id": f"call_{uuid.uuid4().hex[:12]}"}])
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _generate(self, messages: list[Any], stop: Any = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
@@ -221,6 +224,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=100, help="turns per side at 1 concurrent (20× that at 20)")
     parser.add_argument("--growth", type=int, default=200, help="turns of the one-conversation growth run")
+    parser.add_argument("--tool", default=TOOL, help="the read tool of the script; listAdAccounts reads only our "
+                        "database (no Graph sandbox), which leaves the two frameworks' own cost")
     opts = parser.parse_args()
 
     async with scratch_database(pool_size=POOL) as engine:
@@ -237,7 +242,7 @@ async def main() -> None:
         user_id = report.user_id
 
         # ── ours ──
-        orchestrator = Orchestrator(engine=engine, model=ScriptedModel(), agents=load_agents(), meta=meta,
+        orchestrator = Orchestrator(engine=engine, model=ScriptedModel(opts.tool), agents=load_agents(), meta=meta,
                                     writes=WriteGuard(IdempotentExecutor(engine)))
 
         async def our_conversation() -> str:
@@ -257,10 +262,10 @@ async def main() -> None:
 
         # ── LangGraph ──
         ctx: ToolContext = await orchestrator.context_for(user_id)
-        handler = orchestrator.tools.get(TOOL)
+        handler = orchestrator.tools.get(opts.tool)
 
-        @lc_tool(TOOL, description=handler.description)
-        async def get_campaigns() -> str:
+        @lc_tool(opts.tool, description=handler.description)
+        async def read_tool() -> str:
             outcome = await run_tool(handler, handler.validate({}), ctx)
             return json.dumps(outcome.as_message_content(), ensure_ascii=False, default=str)
 
@@ -276,7 +281,7 @@ async def main() -> None:
             await saver.setup()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # moved to langchain.agents in 1.x; still langgraph's prebuilt
-                graph = create_react_agent(ScriptedChat(), [get_campaigns], checkpointer=saver)
+                graph = create_react_agent(ScriptedChat(tool=opts.tool), [read_tool], checkpointer=saver)
             state.update(pool=pool, graph=graph)
 
         async def lg_conversation() -> str:
@@ -285,15 +290,21 @@ async def main() -> None:
         async def lg_turn(conv: str) -> None:
             await state["graph"].ainvoke({"messages": [("user", QUESTION)]}, {"configurable": {"thread_id": conv}})
 
+        def lg_reset() -> None:
+            pg.reset()
+            counter.reset()
+
         async def lg_settle() -> None:
             await flush_statistics(lambda: _pg_touch(state["pool"]))
 
         await open_pool()
         langgraph = Side("LangGraph", lg_turn, lg_conversation, LANGGRAPH_TABLES,
-                         lambda: (pg.statements, pg.round_trips), pg.reset, lg_settle)
+                         # + what its tool ran on our engine (the same handler as ours)
+                         lambda: (pg.statements + counter.statements, pg.round_trips + counter.total_round_trips),
+                         lg_reset, lg_settle)
 
         print("agent-brain vs LangGraph create_react_agent + AsyncPostgresSaver · one process, same PostgreSQL,")
-        print(f"same scripted model (1 read tool call «{TOOL}» into the Graph sandbox, then a fixed text)")
+        print(f"same scripted model (1 read tool call «{opts.tool}», then a fixed text), same tool handler")
         for side in (ours, langgraph):  # warm-up: prepared statements, imports, pools
             await measure(side, admin, conversations=2, turns_each=3, parallel=2)
         results: dict[tuple[str, int], dict[str, float]] = {}
