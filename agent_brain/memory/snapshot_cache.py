@@ -11,9 +11,10 @@ loads every turn anyway (same visibility and ranking).
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from agent_brain.memory.snapshot import MAX_NOTES, BusinessSnapshot, Note
@@ -26,6 +27,8 @@ class SnapshotCache:
         self.ttl = ttl
         self.max_entries = max_entries
         self._entries: dict[tuple[uuid.UUID, uuid.UUID], tuple[float, BusinessSnapshot]] = {}
+        self._loading: dict[tuple[uuid.UUID, uuid.UUID], asyncio.Future[BusinessSnapshot]] = {}
+        self._generations: dict[uuid.UUID, int] = {}  # per user, bumped by `forget`
 
     def get(self, user_id: uuid.UUID, ad_account_id: uuid.UUID) -> BusinessSnapshot | None:
         entry = self._entries.get((user_id, ad_account_id))
@@ -43,10 +46,30 @@ class SnapshotCache:
                 self._entries.clear()
         self._entries[(user_id, ad_account_id)] = (time.monotonic() + self.ttl, snapshot)
 
+    async def get_or_load(self, user_id: uuid.UUID, ad_account_id: uuid.UUID,
+                          load: Callable[[], Awaitable[BusinessSnapshot]]) -> BusinessSnapshot:
+        """The cached snapshot, or one load shared by every turn of the account asking meanwhile."""
+        cached = self.get(user_id, ad_account_id)
+        if cached is not None:
+            return cached
+        key = (user_id, ad_account_id)
+        generation = self._generations.get(user_id, 0)
+        loading = self._loading.get(key)
+        if loading is None:
+            loading = self._loading[key] = asyncio.ensure_future(load())
+            loading.add_done_callback(lambda done: self._loading.pop(key) if self._loading.get(key) is done else None)
+        snapshot = await asyncio.shield(loading)
+        if self._generations.get(user_id, 0) == generation:  # no write of the user's since the load began
+            self.put(user_id, ad_account_id, snapshot)
+        return snapshot
+
     def forget(self, user_id: uuid.UUID) -> None:
         """After a write of this user's: the next turn loads the snapshot again."""
+        self._generations[user_id] = self._generations.get(user_id, 0) + 1
         for key in [k for k in self._entries if k[0] == user_id]:
             del self._entries[key]
+        for key in [k for k in self._loading if k[0] == user_id]:
+            del self._loading[key]  # a load under way may predate the write: later turns load again
 
 
 def with_notes(snapshot: BusinessSnapshot, notes: Sequence[Any]) -> BusinessSnapshot:

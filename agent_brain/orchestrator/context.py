@@ -100,14 +100,10 @@ class ContextGatherer:
     async def _snapshot(self, ctx: ToolContext) -> BusinessSnapshot:
         if ctx.ad_account_id is None:
             return BusinessSnapshot.missing()
-        cached = self.snapshots.get(ctx.user_id, ctx.ad_account_id)
-        if cached is not None:
-            return cached
+        account = ctx.ad_account_id
         try:
-            snapshot = await load_snapshot(self.engine, user_id=ctx.user_id, ad_account_id=ctx.ad_account_id,
-                                           now=clock.now())
-            self.snapshots.put(ctx.user_id, ctx.ad_account_id, snapshot)
-            return snapshot
+            return await self.snapshots.get_or_load(ctx.user_id, account, lambda: load_snapshot(
+                self.engine, user_id=ctx.user_id, ad_account_id=account, now=clock.now()))
         except Exception:  # a missing snapshot makes answers slower, not wrong: never fail the turn
             log.exception("business snapshot failed")
             return BusinessSnapshot.missing()

@@ -3,15 +3,18 @@ a write here forgets it at once."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agent_brain import clock
 from agent_brain.memory import snapshot_cache
 from agent_brain.memory.budget import TokenBudget
 from agent_brain.memory.notes import NotesStore
+from agent_brain.memory.snapshot import BusinessSnapshot, load_snapshot
 from agent_brain.memory.snapshot_cache import SnapshotCache
 from agent_brain.memory.specs import BusinessSpecsStore
 from agent_brain.orchestrator.context import ContextGatherer
@@ -89,3 +92,24 @@ async def test_no_ttl_loads_every_turn(demo_engine: AsyncEngine) -> None:
     await gatherer.gather(conv, ctx)
     await gatherer.gather(conv, ctx)
     assert len(loads) == 2
+
+
+async def test_concurrent_turns_share_one_load_and_a_write_meanwhile_is_not_cached(
+        demo_engine: AsyncEngine, monotonic: _Clock) -> None:
+    gatherer, ctx, conv, _, loads = await _setup(demo_engine, ttl=30)
+    await asyncio.gather(*(gatherer.gather(conv, ctx) for _ in range(5)))
+    assert len(loads) == 1  # five turns of the account at once: one load
+    cache = gatherer.snapshots
+    cache.forget(ctx.user_id)
+    release = asyncio.Event()
+
+    async def slow_load() -> BusinessSnapshot:
+        await release.wait()
+        return await load_snapshot(demo_engine, user_id=ctx.user_id, ad_account_id=ctx.ad_account_id, now=clock.now())
+
+    pending = asyncio.ensure_future(cache.get_or_load(ctx.user_id, ctx.ad_account_id, slow_load))
+    await asyncio.sleep(0)
+    cache.forget(ctx.user_id)  # a write lands while that load runs
+    release.set()
+    assert (await pending).freshness != "missing"
+    assert cache.get(ctx.user_id, ctx.ad_account_id) is None  # what it loaded may predate the write
