@@ -40,6 +40,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=60)
     parser.add_argument("--pyinstrument", action="store_true")
+    parser.add_argument("--tool", default="getCampaigns", help="the scripted read tool (listAdAccounts: no sandbox)")
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--callers", default="", help="also print who calls functions matching this")
     opts = parser.parse_args()
@@ -51,7 +52,7 @@ async def main() -> None:
         counter = QueryCounter()
         counter.attach(engine)
         await engine.dispose()
-        orchestrator = Orchestrator(engine=engine, model=ScriptedModel(), agents=load_agents(),
+        orchestrator = Orchestrator(engine=engine, model=ScriptedModel(opts.tool), agents=load_agents(),
                                     meta=MetaAdapter(client), writes=WriteGuard(IdempotentExecutor(engine)))
         user_id = report.user_id
 
