@@ -115,16 +115,21 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info"))
         # ── Telegram bot: polls in the background while the web server runs (TELEGRAM_BOT_TOKEN set,
         # no TELEGRAM_WEBHOOK_SECRET; with a secret the web app's POST /telegram/webhook serves it). ──
-        from telegram_bot.bot import start_polling_task, stop_polling_task
+        # aiogram takes seconds to import: only when a bot token is set.
+        uses_telegram = settings.telegram_bot_token is not None and bool(settings.telegram_bot_token.get_secret_value())
+        telegram = None
+        notifiers: list[Any] = []
+        if uses_telegram:
+            from telegram_bot.bot import start_polling_task
+            from telegram_bot.recovery import recovery_notifiers
 
-        telegram = start_polling_task(runtime)
+            telegram = start_polling_task(runtime)
+            notifiers = recovery_notifiers(settings)
         # Recovery: work a dead process left (plans `executing`, writes in flight, leases) is
         # settled at start-up and then every few seconds.
         from agent_brain.jobs.queue import open_queue, services_for, start_worker_task
         from agent_brain.journal.recovery import recovery_loop
-        from telegram_bot.recovery import recovery_notifiers
 
-        notifiers = recovery_notifiers(settings)
         recovery = asyncio.create_task(recovery_loop(runtime.engine, runtime.meta, store=runtime.conversations,
                                                      notifiers=notifiers))
         # Background jobs (metrics sync, rules, reports, alerts, housekeeping): one worker in this process;
@@ -147,7 +152,10 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
                     await worker
                 for notifier in notifiers:
                     await notifier.bot.session.close()
-                await stop_polling_task(telegram)
+                if telegram is not None:
+                    from telegram_bot.bot import stop_polling_task
+
+                    await stop_polling_task(telegram)
         # ── end Telegram bot ──
     return 0 if started else 1
 
