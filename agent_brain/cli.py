@@ -107,27 +107,35 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter would bury the login link
     async with open_runtime(settings) as runtime:
+        top_up: asyncio.Task[None] | None = None
         if not args.no_demo:
             from agent_brain.demo.seed import seed_demo
 
-            report = await seed_demo(runtime.engine)
-            log.info("%s", report)
+            if await runtime.users.get_by_name("demo") is None:
+                log.info("%s", await seed_demo(runtime.engine))  # the login link needs the demo user
+            else:  # an existing demo world: the day's top-up runs while the server starts, not before
+                top_up = asyncio.create_task(_top_up_demo(runtime))
         app = create_app(settings, runtime=runtime)
         # JSON logs: uvicorn's loggers go through our root handler (same format, turn ids, redaction).
         server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info",
                                                **({"log_config": None} if settings.log_format == "json" else {})))
         # ── Telegram bot: polls in the background while the web server runs (TELEGRAM_BOT_TOKEN set,
         # no TELEGRAM_WEBHOOK_SECRET; with a secret the web app's POST /telegram/webhook serves it). ──
-        from telegram_bot.bot import start_polling_task, stop_polling_task
+        # aiogram takes seconds to import: only when a bot token is set.
+        uses_telegram = settings.telegram_bot_token is not None and bool(settings.telegram_bot_token.get_secret_value())
+        telegram = None
+        notifiers: list[Any] = []
+        if uses_telegram:
+            from telegram_bot.bot import start_polling_task
+            from telegram_bot.recovery import recovery_notifiers
 
-        telegram = start_polling_task(runtime)
+            telegram = start_polling_task(runtime)
+            notifiers = recovery_notifiers(settings)
         # Recovery: work a dead process left (plans `executing`, writes in flight, leases) is
         # settled at start-up and then every few seconds.
         from agent_brain.jobs.queue import open_queue, services_for, start_worker_task
         from agent_brain.journal.recovery import recovery_loop
-        from telegram_bot.recovery import recovery_notifiers
 
-        notifiers = recovery_notifiers(settings)
         recovery = asyncio.create_task(recovery_loop(runtime.engine, runtime.meta, store=runtime.conversations,
                                                      notifiers=notifiers))
         # Background jobs (metrics sync, rules, reports, alerts, housekeeping): one worker in this process;
@@ -142,13 +150,30 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
             finally:
                 recovery.cancel()
                 worker.cancel()
+                if top_up is not None:
+                    top_up.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await top_up
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
                 for notifier in notifiers:
                     await notifier.bot.session.close()
-                await stop_polling_task(telegram)
+                if telegram is not None:
+                    from telegram_bot.bot import stop_polling_task
+
+                    await stop_polling_task(telegram)
         # ── end Telegram bot ──
     return 0 if started else 1
+
+
+async def _top_up_demo(runtime: Any) -> None:
+    """The demo seed on an existing world: adds only the days (and their leads) since the last run."""
+    from agent_brain.demo.seed import seed_demo
+
+    try:
+        log.info("%s", await seed_demo(runtime.engine))
+    except Exception:  # the demo still works with yesterday's data
+        log.exception("demo top-up failed")
 
 
 async def _run_server(server: Any) -> bool:

@@ -51,6 +51,7 @@ from agent_brain.orchestrator.plans import PlanExecutor, PlanNotRunnableError, s
 from agent_brain.orchestrator.resolver import TurnEntityResolver
 from agent_brain.orchestrator.user_text import clean_user_text
 from agent_brain.platforms.meta.adapter import MetaAdapter
+from agent_brain.platforms.meta.listings import turn_scope as listing_turn_scope
 from agent_brain.platforms.write_safety import WriteGuard
 from agent_brain.stores.errors import ConversationNotFoundError, PlanNotFoundError
 from agent_brain.stores.records import ConversationRecord, NewMessage, Plan, PlanRecord, Source
@@ -288,7 +289,8 @@ class Orchestrator:
         self._running[conv.id] = turn
         try:
             async with self.store.heartbeat(conv.id, owner):
-                await self._locked_turn(conv, pending_id, request, text, language, turn, emit)
+                with listing_turn_scope():  # each platform list fetched at most once in the turn
+                    await self._locked_turn(conv, pending_id, request, text, language, turn, emit)
         finally:
             self._running.pop(conv.id, None)
             if not turn.released:
@@ -341,6 +343,8 @@ class Orchestrator:
         else:
             final_text = await self._run_mixed(runs, contexts, text, ctx, conv.mode, hints, grounding, emit, turn.stop)
         latency_ms = int((time.perf_counter() - agent_started) * 1000)
+        if any(self.tools.get(name).is_write for r in runs for name in r.tools_executed if name in self.tools):
+            self.context.snapshots.forget(request.user_id)  # the next turn sees what this one changed
         stopped = turn.stop.is_set()
         if stopped:
             final_text = _mark_stopped(runs, final_text, language)
@@ -398,7 +402,11 @@ class Orchestrator:
                                              source=f"{TOOL_SOURCE_PREFIX}{message.tool_name}")
         except Exception:
             log.exception("note capture failed")
-        if summary_due(conv.message_count + added, conv.summary_message_count, utilization):
+        # Messages before this turn that no agent saw (history window, token budget).
+        visible = min((r.context_stats.get("budget", {}).get("blocks", {}).get("history", {}).get("kept", 0)
+                       for r in runs), default=0)
+        if summary_due(conv.message_count + added, conv.summary_message_count, utilization,
+                       hidden=max(0, conv.message_count - visible)):
             await self.summarizer.update(conv.id, language=ctx.language)
 
     async def _memory_command(self, conv: ConversationRecord, command: Any, text: str, ctx: ToolContext,
@@ -543,6 +551,8 @@ class Orchestrator:
         except PlanNotRunnableError as exc:
             yield Error(code="plan_not_runnable", message=str(exc), state=exc.state)
             return
+        finally:
+            self.context.snapshots.forget(ctx.user_id)  # a plan's writes change what the snapshot shows
         for step in steps:
             yield step
         reply = await self._render_plan_outcome(execution.plan, steps, ctx)

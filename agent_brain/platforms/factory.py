@@ -15,6 +15,8 @@ from agent_brain.platforms.sandbox.app import create_sandbox_app
 
 # The sandbox accepts any non-empty token; this one makes sandbox traffic easy to recognise.
 SANDBOX_TOKEN = "sandbox-access-token"
+# Campaign / ad-set lists are shared this long between turns (our own writes show at once).
+LIST_TTL_SECONDS = 5.0
 
 
 @asynccontextmanager
@@ -33,4 +35,4 @@ async def open_meta_adapter(settings: Settings, engine: AsyncEngine) -> AsyncIte
         client = GraphClient(settings.fb_access_token, version=settings.graph_api_version,
                              **({"base_url": settings.graph_base_url} if settings.graph_base_url else {}))
     async with client:
-        yield MetaAdapter(client)
+        yield MetaAdapter(client, list_ttl=LIST_TTL_SECONDS)

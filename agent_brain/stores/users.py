@@ -39,6 +39,7 @@ class AdAccountRecord(BaseModel):
 class UserStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")  # one-statement reads
 
     async def create_user(self, name: str, *, language: str = "ru") -> tuple[UserRecord, str]:
         """Create a user and a first API token. Returns the user and the token (shown once)."""
@@ -150,7 +151,7 @@ class UserStore:
         stmt = select(AdAccount).where(AdAccount.user_id == user_id)
         if chosen is not None:
             stmt = stmt.order_by((AdAccount.id == chosen).is_(True).desc())
-        async with self._engine.connect() as conn:
+        async with self._autocommit.connect() as conn:  # every turn: no BEGIN/ROLLBACK round trips
             rows = (await conn.execute(stmt.order_by(AdAccount.created_at, AdAccount.id))).all()
         return [AdAccountRecord.model_validate(r._mapping) for r in rows]
 

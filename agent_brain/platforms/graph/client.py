@@ -213,6 +213,7 @@ class GraphClient:
         register_secret(token)
         install_log_redaction()
         self.root_url = f"{base_url.rstrip('/')}/{version.strip('/')}"
+        self.write_generation = 0  # bumped by every write: what was read before may have changed
         inner = transport or httpx.AsyncHTTPTransport(
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20), proxy=proxy
         )
@@ -289,6 +290,8 @@ class GraphClient:
             read_only = all(r.is_read for r in chunk)
             data = {"batch": [r.to_json() for r in chunk]}
             policy = self._reads if read_only else self._writes
+            if not read_only:
+                self.write_generation += 1
             try:
                 raw = await policy.call(self._call, "POST", "", None, data, sleep=self._sleep)
             except GraphError as exc:
@@ -307,6 +310,7 @@ class GraphClient:
     async def _write(
         self, method: str, path: str, data: Mapping[str, Any] | None, verify: Verify | None
     ) -> Any:
+        self.write_generation += 1  # cached listings (meta/listings.py) are not reused across a write
         resends = 0
         while True:
             try:
