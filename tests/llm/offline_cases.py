@@ -207,6 +207,10 @@ CASES: list[Case] = [
     c("поставь на паузу направление Виниры", call("pauseDirection", directionId=D("Виниры"))),
     c("pause the direction Брекеты", call("pauseDirection", directionId=D("Брекеты"))),
     c("Отключи направление Отбеливание", call("pauseDirection", directionId=D("Отбеливание"))),
+    c("включи направление Виниры", call("resumeDirection", directionId=D("Виниры"))),
+    c("включи обратно направление Брекеты", call("resumeDirection", directionId=D("Брекеты"))),
+    c("resume the direction Брекеты", call("resumeDirection", directionId=D("Брекеты"))),
+    c("unpause direction Отбеливание", call("resumeDirection", directionId=D("Отбеливание"))),
     c("останови неэффективные кампании", call("getCampaigns")),
     # ── creative ────────────────────────────────────────────────────────────────────────────
     c("Покажи все креативы", call("getCreatives")),
