@@ -302,6 +302,8 @@ TOOLS: dict[str, ToolInfo] = {
     "setRuleEnabled": _t("ads", write=True),
     "deleteRule": _t("ads", write=True),
     "getRuleActivity": _t("ads"),
+    "previewRuleUpdate": _t("ads"),
+    "updateRule": _t("ads", write=True),
     "createReportSchedule": _t("ads", write=True),
     "listReportSchedules": _t("ads"),
     "cancelReportSchedule": _t("ads", write=True),
