@@ -184,6 +184,8 @@ class AdAccount(Base):
     is_sandbox: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     # Fernet token (agent_brain.security); never stored or logged in clear.
     access_token_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # When the account's own token expires, if known (stored when linked); token-expiry alerts read it.
+    token_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _created()
     __table_args__ = (
         UniqueConstraint("user_id", "platform", "external_id", name="uq_ad_accounts_user_platform_external"),
@@ -714,7 +716,7 @@ class AutomationRuleEvent(Base):
 
 
 REPORT_KINDS = ("daily", "weekly")
-ALERT_KINDS = ("cpl_over_target", "spend_spike", "no_leads", "creative_fatigue")
+ALERT_KINDS = ("cpl_over_target", "spend_spike", "no_leads", "creative_fatigue", "token_expiry")
 
 
 class ScheduledReport(Base):

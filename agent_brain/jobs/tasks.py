@@ -116,9 +116,9 @@ async def send_scheduled_reports(context: JobContext, timestamp: int) -> int:
 @blueprint.periodic(cron="15 * * * *")
 @blueprint.task(name="check_alerts", queue="rules", pass_context=True, lock="alerts")
 async def check_alerts_task(context: JobContext, timestamp: int) -> int:
-    """Hourly: CPL over target, spend spikes, creative fatigue, no leads during working hours."""
+    """Hourly: CPL over target, spend spikes, creative fatigue, no leads during working hours, token expiry."""
     s = services(context)
-    return await check_alerts(s.engine, s.store, notify=s.notify)
+    return await check_alerts(s.engine, s.store, notify=s.notify, platform=s.platforms.get("meta"))  # type: ignore[arg-type]
 
 
 # ── housekeeping ────────────────────────────────────────────────────────────────────────────

@@ -130,6 +130,8 @@ class GraphEmulator:
         self.base_url = base_url
         self.usage = UsageMeter(capacity=usage_capacity)
         self.writes_applied = 0  # observable by tests: real state changes made
+        # What `debug_token` answers: when the caller's token expires (None: 60 days from now; 0: never).
+        self.token_expires_at: int | None = None
 
     async def today(self, account_id: str) -> dt.date:
         """Today in the ad account's time zone: Graph's date presets follow the account's calendar."""
@@ -213,6 +215,8 @@ class GraphEmulator:
         node_id, edge = parts[0], "/".join(parts[1:])
         if node_id == "me":
             return await self._me(method, edge, params)
+        if node_id == "debug_token" and method == "GET" and not edge:
+            return self._debug_token(params)
         node = await self._node(node_id)
         if node.get("status") == "DELETED" and method != "GET":
             raise GraphAPIError("The object has been deleted.", code=100, subcode=1487390)
@@ -254,6 +258,18 @@ class GraphEmulator:
         return out
 
     # ── reads ───────────────────────────────────────────────────────────────────────────────
+
+    def _debug_token(self, params: dict[str, str]) -> JsonObject:
+        """`GET /debug_token?input_token=…`: the token's validity and expiry (unix seconds, 0 = never)."""
+        token = params.get("input_token")
+        if not token:
+            raise invalid_parameter("The parameter input_token is required", field="input_token")
+        valid = self.valid_tokens is None or token in self.valid_tokens
+        expires = (self.token_expires_at if self.token_expires_at is not None
+                   else int((clock.now() + dt.timedelta(days=60)).timestamp()))
+        return {"data": {"app_id": "1000000000", "type": "USER", "application": "agent-brain sandbox",
+                         "is_valid": valid, "expires_at": expires, "data_access_expires_at": expires,
+                         "scopes": ["ads_management", "ads_read"], "user_id": SANDBOX_USER_ID}}
 
     async def _me(self, method: str, edge: str, params: dict[str, str]) -> JsonObject:
         if method != "GET":

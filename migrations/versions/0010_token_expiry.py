@@ -1,0 +1,30 @@
+"""token expiry: the stored expiry of an ad account's token, and the token_expiry alert kind
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-30
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0010'
+down_revision = '0009'
+branch_labels = None
+depends_on = None
+
+_OLD = "kind IN ('cpl_over_target', 'spend_spike', 'no_leads', 'creative_fatigue')"
+_NEW = "kind IN ('cpl_over_target', 'spend_spike', 'no_leads', 'creative_fatigue', 'token_expiry')"
+
+
+def upgrade() -> None:
+    op.add_column('ad_accounts', sa.Column('token_expires_at', sa.DateTime(timezone=True), nullable=True))
+    op.drop_constraint(op.f('ck_alert_events_kind'), 'alert_events', type_='check')
+    op.create_check_constraint(op.f('ck_alert_events_kind'), 'alert_events', _NEW)
+
+
+def downgrade() -> None:
+    op.execute("DELETE FROM alert_events WHERE kind = 'token_expiry'")
+    op.drop_constraint(op.f('ck_alert_events_kind'), 'alert_events', type_='check')
+    op.create_check_constraint(op.f('ck_alert_events_kind'), 'alert_events', _OLD)
+    op.drop_column('ad_accounts', 'token_expires_at')
