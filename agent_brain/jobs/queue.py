@@ -95,7 +95,7 @@ def services_for(runtime: Runtime) -> JobServices:
 
         notify = TelegramNotifier(runtime)
     return JobServices(engine=runtime.engine, platforms={"meta": runtime.meta}, store=runtime.conversations,
-                       execute_plan=execute_plan, notify=notify)
+                       execute_plan=execute_plan, notify=notify, summary_model=runtime.orchestrator.small_model)
 
 
 def start_worker_task(queue: procrastinate.App, services: JobServices, *, name: str) -> asyncio.Task[None]:

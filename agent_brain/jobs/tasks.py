@@ -24,6 +24,8 @@ from agent_brain.automation.act import ExecutePlan, Notify, run_rules
 from agent_brain.automation.alerts import check_alerts
 from agent_brain.automation.reports import send_due_reports
 from agent_brain.jobs.metrics_sync import SyncAccount, accounts_to_sync, sync_account
+from agent_brain.llm.base import ChatModel
+from agent_brain.memory.idle_summaries import summarise_idle
 from agent_brain.platforms.base import PlatformAdapter
 from agent_brain.platforms.write_safety import IdempotentExecutor
 from agent_brain.stores.unified import UnifiedStore
@@ -42,6 +44,7 @@ class JobServices:
     store: UnifiedStore
     execute_plan: ExecutePlan | None = None  # auto-mode rules: the orchestrator's plan executor
     notify: Notify | None = None  # beyond the conversation (Telegram), when a bot is configured
+    summary_model: ChatModel | None = None  # idle conversations' summaries (default: the offline model)
 
 
 def services(context: JobContext) -> JobServices:
@@ -134,3 +137,17 @@ async def housekeeping(context: JobContext, timestamp: int) -> dict[str, int]:
     if expired or purged:
         log.info("housekeeping: %d plans expired, %d idempotency records purged", expired, purged)
     return {"plans_expired": expired, "idempotency_purged": purged}
+
+
+@blueprint.periodic(cron="*/15 * * * *")
+@blueprint.task(name="summarise_idle_conversations", queue="housekeeping", pass_context=True, lock="summaries")
+async def summarise_idle_conversations(context: JobContext, timestamp: int) -> dict[str, int]:
+    """Every 15 minutes: summaries of conversations idle for 30 minutes whose summary is due, off the turn's path."""
+    s = services(context)
+    model = s.summary_model
+    if model is None:
+        from agent_brain.llm.offline import OfflineModel
+
+        model = OfflineModel()
+    run = await summarise_idle(s.engine, s.store, model)
+    return {"due": run.due, "summarised": run.summarised}
