@@ -270,6 +270,9 @@ class Writer:
         source = call.result.get("source") if isinstance(call.result, dict) else None
         if source in METRIC_SOURCES:  # two-stage metrics: the answer says which stage it came from
             text += "\n" + self.say(*METRIC_SOURCES[source])
+        as_of = call.result.get("data_as_of") if isinstance(call.result, dict) else None
+        if isinstance(as_of, dict) and as_of.get("local"):  # stored metrics: when they were last synced
+            text += "\n" + self.say(f"Данные на {as_of['local']}.", f"Data as of {as_of['local']}.")
         return text
 
     def _render(self, call: CallResult) -> str:
