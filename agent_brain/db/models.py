@@ -665,6 +665,8 @@ class AutomationRule(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     ad_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
+    # metric: a threshold rule; optimizer / bandit: the budget optimizer or creative bandit on a schedule.
+    kind: Mapped[str] = mapped_column(String(16), server_default="metric")
     enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     mode: Mapped[str] = mapped_column(String(8), server_default="propose")
     scope_level: Mapped[str] = mapped_column(String(16))
@@ -686,6 +688,7 @@ class AutomationRule(Base):
         Index("ix_automation_rules_due", "enabled", "last_evaluated_at"),
         Index("ix_automation_rules_user", "user_id"),
         CheckConstraint(_in("mode", ("propose", "auto")), name="mode"),
+        CheckConstraint(_in("kind", ("metric", "optimizer", "bandit")), name="kind"),
         CheckConstraint(_in("scope_level", RULE_LEVELS), name="scope_level"),
         CheckConstraint(_in("metric", RULE_METRICS), name="metric"),
         CheckConstraint(_in("operator", (">", ">=", "<", "<=")), name="operator"),

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from agent_brain.automation.act import ExecutePlan, Notify, run_rules
 from agent_brain.automation.alerts import check_alerts
 from agent_brain.automation.reports import send_due_reports
+from agent_brain.automation.strategies import run_strategy_rules
 from agent_brain.jobs.metrics_sync import SyncAccount, accounts_to_sync, sync_account
 from agent_brain.llm.base import ChatModel
 from agent_brain.memory.idle_summaries import summarise_idle
@@ -102,10 +103,17 @@ async def schedule_trailing_metrics_sync(context: JobContext, timestamp: int) ->
 @blueprint.periodic(cron="10 * * * *")
 @blueprint.task(name="evaluate_rules", queue="rules", pass_context=True, lock="rules")
 async def evaluate_rules(context: JobContext, timestamp: int) -> dict[str, Any]:
-    """Hourly: every rule whose own schedule (every N hours) is due, in one set-based evaluation."""
+    """Hourly: every rule whose own schedule (every N hours) is due, in one set-based evaluation; then the
+    optimizer and bandit rules that are due, each proposing its plan."""
     s = services(context)
     run = await run_rules(s.engine, s.platforms["meta"], s.store, execute_plan=s.execute_plan, notify=s.notify)
-    return {"evaluated": run.evaluated, "firings": run.firings, "outcomes": dict(run.outcomes)}
+    strategies = await run_strategy_rules(s.engine, s.platforms["meta"], s.store,  # type: ignore[arg-type]
+                                          execute_plan=s.execute_plan, notify=s.notify)
+    outcomes = dict(run.outcomes)
+    for outcome, n in strategies.outcomes.items():
+        outcomes[outcome] = outcomes.get(outcome, 0) + n
+    return {"evaluated": run.evaluated + strategies.evaluated, "firings": run.firings, "outcomes": outcomes,
+            "strategy_plans": len(strategies.plans)}
 
 
 @blueprint.periodic(cron="* * * * *")
