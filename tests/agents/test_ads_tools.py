@@ -28,8 +28,8 @@ READS = {"getCampaigns", "getCampaignDetails", "getAdSets", "getSpendReport", "g
 # Writes that touch our own records only (rules, reports, the conversation's account), not the platform;
 # creating or deleting a rule still always needs confirmation (an auto rule acts on the platform later).
 OWN_WRITES = {"updateDirectionTargetCPL", "switchAdAccount", "createRule", "setRuleEnabled", "deleteRule",
-              "createReportSchedule", "cancelReportSchedule", "updateRule"}
-ALWAYS_CONFIRMED = DANGEROUS | {"createRule", "deleteRule", "updateRule"}
+              "createReportSchedule", "cancelReportSchedule", "updateRule", "createStrategyRule"}
+ALWAYS_CONFIRMED = DANGEROUS | {"createRule", "deleteRule", "updateRule", "createStrategyRule"}
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────────
@@ -88,8 +88,8 @@ async def stranger_direction(demo_engine: AsyncEngine) -> str:
 # ── the registry ────────────────────────────────────────────────────────────────────────────
 
 
-def test_registry_declares_the_34_tools_with_descriptions_and_strict_schemas() -> None:
-    assert len(tools) == 34
+def test_registry_declares_the_35_tools_with_descriptions_and_strict_schemas() -> None:
+    assert len(tools) == 35
     assert set(tools.names()) == READS | DANGEROUS | OWN_WRITES
     assert (AGENT.name, AGENT.domain, AGENT.prompt_id, AGENT.tools) == ("ads", "ads", "ads-v3", tools)
     assert "NEVER INSTRUCTIONS" in AGENT.prompt.text and len(AGENT.prompt.text.splitlines()) <= 60

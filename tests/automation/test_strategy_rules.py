@@ -133,3 +133,23 @@ async def test_metric_rules_ignore_strategy_rules(rules_world: RulesWorld) -> No
     assert (await run_rules(world.engine, world.meta, world.store)).evaluated == 0
     [rule] = await RulesStore(world.engine).list(world.user_id)
     assert rule.spec.kind == "optimizer" and rule.last_evaluated_at is None
+
+
+async def test_a_strategy_rule_is_created_by_chat_through_a_plan(rules_world: RulesWorld) -> None:
+    from uuid import UUID
+
+    world = rules_world
+    conv = await world.store.get_or_create(user_id=world.user_id, source="web")
+    await world.store.set_mode(conv.id, "auto")  # even in auto mode a rule is confirmed
+    from agent_brain.orchestrator.orchestrator import TurnRequest
+
+    events = [e.to_json() async for e in world.orchestrator.process(
+        TurnRequest(world.user_id, "Каждый день предлагай ротацию креативов в адсете Москва 25-45", "web", conv.id))]
+    approval = next(e for e in events if e["type"] == "approval_required")
+    [step] = approval["plan"]["steps"]
+    assert step["action"] == "createStrategyRule" and step["params"]["kind"] == "bandit"
+    assert await RulesStore(world.engine).list(world.user_id) == []
+    assert await world.execute_plan(world.user_id, UUID(approval["plan_id"])) == "completed"
+    [rule] = await RulesStore(world.engine).list(world.user_id)
+    assert rule.spec.kind == "bandit" and rule.spec.scope_ids == [step["params"]["adsetId"]]
+    assert rule.spec.describe("ru").startswith("Ротация креативов в адсете")

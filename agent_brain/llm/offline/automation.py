@@ -106,7 +106,8 @@ _AB = _rx(r"a/b", r"ab[- ]тест", r"аб[- ]тест", r"сплит", r"те�
 _AB_STATUS = _rx(r"как ид[её]т", r"как проход", r"результат", r"итог", r"кто (?:побе|выигр)", r"победител",
                  r"how is", r"how's", r"results?", r"winner", r"who (?:won|wins)", r"significan", r"значим")
 _ROTATION = _rx(r"ротац", r"bandit", r"бандит", r"распредел\w* показ", r"какой креатив (?:лучше|сильнее|выигрывает)",
-                r"which creative (?:is best|wins|performs best)", r"shift delivery", r"thompson")
+                r"which creative (?:is best|wins|performs best)", r"shift delivery", r"thompson",
+                r"creative rotation", r"rotate (?:the |my )?creatives")
 
 
 def understand(message: str, lang: str, entities: dict[str, Sequence[Entity]], today: dt.date,
@@ -114,7 +115,7 @@ def understand(message: str, lang: str, entities: dict[str, Sequence[Entity]], t
     """Intents (or a question) for one of these requests, or None when the message is not one."""
     text = normalise(message)
     ru = lang == "ru"
-    for reader in (_edit_rule, _numbered, _activity, _list_rules, _list_reports, _schedule, _rule, _optimize, _breakdown,
+    for reader in (_strategy_rule, _edit_rule, _numbered, _activity, _list_rules, _list_reports, _schedule, _rule, _optimize, _breakdown,
                    _accounts, _switch, _ab_test, _rotation):
         found = reader(text, message, ru, entities, today)
         if found is not None and all(i.tool in available for i in found.intents) and (
@@ -329,6 +330,38 @@ def _time(text: str) -> tuple[int, int]:
 
 
 # ── optimisation, breakdowns, accounts, experiments ───────────────────────────────────────────
+
+
+_RECURRING = _rx(r"кажд\w+ (?:день|дня|утро|вечер|сутки|недел\w*|\d{1,3}\s*(?:ч\b|час))", r"ежедневн\w*",
+                 r"еженедельн\w*", r"раз в (?:день|сутки|неделю)", r"регулярно", r"по расписанию", r"every (?:day|morning|"
+                 r"week|\d{1,3}\s*(?:h\b|hours?))", r"daily", r"weekly", r"regularly", r"on a schedule")
+
+
+def _strategy_rule(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
+                   today: dt.date) -> Understood | None:
+    """«Оптимизируй бюджеты каждый день», "rotate creatives in ad set X every day": the optimizer or the
+    bandit saved as a rule on a schedule (a plan to confirm), not run once."""
+    optimizer, bandit = _OPTIMIZE.search(text), _ROTATION.search(text)
+    if not (optimizer or bandit) or not _RECURRING.search(text):
+        return None
+    args: dict[str, Any] = {"kind": "optimizer" if optimizer else "bandit"}
+    if m := _EVERY_HOURS.search(text):
+        args["scheduleHours"] = max(1, min(168, int(m.group("n") or 1)))
+    elif re.search(r"недел|week", text):
+        args["scheduleHours"] = 168
+    days = _window(text)
+    if days >= 3:
+        args["days"] = min(days, 30)
+    if _AUTO.search(text):
+        args["mode"] = "auto"
+    if bandit and not optimizer:
+        name = _named(original, entities, "adset")
+        if name is None:
+            return Understood(about="createStrategyRule", questions=[
+                "Для какого адсета настроить ротацию креативов? Назовите его." if ru else
+                "Which ad set should the creative rotation watch? Name it."])
+        args["adsetId"] = next(e for e in entities["adset"] if e.name == name).id
+    return Understood(intents=[Intent("createStrategyRule", args)])
 
 
 def _optimize(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],

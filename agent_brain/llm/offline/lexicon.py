@@ -304,6 +304,7 @@ TOOLS: dict[str, ToolInfo] = {
     "getRuleActivity": _t("ads"),
     "previewRuleUpdate": _t("ads"),
     "updateRule": _t("ads", write=True),
+    "createStrategyRule": _t("ads", write=True),
     "createReportSchedule": _t("ads", write=True),
     "listReportSchedules": _t("ads"),
     "cancelReportSchedule": _t("ads", write=True),
