@@ -59,3 +59,15 @@ async def test_unknown_ambiguous_and_invalid_edits_are_refused(tool_ctx: ToolCon
     assert not too_much.success and too_much.error_code == "invalid_rule"  # the ±50 % guardrail holds
     [first, _] = await RulesStore(tool_ctx.engine).list(tool_ctx.user_id)
     assert first.spec.action == "pause"
+
+
+async def test_an_optimizer_rule_takes_a_new_schedule_but_no_threshold(tool_ctx: ToolContext) -> None:
+    await RulesStore(tool_ctx.engine).create(tool_ctx.user_id, tool_ctx.ad_account_id,  # type: ignore[arg-type]
+                                             RuleSpec.strategy("optimizer"))
+    preview = await ok(tool_ctx, "previewRuleUpdate", ruleNumber=1, scheduleHours=12)
+    assert "каждые 12 ч" in preview["description"] and preview["backtest"]["hits"] == []
+    refused = await call(tool_ctx, "updateRule", ruleNumber=1, threshold=3500)
+    assert not refused.success and refused.error_code == "invalid_rule"
+    await ok(tool_ctx, "updateRule", ruleNumber=1, scheduleHours=12)
+    [rule] = await RulesStore(tool_ctx.engine).list(tool_ctx.user_id)
+    assert (rule.spec.kind, rule.spec.schedule_hours) == ("optimizer", 12)

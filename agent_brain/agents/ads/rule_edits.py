@@ -79,6 +79,10 @@ async def _rule(ctx: ToolContext, args: UpdateRuleArgs) -> StoredRule:
 
 def _changed(ctx: ToolContext, rule: StoredRule, args: UpdateRuleArgs) -> RuleSpec:
     values = args.changes()
+    if rule.spec.kind != "metric" and set(values) - {"window_days", "mode", "schedule_hours"}:
+        raise ToolError(say(ctx, "У правила оптимизатора или ротации можно менять только период, режим и расписание.",
+                            "An optimizer or rotation rule only takes a new window, mode or schedule."),
+                        code="invalid_rule")
     if values.get("action") in ("notify", "pause", "resume") and "action_value" not in values:
         values["action_value"] = None
     try:
@@ -94,7 +98,11 @@ async def previewRuleUpdate(args: UpdateRuleArgs, ctx: ToolContext) -> dict[str,
     backtest of the new version on the last 30 days. Use before updateRule."""
     rule = await _rule(ctx, args)
     spec = _changed(ctx, rule, args)
-    test = await _backtest_summary(ctx, spec)
+    test = (await _backtest_summary(ctx, spec) if spec.kind == "metric" else
+            {"hits": [], "effect_cents": 0, "text": say(ctx, "Это правило предлагает план при каждом запуске — "
+                                                             "бэктеста по порогу у него нет.",
+                                                        "This rule proposes a plan each time it runs — it has no "
+                                                        "threshold to backtest.")})
     before, after = rule.spec.describe(ctx.language, ctx.currency), spec.describe(ctx.language, ctx.currency)
     message = say(ctx, f"Сейчас: {before}\nСтанет: {after}\n{test['text']}",
                   f"Now: {before}\nWill be: {after}\n{test['text']}")
