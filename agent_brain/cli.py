@@ -33,11 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     # (WARNING and above, on stderr, or a file) unless asked for with --verbose.
     quiet = args.handler is _chat and not args.verbose
     log_file = getattr(args, "log_file", None)
-    logging.basicConfig(
-        level="WARNING" if quiet else settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        **({"filename": log_file} if log_file else {"stream": sys.stderr}),
-    )
+    from agent_brain.observability.logs import configure_logging
+
+    configure_logging("WARNING" if quiet else settings.log_level, settings.log_format, filename=log_file)
     handler: Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]] = args.handler
     try:
         return asyncio.run(handler(args, settings))
@@ -68,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.add_argument("--language", choices=("ru", "en"), default="ru")
     create.set_defaults(handler=_users_create)
+
+    from agent_brain.admin.cli import (
+        register as register_admin,  # users list|disable|enable, tokens, accounts, telegram
+    )
+
+    register_admin(sub, users)
 
     chat = sub.add_parser("chat", help="terminal chat over the orchestrator (--json: one event per line)")
     chat.add_argument("--user", default="demo", help="user name (default: the demo user)")
@@ -109,7 +113,9 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
             report = await seed_demo(runtime.engine)
             log.info("%s", report)
         app = create_app(settings, runtime=runtime)
-        server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info"))
+        # JSON logs: uvicorn's loggers go through our root handler (same format, turn ids, redaction).
+        server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info",
+                                               **({"log_config": None} if settings.log_format == "json" else {})))
         # ── Telegram bot: polls in the background while the web server runs (TELEGRAM_BOT_TOKEN set,
         # no TELEGRAM_WEBHOOK_SECRET; with a secret the web app's POST /telegram/webhook serves it). ──
         from telegram_bot.bot import start_polling_task, stop_polling_task

@@ -25,6 +25,7 @@ from agent_brain.automation.alerts import check_alerts
 from agent_brain.automation.reports import send_due_reports
 from agent_brain.automation.strategies import run_strategy_rules
 from agent_brain.jobs.metrics_sync import SyncAccount, accounts_to_sync, sync_account
+from agent_brain.jobs.retention import RetentionPolicy, enforce_retention
 from agent_brain.llm.base import ChatModel
 from agent_brain.memory.idle_summaries import summarise_idle
 from agent_brain.platforms.base import PlatformAdapter
@@ -46,6 +47,7 @@ class JobServices:
     execute_plan: ExecutePlan | None = None  # auto-mode rules: the orchestrator's plan executor
     notify: Notify | None = None  # beyond the conversation (Telegram), when a bot is configured
     summary_model: ChatModel | None = None  # idle conversations' summaries (default: the offline model)
+    retention: RetentionPolicy = RetentionPolicy()  # from RETENTION_*_DAYS (see jobs/retention.py)
 
 
 def services(context: JobContext) -> JobServices:
@@ -159,3 +161,11 @@ async def summarise_idle_conversations(context: JobContext, timestamp: int) -> d
         model = OfflineModel()
     run = await summarise_idle(s.engine, s.store, model)
     return {"due": run.due, "summarised": run.summarised}
+
+
+@blueprint.periodic(cron="40 4 * * *")
+@blueprint.task(name="enforce_retention", queue="housekeeping", pass_context=True, lock="retention")
+async def enforce_retention_task(context: JobContext, timestamp: int) -> dict[str, int]:
+    """Delete messages, runs, settled journal rows and inbound dialogs past their retention, in batches."""
+    s = services(context)
+    return await enforce_retention(s.engine, s.retention)

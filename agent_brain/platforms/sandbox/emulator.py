@@ -108,6 +108,8 @@ class UsageMeter:
         }
 
 
+SANDBOX_APP_ID = "1000000000000001"
+
 Handler = Callable[[dict[str, Any] | None, str, dict[str, str]], Awaitable[JsonObject]]
 
 
@@ -130,7 +132,8 @@ class GraphEmulator:
         self.base_url = base_url
         self.usage = UsageMeter(capacity=usage_capacity)
         self.writes_applied = 0  # observable by tests: real state changes made
-        # What `debug_token` answers: when the caller's token expires (None: 60 days from now; 0: never).
+        # Pins what `debug_token` answers for a valid token's expiry (unix seconds, 0 = never); None: the
+        # sandbox's rules in `_debug_token`.
         self.token_expires_at: int | None = None
 
     async def today(self, account_id: str) -> dt.date:
@@ -215,7 +218,7 @@ class GraphEmulator:
         node_id, edge = parts[0], "/".join(parts[1:])
         if node_id == "me":
             return await self._me(method, edge, params)
-        if node_id == "debug_token" and method == "GET" and not edge:
+        if node_id == "debug_token" and not edge and method == "GET":
             return self._debug_token(params)
         node = await self._node(node_id)
         if node.get("status") == "DELETED" and method != "GET":
@@ -241,6 +244,33 @@ class GraphEmulator:
             raise unknown_path(f"{node_id}/{edge}")
         return await route(node, edge, params)
 
+    def _debug_token(self, params: dict[str, str]) -> JsonObject:
+        """`GET /debug_token?input_token=…` in Meta's shape (`data`: is_valid, type, expires_at…).
+
+        Sandbox rules: a token the sandbox would refuse, or one containing "expired", is invalid
+        (an expired session: code 190, subcode 463); a user token (`EAA…`) lives 60 days from now,
+        as a long-lived one does; any other token is a system user's, which never expires (0).
+        """
+        token = params.get("input_token", "")
+        if not token:
+            raise invalid_parameter("The parameter input_token is required", field="input_token")
+        now = int(clock.now().timestamp())
+        scopes = ["ads_management", "ads_read", "business_management"]
+        data: JsonObject = {"app_id": SANDBOX_APP_ID, "application": "agent-brain sandbox", "type": "USER",
+                            "user_id": "10000000000001", "scopes": scopes,
+                            "data_access_expires_at": now + 90 * 86400}
+        if "expired" in token or (self.valid_tokens is not None and token not in self.valid_tokens):
+            data.update(is_valid=False, expires_at=now - 3600, scopes=[],
+                        error={"code": 190, "subcode": 463,
+                               "message": "Error validating access token: Session has expired."})
+        elif token.startswith("EAA"):
+            data.update(is_valid=True, expires_at=now + 60 * 86400, issued_at=now)
+        else:
+            data.update(is_valid=True, type="SYSTEM_USER", expires_at=0)
+        if data["is_valid"] and self.token_expires_at is not None:  # a test pins the expiry (0: never)
+            data["expires_at"] = self.token_expires_at
+        return {"data": data}
+
     async def _node(self, node_id: str) -> dict[str, Any]:
         node = await self.state.get(node_id)
         if node is None or (node["type"] == "adaccount") != node_id.startswith("act_"):
@@ -258,18 +288,6 @@ class GraphEmulator:
         return out
 
     # ── reads ───────────────────────────────────────────────────────────────────────────────
-
-    def _debug_token(self, params: dict[str, str]) -> JsonObject:
-        """`GET /debug_token?input_token=…`: the token's validity and expiry (unix seconds, 0 = never)."""
-        token = params.get("input_token")
-        if not token:
-            raise invalid_parameter("The parameter input_token is required", field="input_token")
-        valid = self.valid_tokens is None or token in self.valid_tokens
-        expires = (self.token_expires_at if self.token_expires_at is not None
-                   else int((clock.now() + dt.timedelta(days=60)).timestamp()))
-        return {"data": {"app_id": "1000000000", "type": "USER", "application": "agent-brain sandbox",
-                         "is_valid": valid, "expires_at": expires, "data_access_expires_at": expires,
-                         "scopes": ["ads_management", "ads_read"], "user_id": SANDBOX_USER_ID}}
 
     async def _me(self, method: str, edge: str, params: dict[str, str]) -> JsonObject:
         if method != "GET":

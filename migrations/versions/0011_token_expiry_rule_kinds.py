@@ -1,16 +1,16 @@
 """token expiry and rule kinds: the stored expiry of an ad account's token, the token_expiry alert
 kind, and automation rules of kind optimizer / bandit (besides metric thresholds)
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011_token_expiry_rule_kinds
+Revises: 0010_user_disabled
 Create Date: 2026-11-30
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0010'
-down_revision = '0009'
+revision = '0011_token_expiry_rule_kinds'
+down_revision = '0010_user_disabled'
 branch_labels = None
 depends_on = None
 
