@@ -35,6 +35,8 @@ TOOLS: dict[str, tuple[str, str, str, str]] = {
                                  "Change the target cost per lead"),
     "pauseDirection": ("Ставлю направление на паузу", "Pausing the direction", "Поставить направление на паузу",
                        "Pause the direction"),
+    "resumeDirection": ("Включаю направление", "Resuming the direction", "Включить направление",
+                        "Resume the direction"),
     "getCreatives": ("Смотрю креативы", "Looking at creatives", "Показать креативы", "Show creatives"),
     "getCreativeDetails": ("Смотрю креатив", "Looking at the creative", "Показать креатив", "Show the creative"),
     "getCreativeMetrics": ("Считаю показатели креатива", "Computing the creative's metrics", "Показатели креатива",

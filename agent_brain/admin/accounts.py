@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain.admin.fingerprint import of_secret
 from agent_brain.config import Settings
+from agent_brain.db.models import AdAccount
 from agent_brain.platforms.graph.breaker import AsyncCircuitBreaker
 from agent_brain.platforms.graph.client import GraphClient
 from agent_brain.platforms.graph.errors import GraphError
@@ -75,11 +77,14 @@ async def link_account(settings: Settings, engine: AsyncEngine, *, user_name: st
         except GraphError as exc:
             raise LinkError(f"the platform refused: {exc.message}") from None
     expires = int(debug.get("expires_at") or 0)
+    expires_at = dt.datetime.fromtimestamp(expires, dt.UTC) if expires else None
     account = await users.upsert_ad_account(
         user.id, external_id=external_id, name=str(info.get("name") or external_id),
         currency=str(info.get("currency") or "USD"), timezone=str(info.get("timezone_name") or "UTC"),
         is_sandbox=settings.uses_graph_sandbox, access_token=token, cipher=TokenCipher.from_settings(settings))
+    async with engine.begin() as conn:  # the token-expiry alerts read it (agent_brain/automation/token_alerts.py)
+        await conn.execute(update(AdAccount).where(AdAccount.id == account.id).values(token_expires_at=expires_at))
     return LinkedAccount(
         account=account, fingerprint=of_secret(token), token_type=str(debug.get("type") or "USER"),
-        expires_at=dt.datetime.fromtimestamp(expires, dt.UTC) if expires else None,
+        expires_at=expires_at,
         scopes=tuple(debug.get("scopes") or ()), account_status=info.get("account_status"))

@@ -6,7 +6,9 @@
 * `creative_fatigue` — over the last 3 days a creative's frequency rose ≥ 20 % and its CTR fell ≥ 20 %
   against the 7 days before (with ≥ 1,000 impressions), once a week per creative;
 * `no_leads` — during working hours (09–21 in the account's zone) the ads spent today but no CRM
-  lead arrived in the last 4 hours, once per 4-hour block.
+  lead arrived in the last 4 hours, once per 4-hour block;
+* `token_expiry` — the token the account is reached with expires within 7 days, then within 1 day,
+  or has expired / is no longer valid (`agent_brain.automation.token_alerts`): once per stage.
 
 The dedup key (kind, object, period) is unique per account: a second worker, or a second run in the
 same period, inserts nothing and sends nothing.
@@ -25,9 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain import clock
 from agent_brain.automation.act import Notify, conversation_for
+from agent_brain.automation.token_alerts import platform_token_state, token_findings
 from agent_brain.db.models import AdAccount, AlertEvent, User
 from agent_brain.memory.specs import BusinessSpecsStore, target_cpl_cents
 from agent_brain.money import format_money
+from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.stores.records import NewMessage
 from agent_brain.stores.unified import UnifiedStore
 
@@ -57,16 +61,19 @@ _RECENT_LEADS = text("SELECT count(*) FROM leads WHERE ad_account_id = :account 
 
 
 async def check_alerts(engine: AsyncEngine, store: UnifiedStore, *, now: dt.datetime | None = None,
-                       notify: Notify | None = None) -> int:
-    """Check every account; send what is new. Returns how many alerts went out."""
+                       notify: Notify | None = None, platform: MetaAdapter | None = None) -> int:
+    """Check every account; send what is new. Returns how many alerts went out. With `platform`, the
+    expiry of its token (debug_token) is checked for the accounts reached with it."""
     now = now or clock.now()
     async with engine.connect() as conn:
         accounts = (await conn.execute(select(AdAccount.id, AdAccount.user_id, AdAccount.timezone, AdAccount.currency,
-                                              User.language).join(User, User.id == AdAccount.user_id))).all()
+                                              AdAccount.name, AdAccount.token_expires_at, User.language)
+                                       .join(User, User.id == AdAccount.user_id))).all()
+    platform_token = await platform_token_state(platform) if platform is not None else None
     sent = 0
     for account in accounts:
         try:
-            found = await _findings(engine, account, now)
+            found = await _findings(engine, account, now) + token_findings(account, now, platform_token)
         except Exception:  # one account's data problem never stops the others' alerts
             log.exception("alerts for account %s failed", account.id)
             continue

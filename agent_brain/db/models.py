@@ -186,6 +186,8 @@ class AdAccount(Base):
     is_sandbox: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     # Fernet token (agent_brain.security); never stored or logged in clear.
     access_token_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # When the account's own token expires, if known (stored when linked); token-expiry alerts read it.
+    token_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _created()
     __table_args__ = (
         UniqueConstraint("user_id", "platform", "external_id", name="uq_ad_accounts_user_platform_external"),
@@ -665,6 +667,8 @@ class AutomationRule(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     ad_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
+    # metric: a threshold rule; optimizer / bandit: the budget optimizer or creative bandit on a schedule.
+    kind: Mapped[str] = mapped_column(String(16), server_default="metric")
     enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     mode: Mapped[str] = mapped_column(String(8), server_default="propose")
     scope_level: Mapped[str] = mapped_column(String(16))
@@ -686,6 +690,7 @@ class AutomationRule(Base):
         Index("ix_automation_rules_due", "enabled", "last_evaluated_at"),
         Index("ix_automation_rules_user", "user_id"),
         CheckConstraint(_in("mode", ("propose", "auto")), name="mode"),
+        CheckConstraint(_in("kind", ("metric", "optimizer", "bandit")), name="kind"),
         CheckConstraint(_in("scope_level", RULE_LEVELS), name="scope_level"),
         CheckConstraint(_in("metric", RULE_METRICS), name="metric"),
         CheckConstraint(_in("operator", (">", ">=", "<", "<=")), name="operator"),
@@ -716,7 +721,7 @@ class AutomationRuleEvent(Base):
 
 
 REPORT_KINDS = ("daily", "weekly")
-ALERT_KINDS = ("cpl_over_target", "spend_spike", "no_leads", "creative_fatigue")
+ALERT_KINDS = ("cpl_over_target", "spend_spike", "no_leads", "creative_fatigue", "token_expiry")
 
 
 class ScheduledReport(Base):

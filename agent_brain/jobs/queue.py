@@ -98,7 +98,7 @@ def services_for(runtime: Runtime) -> JobServices:
 
         notify = TelegramNotifier(runtime)
     return JobServices(engine=runtime.engine, platforms={"meta": runtime.meta}, store=runtime.conversations,
-                       execute_plan=execute_plan, notify=notify,
+                       execute_plan=execute_plan, notify=notify, summary_model=runtime.orchestrator.small_model,
                        retention=RetentionPolicy.from_settings(runtime.settings))
 
 

@@ -225,6 +225,7 @@ async def run_tool(tool: Tool, args: BaseModel, ctx: ToolContext) -> ToolOutcome
     from agent_brain.platforms.graph.client import account_scope
     from agent_brain.platforms.graph.errors import CircuitOpenError, GraphError
     from agent_brain.platforms.write_safety import IdenticalOperationFailedError, OperationInProgressError
+    from agent_brain.tools.freshness import data_as_of, reads_stored_metrics
 
     started = time.perf_counter()
 
@@ -252,6 +253,9 @@ async def run_tool(tool: Tool, args: BaseModel, ctx: ToolContext) -> ToolOutcome
         message = (f"{tool.name} не ответил за {tool.timeout:.0f} с" if ctx.language == "ru"
                    else f"{tool.name} did not answer within {tool.timeout:.0f} s")
         return outcome(False, error=message, code="timeout")
+    # Answers read from the metrics tables quote when those were last synced.
+    if isinstance(data, dict) and reads_stored_metrics(tool.name, data) and (as_of := await data_as_of(ctx)):
+        data = {**data, "data_as_of": as_of}
     return outcome(True, data=data)
 
 

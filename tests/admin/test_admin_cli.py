@@ -135,9 +135,12 @@ async def test_accounts_link_verifies_the_token_stores_it_encrypted_and_shows_it
     assert token.encode() not in bytes(row.access_token_encrypted)
     assert TokenCipher(encryption_key.encode()).decrypt(row.access_token_encrypted) == token
     assert (row.external_id, row.currency, row.is_sandbox) == (DEMO_ACCOUNT, CURRENCY, True)
+    assert row.token_expires_at.replace(second=0) == shown  # stored for the token-expiry alerts
 
     system = await cli("accounts", "link", "dana", DEMO_ACCOUNT, stdin="system-user-token\n")
     assert system.code == 0 and "expires: never" in system.out and "SYSTEM_USER" in system.out
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(AdAccount.token_expires_at).where(AdAccount.id == row.id))).scalar() is None
 
 
 async def test_accounts_link_refuses_an_expired_token_or_an_unknown_account(cli, engine: AsyncEngine) -> None:  # type: ignore[no-untyped-def]

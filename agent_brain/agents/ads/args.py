@@ -65,6 +65,15 @@ class DirectionRefArgs(BaseModel):
     reason: str | None = Field(default=None, max_length=300)
 
 
+class ResumeDirectionArgs(BaseModel):
+    directionId: uuid.UUID
+    adsetIds: list[str] | None = Field(
+        default=None, max_length=50,
+        description="Exactly which ad sets to switch back on (undo of a pause passes the ones it stopped); "
+                    "omit to resume the ones the direction's last pause stopped, or else its own ad set")
+    reason: str | None = Field(default=None, max_length=300)
+
+
 class UpdateDirectionBudgetArgs(BaseModel):
     directionId: uuid.UUID
     dailyBudgetCents: int = Field(ge=MIN_BUDGET_CENTS, le=10_000_000, description="New daily budget in cents")

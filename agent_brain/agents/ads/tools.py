@@ -667,7 +667,8 @@ async def _guarded(
 
 _TARGET_TYPES = {"pauseCampaign": "campaign", "resumeCampaign": "campaign", "pauseAdSet": "adset",
                  "resumeAdSet": "adset", "updateBudget": "adset", "updateDirectionBudget": "direction",
-                 "updateDirectionTargetCPL": "direction", "pauseDirection": "direction"}
+                 "updateDirectionTargetCPL": "direction", "pauseDirection": "direction",
+                 "resumeDirection": "direction"}
 
 
 async def _platform_version(ctx: ToolContext, object_id: str) -> str | None:

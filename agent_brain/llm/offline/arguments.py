@@ -336,6 +336,7 @@ RECIPES: dict[str, Recipe] = {
     "pauseAdSet": lambda b: _each(b, _reason(b)),
     "resumeAdSet": lambda b: _each(b, _reason(b)),
     "pauseDirection": lambda b: _each(b, _reason(b)),
+    "resumeDirection": lambda b: _each(b, _reason(b)),
     "getCreatives": lambda b: _filters(b, _status(b), _v("media", "mediaType")(b), _optional(b, "directionId")),
     "getTopCreatives": lambda b: _filters(b, _v("metric", "metric")(b), _limit(b, cap=20),
                                           _optional(b, "directionId")),

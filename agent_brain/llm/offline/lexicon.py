@@ -264,6 +264,7 @@ TOOLS: dict[str, ToolInfo] = {
     "updateDirectionBudget": _t("ads", write=True, directionId="direction", required=("directionId",)),
     "updateDirectionTargetCPL": _t("ads", write=True, directionId="direction", required=("directionId",)),
     "pauseDirection": _t("ads", write=True, directionId="direction", required=("directionId",)),
+    "resumeDirection": _t("ads", write=True, directionId="direction", required=("directionId",)),
     "getCreatives": _t("creative", period=True, directionId="direction"),
     "getCreativeDetails": _t("creative", creativeId="creative", required=("creativeId",)),
     "getCreativeMetrics": _t("creative", period=True, creativeId="creative", required=("creativeId",)),
@@ -301,6 +302,9 @@ TOOLS: dict[str, ToolInfo] = {
     "setRuleEnabled": _t("ads", write=True),
     "deleteRule": _t("ads", write=True),
     "getRuleActivity": _t("ads"),
+    "previewRuleUpdate": _t("ads"),
+    "updateRule": _t("ads", write=True),
+    "createStrategyRule": _t("ads", write=True),
     "createReportSchedule": _t("ads", write=True),
     "listReportSchedules": _t("ads"),
     "cancelReportSchedule": _t("ads", write=True),
@@ -318,7 +322,7 @@ DETAIL_TOOL = {"campaign": "getCampaignDetails", "direction": "getDirectionDetai
                "lead": "getLeadDetails", "dialog": "getDialogMessages", "adset": "getAdSets"}
 PAUSE_TOOL = {"campaign": "pauseCampaign", "adset": "pauseAdSet", "direction": "pauseDirection",
               "creative": "pauseCreative"}
-RESUME_TOOL = {"campaign": "resumeCampaign", "adset": "resumeAdSet"}
+RESUME_TOOL = {"campaign": "resumeCampaign", "adset": "resumeAdSet", "direction": "resumeDirection"}
 # Preferred kind when one span names objects of several kinds ("Анна Иванова": lead and dialog).
 KIND_ORDER = ("campaign", "direction", "adset", "creative", "lead", "dialog", "test")
 

@@ -67,6 +67,7 @@ DONE: dict[str, tuple[str, str]] = {
     "updateDirectionBudget": ("Бюджет направления {t} изменён", "The budget of direction {t} is updated"),
     "updateDirectionTargetCPL": ("Целевой CPL направления {t} изменён", "The target CPL of direction {t} is updated"),
     "pauseDirection": ("Направление {t} поставлено на паузу", "Direction {t} is paused"),
+    "resumeDirection": ("Направление {t} снова работает", "Direction {t} is running again"),
     "triggerCreativeAnalysis": ("Анализ креатива {t} готов", "The analysis of creative {t} is done"),
     "launchCreative": ("Креатив {t} запущен", "Creative {t} is launched"),
     "pauseCreative": ("Креатив {t} поставлен на паузу", "Creative {t} is paused"),
@@ -88,6 +89,7 @@ STEP: dict[str, tuple[str, str]] = {
     "updateDirectionTargetCPL": ("поставить целевой CPL направления {t}: {amount}",
                                  "set the target CPL of direction {t} to {amount}"),
     "pauseDirection": ("поставить на паузу направление {t}", "pause direction {t}"),
+    "resumeDirection": ("включить направление {t}", "resume direction {t}"),
     "triggerCreativeAnalysis": ("запустить анализ креатива {t}", "run an analysis of creative {t}"),
     "launchCreative": ("запустить креатив {t} в направлении {d}", "launch creative {t} in direction {d}"),
     "pauseCreative": ("поставить на паузу креатив {t}", "pause creative {t}"),
@@ -268,6 +270,9 @@ class Writer:
         source = call.result.get("source") if isinstance(call.result, dict) else None
         if source in METRIC_SOURCES:  # two-stage metrics: the answer says which stage it came from
             text += "\n" + self.say(*METRIC_SOURCES[source])
+        as_of = call.result.get("data_as_of") if isinstance(call.result, dict) else None
+        if isinstance(as_of, dict) and as_of.get("local"):  # stored metrics: when they were last synced
+            text += "\n" + self.say(f"Данные на {as_of['local']}.", f"Data as of {as_of['local']}.")
         return text
 
     def _render(self, call: CallResult) -> str:

@@ -81,9 +81,12 @@ class _TokenTransport(httpx.AsyncBaseTransport):
         self._token = token
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        if url.path.endswith("/debug_token") and "input_token" not in url.params:
+            url = url.copy_add_param("input_token", self._token)  # inspecting our own token, never exposed
         authed = httpx.Request(
             request.method,
-            request.url.copy_add_param("access_token", self._token),
+            url.copy_add_param("access_token", self._token),
             headers=request.headers,
             stream=request.stream,
             extensions=request.extensions,

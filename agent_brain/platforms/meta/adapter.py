@@ -140,6 +140,12 @@ class MetaAdapter(PlatformAdapter):
         fields = "id,name,currency,timezone_name,account_status,amount_spent"
         return [self._account(raw) async for raw in self.client.paginate("me/adaccounts", {"fields": fields})]
 
+    async def token_expiry(self) -> tuple[bool, dt.datetime | None]:
+        """Whether the client's own token is valid and when it expires (None: never), via `debug_token`."""
+        data = (await self.client.get("debug_token", {}))["data"]
+        expires = int(data.get("expires_at") or 0)
+        return bool(data.get("is_valid")), dt.datetime.fromtimestamp(expires, dt.UTC) if expires else None
+
     async def get_ad_account(self, account_id: str) -> AdAccount:
         fields = "id,name,currency,timezone_name,account_status,amount_spent"
         return self._account(await self.client.get(account_id, {"fields": fields}))

@@ -132,6 +132,9 @@ class GraphEmulator:
         self.base_url = base_url
         self.usage = UsageMeter(capacity=usage_capacity)
         self.writes_applied = 0  # observable by tests: real state changes made
+        # Pins what `debug_token` answers for a valid token's expiry (unix seconds, 0 = never); None: the
+        # sandbox's rules in `_debug_token`.
+        self.token_expires_at: int | None = None
 
     async def today(self, account_id: str) -> dt.date:
         """Today in the ad account's time zone: Graph's date presets follow the account's calendar."""
@@ -264,6 +267,8 @@ class GraphEmulator:
             data.update(is_valid=True, expires_at=now + 60 * 86400, issued_at=now)
         else:
             data.update(is_valid=True, type="SYSTEM_USER", expires_at=0)
+        if data["is_valid"] and self.token_expires_at is not None:  # a test pins the expiry (0: never)
+            data["expires_at"] = self.token_expires_at
         return {"data": data}
 
     async def _node(self, node_id: str) -> dict[str, Any]:
