@@ -42,6 +42,7 @@ class JobServices:
     store: UnifiedStore
     execute_plan: ExecutePlan | None = None  # auto-mode rules: the orchestrator's plan executor
     notify: Notify | None = None  # beyond the conversation (Telegram), when a bot is configured
+    inbound: Any = None  # agent_brain.inbound.service.InboundService: webhook deliveries and replies
 
 
 def services(context: JobContext) -> JobServices:
