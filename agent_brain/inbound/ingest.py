@@ -137,7 +137,7 @@ async def _insert(conn: AsyncConnection, dialog_id: uuid.UUID, message: InboundM
 async def _after_customer_message(conn: AsyncConnection, user_id: uuid.UUID, dialog_id: uuid.UUID,
                                   message: InboundMessage, analysis: Analysis) -> None:
     """The dialog's context, window, sentiment and opt-out; its lead; its searchable analysis."""
-    dialog = (await conn.execute(select(WhatsAppDialog).where(WhatsAppDialog.id == dialog_id))).scalar_one()
+    dialog = (await conn.execute(select(WhatsAppDialog).where(WhatsAppDialog.id == dialog_id))).one()
     context = dict(dialog.context or {})
     intents = [*context.get("intents", []), analysis.intent][-10:]
     context.update(intents=intents, last_intent=analysis.intent, temperature=analysis.temperature,

@@ -76,7 +76,7 @@ async def _matching_rule(conn: AsyncConnection, user_id: uuid.UUID, account_id: 
         .where(AutoReplyRule.user_id == user_id, AutoReplyRule.enabled.is_(True),
                or_(AutoReplyRule.account_id.is_(None), AutoReplyRule.account_id == account_id),
                AutoReplyRule.hours.in_(("any", "open" if open_now else "closed")))
-        .order_by(AutoReplyRule.priority, AutoReplyRule.created_at))).scalars().all()
+        .order_by(AutoReplyRule.priority, AutoReplyRule.created_at))).all()
     folded = text.casefold()
     for rule in rows:
         if analysis.intent in rule.intents or any(k.casefold() in folded for k in rule.keywords if k.strip()):
