@@ -147,14 +147,15 @@ class MessageSender:
         return {"message_id": message_id, "recipient": recipient}
 
     async def send_many(self, user_id: uuid.UUID, dialog_ids: Sequence[uuid.UUID], text: str, *, batch: str,
-                        writes: WriteGuard | None = None) -> list[SendResult]:
+                        writes: WriteGuard | None = None, template: str | None = None) -> list[SendResult]:
         """One text to many customers, each once (key = batch + dialog), a few at a time."""
         gate = asyncio.Semaphore(self._concurrency)
 
         async def one(dialog_id: uuid.UUID) -> SendResult:
             async with gate:
                 try:
-                    return await self.send(user_id, dialog_id, text, key=f"{batch}:{dialog_id}", writes=writes)
+                    return await self.send(user_id, dialog_id, text, key=f"{batch}:{dialog_id}", writes=writes,
+                                           template=template)
                 except Exception as exc:  # one recipient's failure is reported, the others still go
                     log.warning("bulk send to dialog %s failed: %s", dialog_id, type(exc).__name__)
                     return SendResult(str(dialog_id), None, "failed", type(exc).__name__)

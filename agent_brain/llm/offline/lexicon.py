@@ -290,6 +290,7 @@ TOOLS: dict[str, ToolInfo] = {
     "analyzeDialog": _t("whatsapp", phone="dialog", required=("phone",)),
     "searchDialogSummaries": _t("whatsapp"),
     "sendBulkMessage": _t("whatsapp", write=True),
+    "sendSegmentMessage": _t("whatsapp", write=True, directionId="direction"),
     # Read as whole messages by `automation.py` (rules, reports, optimizer, breakdowns, accounts, experiments).
     "optimizeBudgets": _t("ads"),
     "getBreakdownReport": _t("ads", period=True, campaignId="campaign"),
