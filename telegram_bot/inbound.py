@@ -14,7 +14,6 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from agent_brain.inbound.service import HandoffCard
 from agent_brain.runtime import Runtime
-from telegram_bot.bot import build_bot
 from telegram_bot.outbox import Outboxes, Pacing
 from telegram_bot.render import escape
 
@@ -71,6 +70,8 @@ class TelegramHandoffNotifier:
         user = await self.runtime.users.get_user(card.user_id)
         if user is None or user.telegram_chat_id is None:
             return  # not linked to Telegram: the web panel shows the dialog
+        from telegram_bot.bot import build_bot  # here: the bot's handlers import this module
+
         chat_id = user.telegram_chat_id
         lang = "en" if user.language == "en" else "ru"
         async with build_bot(self.runtime.settings) as bot:

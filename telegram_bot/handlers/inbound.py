@@ -6,7 +6,7 @@ import contextlib
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.methods import EditMessageReplyMarkup, SendMessage
+from aiogram.methods import EditMessageText
 from aiogram.types import CallbackQuery
 
 from agent_brain.inbound.service import InboundService
@@ -51,11 +51,11 @@ def build_router() -> Router:
             else:
                 reason = _REASONS.get(sent.reason or "", (sent.reason or "", sent.reason or ""))[i]
                 answer = ("❌ Не отправлено: {}", "❌ Not sent: {}")[i].format(reason)
-        outbox = deps.outboxes.get(bot, chat_id)
-        if done:
-            await outbox.call(lambda: EditMessageReplyMarkup(chat_id=chat_id, message_id=message.message_id,
-                                                             reply_markup=None))
-        await outbox.call(lambda: SendMessage(chat_id=chat_id, text=answer))
+        # The card shows the outcome; once acted on, its buttons go (an edit without reply_markup drops them).
+        card = getattr(message, "html_text", None) or ""
+        keep = None if done else getattr(message, "reply_markup", None)
+        await deps.outboxes.get(bot, chat_id).call(lambda: EditMessageText(
+            chat_id=chat_id, message_id=message.message_id, text=f"{card}\n\n{answer}"[:4096], reply_markup=keep))
         with contextlib.suppress(TelegramBadRequest):
             await query.answer(answer[:200])
 
