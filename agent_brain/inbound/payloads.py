@@ -10,8 +10,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent_brain.agents.whatsapp.args import normalise_phone
-
 
 @dataclass(frozen=True)
 class InboundMessage:
@@ -33,6 +31,11 @@ class StatusUpdate:
     status: str  # sent | delivered | read | failed
     at: dt.datetime
     errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def normalise_phone(wa_id: str) -> str:
+    """A WhatsApp id is the number in international format without "+"."""
+    return "+" + "".join(ch for ch in wa_id if ch.isdigit())
 
 
 def _at(raw: Any) -> dt.datetime:

@@ -458,6 +458,17 @@ CASES: list[Case] = [
     ask("Переведи Кузнецову на этап Отказ"),  # several leads fit: a question with them, never a guess
     ask("Move Елена to Отказ"),
     ask("Переведи лид с телефоном +79000000009 на этап Записана", focus={"leadId": L("Анна Иванова")}),
+    # Issue 19: a broadcast to a segment (temperature, stage, direction) with the text after a colon.
+    c("Разошли всем горячим клиентам: Скидка 10% до пятницы!",
+      call("sendSegmentMessage", temperature="hot", message="Скидка 10% до пятницы!")),
+    c("Send to all hot customers: 10% off until Friday!",
+      call("sendSegmentMessage", temperature="hot", message="10% off until Friday!")),
+    c("разошли лидам на этапе Отказ: Мы скучаем, приходите на бесплатную консультацию",
+      call("sendSegmentMessage", stage="Отказ", message="Мы скучаем, приходите на бесплатную консультацию")),
+    ask("Разошли всем горячим клиентам сообщение о скидке 10%"),
+    c("Что спрашивают чаще всего за неделю?", call("getInboundStats", period="last_7d")),
+    c("Какие частые вопросы от клиентов за месяц?", call("getInboundStats", period="last_30d")),
+    c("what do customers ask about most in the last 30 days?", call("getInboundStats", period="last_30d")),
 ]
 
 # Blind batch 1 (see the module docstring).
@@ -542,14 +553,6 @@ BLIND: list[Case] = [
     c("переведи лида Пётр Сидоров в статус Отказ", call("updateLeadStage", leadId=L("Пётр Сидоров"), stage="Отказ")),
     c("покажи диалоги с холодными клиентами", call("getDialogs", interestLevel="cold")),
     ask("разошли всем: Завтра клиника не работает"),
-    # Issue 19: a broadcast to a segment (temperature, stage, direction) with the text after a colon.
-    c("Разошли всем горячим клиентам: Скидка 10% до пятницы!",
-      call("sendSegmentMessage", temperature="hot", message="Скидка 10% до пятницы!")),
-    c("Send to all hot customers: 10% off until Friday!",
-      call("sendSegmentMessage", temperature="hot", message="10% off until Friday!")),
-    c("разошли лидам на этапе Отказ: Мы скучаем, приходите на бесплатную консультацию",
-      call("sendSegmentMessage", stage="Отказ", message="Мы скучаем, приходите на бесплатную консультацию")),
-    ask("Разошли всем горячим клиентам сообщение о скидке 10%"),
     c("Какие возражения чаще всего в диалогах?", call("searchDialogSummaries", query=Contains("возражени"))),
     c("а за месяц?", call("getFunnelStats", period="last_30d"), history=(call("getFunnelStats", period="last_7d"),)),
     c("и для Отбеливание", call("getDirectionDetails", directionId=D("Отбеливание")),

@@ -369,6 +369,7 @@ RECIPES: dict[str, Recipe] = {
     "launchCreative": _launch,
     "startCreativeTest": _start_test,
     "getLeads": lambda b: [Intent(b.tool, _lead_filters(b, _period(b)))],
+    "getInboundStats": lambda b: _filters(b),
     "getFunnelStats": lambda b: _filters(b, _optional(b, "directionId")),
     "getRevenueStats": lambda b: _filters(b, _optional(b, "directionId")),
     "updateLeadStage": _lead_stage,
