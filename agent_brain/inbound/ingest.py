@@ -104,6 +104,8 @@ async def _dialog(conn: AsyncConnection, user_id: uuid.UUID, account_id: uuid.UU
                   "messaging_account_id": func.coalesce(WhatsAppDialog.messaging_account_id, account_id)})
     else:
         values["instagram_id"] = message.customer
+        # Instagram sends no name with a message; the dialog tools show a dialog by its name.
+        values["contact_name"] = message.name or f"Instagram {message.customer}"
         stmt = pg_insert(WhatsAppDialog).values(**values).on_conflict_do_update(
             index_elements=[WhatsAppDialog.user_id, WhatsAppDialog.instagram_id],
             index_where=WhatsAppDialog.instagram_id.is_not(None),
