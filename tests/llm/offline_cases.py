@@ -466,6 +466,8 @@ CASES: list[Case] = [
     c("разошли лидам на этапе Отказ: Мы скучаем, приходите на бесплатную консультацию",
       call("sendSegmentMessage", stage="Отказ", message="Мы скучаем, приходите на бесплатную консультацию")),
     ask("Разошли всем горячим клиентам сообщение о скидке 10%"),
+    c("Разошли тёплым клиентам в инстаграм: Ждём вас на консультацию!",
+      call("sendSegmentMessage", temperature="warm", channel="instagram", message="Ждём вас на консультацию!")),
     c("Что спрашивают чаще всего за неделю?", call("getInboundStats", period="last_7d")),
     c("Какие частые вопросы от клиентов за месяц?", call("getInboundStats", period="last_30d")),
     c("what do customers ask about most in the last 30 days?", call("getInboundStats", period="last_30d")),

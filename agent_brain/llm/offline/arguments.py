@@ -334,6 +334,8 @@ def _segment(b: Builder) -> dict[str, Any]:
     found = b.entities("direction", required=False)
     if found:
         segment["directionId"] = entity_id(found[0])
+    if segment and re.search(r"инстаграм|instagram|директ\b|direct\b", c.text):
+        segment["channel"] = "instagram"  # a channel narrows a segment; alone it is not one
     return segment
 
 
