@@ -153,3 +153,27 @@ async def test_a_handoff_notifies_the_marketer_with_a_draft_and_a_hot_lead_is_an
     # Processing again (a retried job, the sweep) never reacts twice.
     await world.process_pending()
     assert len(world.cards) == 2
+
+
+async def test_the_numbers_throughput_limit_is_waited_out_and_the_same_key_sent_once(world: World) -> None:
+    from agent_brain.inbound.send import MessageSender
+
+    await world.customers.whatsapp("+77015550120", "Добрый день")
+    await world.customers.whatsapp("+77015550121", "Добрый день")
+    await world.process_pending()
+    first, second = [await world.scalar("SELECT id FROM whatsapp_dialogs WHERE phone = :p", p=p)
+                     for p in ("+77015550120", "+77015550121")]
+    world.messaging.throughput_per_second = 1
+    waits: list[float] = []
+
+    async def wait(seconds: float) -> None:  # the second passes: the number's window frees up
+        waits.append(seconds)
+        world.messaging._recent.clear()
+
+    sender = MessageSender(world.engine, world.runtime.meta.client, world.runtime.orchestrator.writes, sleep=wait)
+    assert (await sender.send(world.user_id, first, "Здравствуйте!", key="t1")).status == "sent"
+    result = await sender.send(world.user_id, second, "Здравствуйте!", key="t2")
+    assert result.status == "sent" and waits == [1.0]
+    assert [s["to"] for s in world.messaging.sent] == ["77015550120", "77015550121"]
+    statuses = await world.rows("SELECT status FROM ai_actions WHERE args->>'key' = 't2' ORDER BY created_at")
+    assert [s.status for s in statuses] == ["failed", "verified"]  # the refused attempt is journalled too
