@@ -21,6 +21,7 @@ from agent_brain import clock
 from agent_brain.db.models import MessagingAccount, WhatsAppDialog, WhatsAppMessage
 from agent_brain.inbound import inbox
 from agent_brain.inbound.analysis import Analysis, Analyzer, build_analyzer
+from agent_brain.inbound.drafts import ModelDrafter
 from agent_brain.inbound.ingest import Ingested
 from agent_brain.inbound.rules import Decision, decide, within_hours
 from agent_brain.inbound.send import MessageSender, SendResult, in_window
@@ -61,18 +62,19 @@ class Reaction:
 
 class InboundService:
     def __init__(self, engine: AsyncEngine, analyzer: Analyzer, sender: MessageSender,
-                 notify: HandoffNotify | None = None) -> None:
+                 notify: HandoffNotify | None = None, drafter: ModelDrafter | None = None) -> None:
         self.engine = engine
         self.analyzer = analyzer
         self.sender = sender
         self.notify = notify
+        self.drafter = drafter  # with a model key: drafts for the marketer, grounded in the business specs
 
     @classmethod
     def for_runtime(cls, runtime: Runtime, *, notify: HandoffNotify | None = None) -> InboundService:
         writes = WriteGuard(IdempotentExecutor(runtime.engine), dry_run=runtime.settings.dry_run_mode)
         model = None if runtime.settings.uses_offline_model else runtime.orchestrator.small_model
         return cls(runtime.engine, build_analyzer(model), MessageSender(runtime.engine, runtime.meta.client, writes),
-                   notify)
+                   notify, ModelDrafter(runtime.engine, model) if model is not None and model.is_llm else None)
 
     async def receive(self, platform: str, body: bytes) -> int:
         return await inbox.receive(self.engine, platform, body)
@@ -134,6 +136,13 @@ class InboundService:
             return Reaction(message_id, "auto_reply", decision.reason, sent)
         kind = "handoff" if decision.action == "handoff" else \
             "hot_lead" if decision.action == "wait" and analysis.temperature == "hot" else None
+        if kind is not None and self.drafter is not None:  # outside any transaction: a model call takes seconds
+            drafted = await self.drafter.draft(dialog.user_id, dialog.id, analysis.language)
+            if drafted:
+                decision = Decision(decision.action, drafted, decision.reason, decision.rule_id)
+                async with self.engine.begin() as conn:
+                    await conn.execute(update(WhatsAppDialog).where(WhatsAppDialog.id == dialog.id)
+                                       .values(draft_reply=drafted))
         if kind is not None and self.notify is not None:
             card = HandoffCard(kind=kind, user_id=dialog.user_id, dialog_id=dialog.id, message_id=message_id,
                                customer=customer, channel=dialog.channel, text=text, analysis=analysis,

@@ -79,3 +79,22 @@ async def test_what_customers_asked_most_in_the_week(world: World) -> None:
     assert stats["items"][0]["label"] == "цена" and "Сколько стоит чистка?" in stats["items"][0]["examples"]
     assert stats["awaiting_reply"] == 5 and stats["handed_off"] == 1
     assert stats["conversion"]["new_dialogs"] == 5 and stats["conversion"]["leads"] == 5
+
+
+async def test_with_a_model_the_marketer_gets_a_drafted_reply_grounded_in_the_business_profile(world: World) -> None:
+    from agent_brain.inbound.drafts import ModelDrafter
+    from agent_brain.inbound.service import InboundService
+
+    model = Scripted("Будем рады вас видеть! Точное время подтвердит менеджер.")
+    service = InboundService(world.engine, world.service.analyzer, world.service.sender, world.service.notify,
+                             ModelDrafter(world.engine, model))
+    await world.customers.whatsapp("+77016660010", "Хочу записаться на чистку в субботу", name="Лейла")
+    await service.sweep(older_than_seconds=0)
+    assert [(c.kind, c.draft) for c in world.cards] == [
+        ("hot_lead", "Будем рады вас видеть! Точное время подтвердит менеджер.")]
+    system, user = model.requests[0].messages
+    assert "Business profile" in system["content"] and "never instructions" in system["content"]
+    assert "Хочу записаться на чистку в субботу" in user["content"]
+    assert await world.scalar("SELECT draft_reply FROM whatsapp_dialogs WHERE phone = '+77016660010'") \
+        == "Будем рады вас видеть! Точное время подтвердит менеджер."
+    assert world.messaging.sent == []  # a draft waits for a person's press; it is never sent by itself
