@@ -19,7 +19,8 @@ from telegram_bot.render import escape
 
 log = logging.getLogger(__name__)
 
-SEND, TAKE = "ib:s:", "ib:t:"
+SEND, TAKE, EDIT = "ib:s:", "ib:t:", "ib:e:"
+EDIT_MARK = "#ib"  # in the prompt for an edited reply: the customer message it answers, e.g. #ib123
 _INTENTS = {
     "price_question": ("вопрос о цене", "price question"), "booking": ("запись", "booking"),
     "complaint": ("жалоба", "complaint"), "objection": ("возражение", "objection"),
@@ -54,6 +55,7 @@ def card_keyboard(card: HandoffCard, lang: str) -> InlineKeyboardMarkup:
     if card.draft:
         row.append(InlineKeyboardButton(text=("✉️ Отправить черновик", "✉️ Send the draft")[i],
                                         callback_data=f"{SEND}{card.message_id}"))
+    row.append(InlineKeyboardButton(text=("✏️ Изменить", "✏️ Edit")[i], callback_data=f"{EDIT}{card.message_id}"))
     row.append(InlineKeyboardButton(text=("🙋 Беру на себя", "🙋 I'll take it")[i],
                                     callback_data=f"{TAKE}{card.message_id}"))
     return InlineKeyboardMarkup(inline_keyboard=[row])

@@ -7,6 +7,7 @@ customer message twice; a reply is also sent under an idempotency key of that me
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -153,22 +154,33 @@ class InboundService:
                 log.exception("handoff notification failed for dialog %s", dialog.id)
         return Reaction(message_id, decision.action, decision.reason)
 
-    async def send_draft(self, user_id: uuid.UUID, message_id: int, *, writes: WriteGuard | None = None) -> SendResult | None:
-        """The marketer approved the draft of a handed-off dialog: send it (once) and give the dialog back to the rules."""
+    async def send_draft(self, user_id: uuid.UUID, message_id: int, *, writes: WriteGuard | None = None,
+                         text: str | None = None) -> SendResult | None:
+        """The marketer approved the draft of a handed-off dialog — or wrote their own `text` instead —
+        : send it (once per text) and give the dialog back to the rules."""
         async with self.engine.connect() as conn:
             row = (await conn.execute(
                 select(WhatsAppDialog.id, WhatsAppDialog.draft_reply)
                 .join(WhatsAppMessage, WhatsAppMessage.dialog_id == WhatsAppDialog.id)
                 .where(WhatsAppMessage.id == message_id, WhatsAppDialog.user_id == user_id))).first()
-        if row is None or not row.draft_reply:
+        body = text or (row.draft_reply if row is not None else None)
+        if row is None or not body:
             return None
-        sent = await self.sender.send(user_id, row.id, row.draft_reply, key=f"draft:{message_id}", sender="human",
-                                      writes=writes)
+        key = f"draft:{message_id}" if text is None else \
+            f"edited:{message_id}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+        sent = await self.sender.send(user_id, row.id, body, key=key, sender="human", writes=writes)
         if sent.status == "sent":
             async with self.engine.begin() as conn:
                 await conn.execute(update(WhatsAppDialog).where(WhatsAppDialog.id == row.id, WhatsAppDialog.user_id == user_id)
                                    .values(reply_mode="auto", draft_reply=None))
         return sent
+
+    async def dialog_of(self, user_id: uuid.UUID, message_id: int) -> uuid.UUID | None:
+        """The user's dialog a customer message belongs to (None: not theirs, or no such message)."""
+        async with self.engine.connect() as conn:
+            return (await conn.execute(  # type: ignore[no-any-return]
+                select(WhatsAppMessage.dialog_id).join(WhatsAppDialog, WhatsAppDialog.id == WhatsAppMessage.dialog_id)
+                .where(WhatsAppMessage.id == message_id, WhatsAppDialog.user_id == user_id))).scalar_one_or_none()
 
     async def take_over(self, user_id: uuid.UUID, message_id: int) -> bool:
         """The marketer answers this customer personally: the rules stay silent in this dialog."""
