@@ -3,15 +3,14 @@ with its messaging side, the customer simulator posting signed deliveries, the i
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from sqlalchemy import select, text
+from inbound_world import World, no_sleep
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain.agents import load_agents
@@ -35,36 +34,6 @@ from agent_brain.runtime import Runtime
 from agent_brain.stores.unified import UnifiedStore
 from agent_brain.stores.users import UserStore
 from web_api.app import create_app
-
-
-async def no_sleep(_: float) -> None:
-    return None
-
-
-@dataclass
-class World:
-    engine: AsyncEngine
-    runtime: Runtime
-    http: httpx.AsyncClient
-    messaging: MessagingSandbox
-    customers: CustomerSimulator
-    service: InboundService
-    user_id: uuid.UUID
-    whatsapp_account: uuid.UUID
-    instagram_account: uuid.UUID
-    cards: list[HandoffCard] = field(default_factory=list)
-
-    async def scalar(self, sql: str, **params: Any) -> Any:
-        async with self.engine.connect() as conn:
-            return (await conn.execute(text(sql), params)).scalar()
-
-    async def rows(self, sql: str, **params: Any) -> list[Any]:
-        async with self.engine.connect() as conn:
-            return list((await conn.execute(text(sql), params)).all())
-
-    async def process_pending(self) -> None:
-        """What the worker would do: every unprocessed delivery (the sweep with no grace period)."""
-        await self.service.sweep(older_than_seconds=0)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from collections.abc import AsyncIterator
 
-from conftest import World
+from inbound_world import World
 
 from agent_brain import clock
 from agent_brain.agents.whatsapp.inbound_stats import InboundStatsArgs, getInboundStats

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from conftest import World
+from inbound_world import World
 from sqlalchemy import text
 
 from agent_brain import clock

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import World
+from inbound_world import World
 
 from agent_brain.platforms import factory
 

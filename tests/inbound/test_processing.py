@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import World
+from inbound_world import World
 from procrastinate.periodic import PeriodicRegistry
 
 from agent_brain import clock

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import World
+from inbound_world import World
 
 from agent_brain import clock
 from agent_brain.inbound.signature import sign
