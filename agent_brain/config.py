@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     graph_base_url: str | None = None
     graph_api_version: str = GRAPH_API_VERSION
 
+    # Meta webhooks (WhatsApp Cloud API, Instagram Messaging): the app secret signs every delivery
+    # (X-Hub-Signature-256), the verify token answers the subscription check. Unset → the sandbox's
+    # demo values (`agent_brain.inbound.SANDBOX_APP_SECRET` / `SANDBOX_VERIFY_TOKEN`).
+    meta_app_secret: SecretStr | None = None
+    meta_verify_token: SecretStr | None = None
+
     dry_run_mode: bool = False
     # Fernet key (urlsafe base64 of 32 bytes) for tokens stored at rest. Unset → a key file
     # generated once under `data_dir` (mode 0600).

@@ -118,6 +118,13 @@ async def _fill(view: StepView, action: str, params: dict[str, Any], ctx: ToolCo
         phones = params.get("phones") or []
         view.target = _t(lang, f"{len(phones)} получателей", f"{len(phones)} recipients")
         view.changes.append(Change(label=_t(lang, "Текст", "Text"), after=str(params.get("message", ""))))
+    elif action == "sendSegmentMessage":
+        from agent_brain.agents.whatsapp.segments import segment_of
+        from agent_brain.inbound.segments import members
+
+        found = await members(ctx.engine, ctx.user_id, segment_of(params))
+        view.target = _t(lang, f"{len(found.dialogs)} получателей", f"{len(found.dialogs)} recipients")
+        view.changes.append(Change(label=_t(lang, "Текст", "Text"), after=str(params.get("message", ""))))
 
 
 async def _row(ctx: ToolContext, model: Any, ident: str) -> Any:

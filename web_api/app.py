@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from agent_brain.config import Settings
+from agent_brain.inbound.webhooks import build_webhooks_router
 from agent_brain.observability import metrics
 from agent_brain.observability.readiness import check_ready
 from agent_brain.platforms.graph.breaker import BreakerStatus, default_registry
@@ -98,6 +99,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
         return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
 
     app.include_router(api_router)
+    app.include_router(build_webhooks_router())  # Meta's signed WhatsApp / Instagram deliveries
     app.include_router(page_router)
     _mount_docs(app, static_dir)
     if settings.telegram_bot_token is not None and settings.telegram_webhook_secret is not None:

@@ -56,6 +56,8 @@ PLAN_STATUSES = (
 RUN_STATUSES = ("running", "completed", "error", "cancelled")
 DOMAINS = ("ads", "creative", "crm", "whatsapp", "mixed", "memory", "system")
 TEMPERATURES = ("hot", "warm", "cold")
+CHANNELS = ("whatsapp", "instagram")
+MESSAGE_STATUSES = ("received", "queued", "sent", "delivered", "read", "failed")
 IDEMPOTENCY_STATUSES = ("in_progress", "succeeded", "failed", "unknown")
 # intended → sent → applied → verified | unverified; failed; unknown (settled only by reading back)
 ACTION_STATUSES = ("intended", "sent", "applied", "verified", "unverified", "failed", "unknown")
@@ -65,6 +67,8 @@ ACTION_SOURCES = (*SOURCES, "system")
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
+
+_sql = text  # for classes with a column named `text`
 
 # Python None is stored as SQL NULL, not as the JSON literal `null`.
 Json = JSONB(none_as_null=True)
@@ -791,6 +795,7 @@ class Lead(Base):
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(200))
+    instagram_id: Mapped[str | None] = mapped_column(String(64))  # Instagram-scoped id of a Direct customer
     stage_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("funnel_stages.id"))
     temperature: Mapped[str] = mapped_column(String(8), server_default="warm")
     score: Mapped[int] = mapped_column(SmallInteger, server_default="50")
@@ -811,6 +816,7 @@ class Lead(Base):
         Index("ix_leads_direction", "direction_id"),
         Index("ix_leads_creative", "creative_id"),
         Index("ix_leads_phone", "phone"),
+        Index("ix_leads_instagram", "instagram_id"),
     )
 
 
@@ -843,34 +849,73 @@ class Purchase(Base):
 
 
 class WhatsAppDialog(Base):
+    """A conversation with one customer (seed 004's `conversations`): WhatsApp by phone, Instagram by id."""
+
     __tablename__ = "whatsapp_dialogs"
     id: Mapped[uuid.UUID] = _uuid_pk()
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    phone: Mapped[str] = mapped_column(String(32))  # E.164, e.g. +77001234567
+    phone: Mapped[str | None] = mapped_column(String(32))  # E.164, e.g. +77001234567
     contact_name: Mapped[str | None] = mapped_column(String(200))
     lead_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), server_default="open")
     message_count: Mapped[int] = mapped_column(Integer, server_default="0")
     last_message_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _created()
+    # Inbound messaging (issue 19): the channel, the customer's Instagram-scoped id, the account it
+    # came through, and the seed-004 conversation fields.
+    channel: Mapped[str] = mapped_column(String(16), server_default="whatsapp")
+    instagram_id: Mapped[str | None] = mapped_column(String(64))
+    messaging_account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("messaging_accounts.id", ondelete="SET NULL"))
+    context: Mapped[dict[str, Any]] = mapped_column(Json, server_default=text("'{}'::jsonb"))
+    summary: Mapped[str | None] = mapped_column(Text)
+    sentiment: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(2))
+    # auto: rules may answer; handoff: waiting for the marketer; human: the marketer took it over.
+    reply_mode: Mapped[str] = mapped_column(String(16), server_default="auto")
+    draft_reply: Mapped[str | None] = mapped_column(Text)
+    last_inbound_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    opted_out: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     __table_args__ = (
         UniqueConstraint("user_id", "phone", name="uq_whatsapp_dialogs_user_phone"),
         CheckConstraint(_in("status", ("open", "closed", "archived")), name="status"),
         CheckConstraint("phone ~ '^\\+[0-9]{7,15}$'", name="phone_e164"),
+        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(_in("reply_mode", ("auto", "handoff", "human")), name="reply_mode"),
+        CheckConstraint("phone IS NOT NULL OR instagram_id IS NOT NULL", name="customer_id"),
         Index("ix_whatsapp_dialogs_user_last", "user_id", text("last_message_at DESC")),
+        Index("uq_whatsapp_dialogs_user_instagram", "user_id", "instagram_id", unique=True,
+              postgresql_where=text("instagram_id IS NOT NULL")),
     )
 
 
 class WhatsAppMessage(Base):
+    """One message of a dialog (seed 004's `messages`): who sent it and, for a customer's, its analysis."""
+
     __tablename__ = "whatsapp_messages"
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     dialog_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("whatsapp_dialogs.id", ondelete="CASCADE"))
     direction: Mapped[str] = mapped_column(String(3))
     text: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # The platform's message id (wamid / Instagram mid): a delivery seen twice is stored once.
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    sender: Mapped[str | None] = mapped_column(String(16))  # customer | bot | human | echo
+    intent: Mapped[str | None] = mapped_column(String(32))
+    sentiment: Mapped[str | None] = mapped_column(String(16))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    # Outbound delivery: queued → sent → delivered → read, or failed (with the platform's error).
+    status: Mapped[str | None] = mapped_column(String(16))
+    error: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    meta: Mapped[dict[str, Any]] = mapped_column(Json, server_default=_sql("'{}'::jsonb"))
+    handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (
         CheckConstraint(_in("direction", ("in", "out")), name="direction"),
+        CheckConstraint("sender IS NULL OR " + _in("sender", ("customer", "bot", "human", "echo")), name="sender"),
+        CheckConstraint("status IS NULL OR " + _in("status", MESSAGE_STATUSES), name="status"),
         Index("ix_whatsapp_messages_dialog_sent", "dialog_id", "sent_at"),
+        Index("uq_whatsapp_messages_external", "external_id", unique=True,
+              postgresql_where=_sql("external_id IS NOT NULL")),
     )
 
 
@@ -906,6 +951,71 @@ class DialogAnalysis(Base):
         Index("ix_dialog_analysis_summary_tsv", "summary_tsv", postgresql_using="gin"),
         Index("ix_dialog_analysis_tags", "tags", postgresql_using="gin"),
     )
+
+
+# ── inbound messaging (WhatsApp Cloud API, Instagram Messaging) ─────────────────────────────
+
+
+class MessagingAccount(Base):
+    """A WhatsApp phone number id or an Instagram professional account that delivers to our webhooks."""
+
+    __tablename__ = "messaging_accounts"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))  # phone_number_id / Instagram account id
+    display_phone: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+    # {"start": 9, "end": 20, "days": [0..6]} in the account's time zone (Monday = 0).
+    business_hours: Mapped[dict[str, Any]] = mapped_column(
+        Json, server_default=text("'{\"start\": 9, \"end\": 20, \"days\": [0, 1, 2, 3, 4, 5]}'::jsonb"))
+    auto_reply: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id", name="uq_messaging_accounts_platform_external"),
+        CheckConstraint(_in("platform", CHANNELS), name="platform"),
+    )
+
+
+class InboundDelivery(Base):
+    """The durable inbox: each signed webhook POST as received, processed later (and only once)."""
+
+    __tablename__ = "inbound_deliveries"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # the raw bytes the signature covers
+    received_at: Mapped[dt.datetime] = _created()
+    processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    __table_args__ = (
+        CheckConstraint(_in("platform", CHANNELS), name="platform"),
+        Index("ix_inbound_deliveries_pending", "received_at", postgresql_where=text("processed_at IS NULL")),
+    )
+
+
+class AutoReplyRule(Base):
+    """When to answer a customer without the marketer: by intent and/or keywords, within or outside
+    business hours, with a template per language."""
+
+    __tablename__ = "auto_reply_rules"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("messaging_accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    intents: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    keywords: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    hours: Mapped[str] = mapped_column(String(8), server_default="any")  # any | open | closed
+    template_ru: Mapped[str] = mapped_column(Text)
+    template_en: Mapped[str] = mapped_column(Text)
+    # The approved WhatsApp template to use outside the 24-hour window (None: no reply then).
+    wa_template: Mapped[str | None] = mapped_column(String(100))
+    priority: Mapped[int] = mapped_column(SmallInteger, server_default="100")
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (CheckConstraint(_in("hours", ("any", "open", "closed")), name="hours"),)
 
 
 # ── Graph sandbox: the emulated ad platform's own state ─────────────────────────────────────

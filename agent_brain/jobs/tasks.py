@@ -48,6 +48,7 @@ class JobServices:
     notify: Notify | None = None  # beyond the conversation (Telegram), when a bot is configured
     summary_model: ChatModel | None = None  # idle conversations' summaries (default: the offline model)
     retention: RetentionPolicy = RetentionPolicy()  # from RETENTION_*_DAYS (see jobs/retention.py)
+    inbound: Any = None  # agent_brain.inbound.service.InboundService: webhook deliveries and replies
 
 
 def services(context: JobContext) -> JobServices:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,11 +13,20 @@ from agent_brain.config import Settings
 from agent_brain.platforms.graph.client import GraphClient
 from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.platforms.sandbox.app import create_sandbox_app
+from agent_brain.platforms.sandbox.messaging import MessagingSandbox
 
 # The sandbox accepts any non-empty token; this one makes sandbox traffic easy to recognise.
 SANDBOX_TOKEN = "sandbox-access-token"
 # Campaign / ad-set lists are shared this long between turns (our own writes show at once).
 LIST_TTL_SECONDS = 5.0
+
+# The messaging side of each in-process sandbox, by its client (the demo's customer simulator needs it).
+_MESSAGING: weakref.WeakKeyDictionary[GraphClient, MessagingSandbox] = weakref.WeakKeyDictionary()
+
+
+def messaging_sandbox_of(client: GraphClient) -> MessagingSandbox | None:
+    """The in-process sandbox's WhatsApp/Instagram side behind `client` (None for the real Meta)."""
+    return _MESSAGING.get(client)
 
 
 @asynccontextmanager
@@ -27,9 +37,11 @@ async def open_meta_adapter(settings: Settings, engine: AsyncEngine) -> AsyncIte
     its state in this database, so the whole product works with no keys.
     """
     if settings.uses_graph_sandbox:
-        app = create_sandbox_app(engine)
+        messaging = MessagingSandbox()
+        app = create_sandbox_app(engine, messaging=messaging)
         client = GraphClient(SANDBOX_TOKEN, version=settings.graph_api_version,
                              transport=httpx.ASGITransport(app=app))
+        _MESSAGING[client] = messaging
     else:
         assert settings.fb_access_token is not None
         client = GraphClient(settings.fb_access_token, version=settings.graph_api_version,

@@ -462,6 +462,19 @@ CASES: list[Case] = [
     ask("Переведи Кузнецову на этап Отказ"),  # several leads fit: a question with them, never a guess
     ask("Move Елена to Отказ"),
     ask("Переведи лид с телефоном +79000000009 на этап Записана", focus={"leadId": L("Анна Иванова")}),
+    # Issue 19: a broadcast to a segment (temperature, stage, direction) with the text after a colon.
+    c("Разошли всем горячим клиентам: Скидка 10% до пятницы!",
+      call("sendSegmentMessage", temperature="hot", message="Скидка 10% до пятницы!")),
+    c("Send to all hot customers: 10% off until Friday!",
+      call("sendSegmentMessage", temperature="hot", message="10% off until Friday!")),
+    c("разошли лидам на этапе Отказ: Мы скучаем, приходите на бесплатную консультацию",
+      call("sendSegmentMessage", stage="Отказ", message="Мы скучаем, приходите на бесплатную консультацию")),
+    ask("Разошли всем горячим клиентам сообщение о скидке 10%"),
+    c("Разошли тёплым клиентам в инстаграм: Ждём вас на консультацию!",
+      call("sendSegmentMessage", temperature="warm", channel="instagram", message="Ждём вас на консультацию!")),
+    c("Что спрашивают чаще всего за неделю?", call("getInboundStats", period="last_7d")),
+    c("Какие частые вопросы от клиентов за месяц?", call("getInboundStats", period="last_30d")),
+    c("what do customers ask about most in the last 30 days?", call("getInboundStats", period="last_30d")),
 ]
 
 # Blind batch 1 (see the module docstring).

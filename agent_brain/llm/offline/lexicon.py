@@ -90,6 +90,11 @@ TOPICS: dict[str, tuple[str, ...]] = {
                  "need to reply", "need to answer", "should reply", "waiting for our reply", "waiting for a reply",
                  "waiting for reply", "waiting for an answer", "awaiting reply", "awaiting a reply", "need a reply",
                  "needs a reply", "not replied", "haven't replied", "have not replied", "no reply"),
+    # Inbound customer messages by intent (issue 19): what customers ask about most.
+    "asked": ("что спрашива*", "о чём спрашива*", "о чем спрашива*", "чаще всего спрашива*", "частые вопрос*",
+              "частых вопрос*", "популярные вопрос*", "что пишут клиенты", "о чём пишут клиенты", "о чем пишут клиенты",
+              "what do customers ask", "what are customers asking", "what customers ask", "most asked",
+              "frequent questions", "most common questions", "what do people ask", "what are people asking"),
     # Creatives wearing out: frequency up, CTR down (the risk scores' factors).
     "fatigue": ("выгора*", "выгорел*", "выгорани*", "устал*", "усталост*", "приелись", "примелькал*", "пора мен*",
                 "пора замен*", "замен* пора", "need* replac*", "time to replace", "should be replaced",
@@ -127,7 +132,7 @@ CONCEPT_DOMAIN = {
     "adset": "ads", "direction": "ads", "retention": "creative", "transcript": "creative", "analysis": "creative",
     "test": "creative", "top": "creative", "worst": "creative", "creative": "creative", "score": "creative",
     "funnel": "crm", "revenue": "crm", "lead": "crm", "move": "crm", "about": "whatsapp", "send": "whatsapp",
-    "awaiting": "whatsapp", "fatigue": "creative",
+    "awaiting": "whatsapp", "fatigue": "creative", "asked": "whatsapp",
     "dialog": "whatsapp",
 }
 
@@ -291,6 +296,8 @@ TOOLS: dict[str, ToolInfo] = {
     "analyzeDialog": _t("whatsapp", phone="dialog", required=("phone",)),
     "searchDialogSummaries": _t("whatsapp"),
     "sendBulkMessage": _t("whatsapp", write=True),
+    "sendSegmentMessage": _t("whatsapp", write=True, directionId="direction"),
+    "getInboundStats": _t("whatsapp", period=True),
     # Read as whole messages by `automation.py` (rules, reports, optimizer, breakdowns, accounts, experiments).
     "optimizeBudgets": _t("ads"),
     "getBreakdownReport": _t("ads", period=True, campaignId="campaign"),

@@ -141,12 +141,11 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability(
         "channel", "whatsapp",
         ("email*", "e-mail*", "емейл*", "имейл*", "письм*", "по почте", "на почту", "почтой", "смс", "sms", "telegram рассылк*",
-         "рассылк* в телеграм*", "viber", "вайбер*", "instagram direct", "директ инстаграм*", "звон*", "call them",
-         "позвони*"),
-        ru="Этого я пока не умею: писать клиентам по почте, SMS, в Viber или звонить — у меня только WhatsApp. "
-           "Могу показать диалоги WhatsApp или подготовить рассылку в WhatsApp — с вашим подтверждением.",
-        en="I can't do that yet: email, SMS, Viber or calls — I only have WhatsApp. I can show the WhatsApp "
-           "dialogs or prepare a WhatsApp broadcast — after your confirmation."),
+         "рассылк* в телеграм*", "viber", "вайбер*", "звон*", "call them", "позвони*"),
+        ru="Этого я пока не умею: писать клиентам по почте, SMS, в Viber или звонить — у меня только WhatsApp и "
+           "Instagram Direct. Могу показать диалоги или подготовить рассылку — с вашим подтверждением.",
+        en="I can't do that yet: email, SMS, Viber or calls — I only have WhatsApp and Instagram Direct. I can "
+           "show the dialogs or prepare a broadcast — after your confirmation."),
     Capability(
         "generate", "creative",
         ("придумай*", "сгенерир*", "генерир*", "нарисуй*", "сочини*", "напиши текст*", "напиши рекламн*",

@@ -75,6 +75,7 @@ DONE: dict[str, tuple[str, str]] = {
     "stopCreativeTest": ("Тест креатива {t} остановлен", "The test of creative {t} is stopped"),
     "updateLeadStage": ("Лид {t} переведён на другой этап", "Lead {t} is moved to another stage"),
     "sendBulkMessage": ("Рассылка отправлена: {t}", "The broadcast is sent: {t}"),
+    "sendSegmentMessage": ("Рассылка сегменту отправлена", "The segment broadcast is sent"),
 }
 
 # A plan step, said in the user's language ({t} target, {d} direction, {amount}, {stage}, {n} recipients).
@@ -98,6 +99,7 @@ STEP: dict[str, tuple[str, str]] = {
     "stopCreativeTest": ("остановить тест креатива {t}", "stop the test of creative {t}"),
     "updateLeadStage": ("перевести лида {t} на этап «{stage}»", "move lead {t} to the “{stage}” stage"),
     "sendBulkMessage": ("отправить сообщение {n} получателям", "send the message to {n} recipients"),
+    "sendSegmentMessage": ("отправить сообщение сегменту клиентов", "send the message to a customer segment"),
 }
 
 LABELS: dict[str, tuple[str, str]] = {
