@@ -159,6 +159,8 @@ class Insight(BaseModel):
     video_p50: int = 0
     video_p75: int = 0
     video_p95: int = 0
+    # Purchase value the platform attributes (TikTok, Google Ads); 0 where it reports none.
+    conversion_value_cents: int = 0
     breakdowns: dict[str, str] = Field(default_factory=dict)
 
     @property
