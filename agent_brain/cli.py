@@ -69,6 +69,15 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--language", choices=("ru", "en"), default="ru")
     create.set_defaults(handler=_users_create)
 
+    accounts = sub.add_parser("accounts", help="ad accounts of users").add_subparsers(title="accounts commands")
+    link = accounts.add_parser("link", help="link a Meta ad account, TikTok advertiser or Google Ads customer to a "
+                                            "user (token read from the AB_LINK_TOKEN environment variable, stored "
+                                            "encrypted)")
+    link.add_argument("--user", required=True)
+    link.add_argument("--platform", choices=("meta", "tiktok", "google"), required=True)
+    link.add_argument("--id", required=True, help="act_…, the TikTok advertiser id or the Google Ads customer id")
+    link.set_defaults(handler=_accounts_link)
+
     chat = sub.add_parser("chat", help="terminal chat over the orchestrator (--json: one event per line)")
     chat.add_argument("--user", default="demo", help="user name (default: the demo user)")
     chat.add_argument("--json", action="store_true", help="read lines from stdin, print events as JSON lines")
@@ -76,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--log-file", help="write logs to this file instead of stderr")
     chat.set_defaults(handler=_chat)
 
-    sandbox = sub.add_parser("sandbox", help="serve the Graph API sandbox over HTTP (for outside Graph clients)")
+    sandbox = sub.add_parser("sandbox", help="serve the Graph, TikTok and Google Ads sandboxes over HTTP (for outside clients)")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8765)
     sandbox.set_defaults(handler=_sandbox)
@@ -104,9 +113,9 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter would bury the login link
     async with open_runtime(settings) as runtime:
         if not args.no_demo:
-            from agent_brain.demo.seed import seed_demo
+            from agent_brain.demo.seed import DEMO_PLATFORMS, seed_demo
 
-            report = await seed_demo(runtime.engine)
+            report = await seed_demo(runtime.engine, platforms=DEMO_PLATFORMS)
             log.info("%s", report)
         app = create_app(settings, runtime=runtime)
         server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info"))
@@ -197,11 +206,11 @@ async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _demo_seed(args: argparse.Namespace, settings: Settings) -> int:
-    from agent_brain.demo.seed import seed_demo
+    from agent_brain.demo.seed import DEMO_PLATFORMS, seed_demo
     from agent_brain.runtime import open_runtime
 
     async with open_runtime(settings) as runtime:
-        report = await seed_demo(runtime.engine)
+        report = await seed_demo(runtime.engine, platforms=DEMO_PLATFORMS)
     print(report)
     return 0
 
@@ -222,14 +231,38 @@ async def _users_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _accounts_link(args: argparse.Namespace, settings: Settings) -> int:
+    from agent_brain.platforms.linking import AccountNotFound, adapter_factory, link_account
+    from agent_brain.runtime import open_runtime
+    from agent_brain.security import TokenCipher
+
+    token = os.environ.get("AB_LINK_TOKEN") or None  # never argv: other users can read a process's argv
+    async with open_runtime(settings) as runtime:
+        user = await runtime.users.get_by_name(args.user)
+        if user is None:
+            print(f"error: no user named {args.user!r}", file=sys.stderr)
+            return 1
+        try:
+            account = await link_account(runtime.users, user.id, platform=args.platform, external_id=args.id,
+                                         adapter_for=adapter_factory(settings, runtime, args.platform), token=token,
+                                         cipher=TokenCipher.from_settings(settings),
+                                         is_sandbox=token is None)
+        except AccountNotFound as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    print(f"linked {account.platform} account {account.name} ({account.external_id}, {account.currency}, "
+          f"{account.timezone}) to {args.user}" + (" with its token stored encrypted" if token else ""))
+    return 0
+
+
 async def _chat(args: argparse.Namespace, settings: Settings) -> int:
-    from agent_brain.demo.seed import seed_demo
+    from agent_brain.demo.seed import DEMO_PLATFORMS, seed_demo
     from agent_brain.runtime import open_runtime
     from agent_brain.terminal_chat import run_terminal_chat
 
     async with open_runtime(settings) as runtime:
         if args.user == "demo":
-            await seed_demo(runtime.engine)
+            await seed_demo(runtime.engine, platforms=DEMO_PLATFORMS)
         return await run_terminal_chat(runtime, args.user, as_json=args.json)
 
 
@@ -237,15 +270,19 @@ async def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from agent_brain.demo.seed import seed_demo
-    from agent_brain.platforms.sandbox.app import create_sandbox_app
+    from agent_brain.platforms.sandbox.combined import create_all_sandboxes_app
     from agent_brain.runtime import open_runtime
 
     async with open_runtime(settings) as runtime:
-        await seed_demo(runtime.engine)
-        app = create_sandbox_app(runtime.engine)
+        await seed_demo(runtime.engine, platforms=("meta", "tiktok", "google"))
+        app = create_all_sandboxes_app(runtime.engine, google_version=settings.google_ads_api_version)
         base = f"http://{args.host}:{args.port}"
         print(f"Graph sandbox: {base}/{settings.graph_api_version}/  (any non-empty access_token; "
               f"faults: POST {base}/_sandbox/faults)", flush=True)
+        print(f"TikTok sandbox: {base}/tiktok/open_api/v1.3/  (Access-Token header; faults: POST "
+              f"{base}/tiktok/_sandbox/faults)", flush=True)
+        print(f"Google Ads sandbox: {base}/google/{settings.google_ads_api_version}/customers/…  (Authorization "
+              f"+ developer-token headers; faults: POST {base}/google/_sandbox/faults)", flush=True)
         await uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info")).serve()
     return 0
 

@@ -94,7 +94,8 @@ def services_for(runtime: Runtime) -> JobServices:
         from telegram_bot.notify import TelegramNotifier
 
         notify = TelegramNotifier(runtime)
-    return JobServices(engine=runtime.engine, platforms={"meta": runtime.meta}, store=runtime.conversations,
+    return JobServices(engine=runtime.engine, platforms={"meta": runtime.meta, **runtime.orchestrator.platforms},
+                       store=runtime.conversations,
                        execute_plan=execute_plan, notify=notify)
 
 

@@ -245,6 +245,10 @@ class PlatformAdapter(abc.ABC):
     @abc.abstractmethod
     async def insights(self, account_id: str, query: InsightsQuery) -> list[Insight]: ...
 
+    async def object_version(self, object_id: str) -> str | None:
+        """The platform's last-modified marker of a campaign or ad set (None: it keeps none)."""
+        return None
+
     async def insights_async(self, account_id: str, query: InsightsQuery, *, poll_seconds: float = 1.0,
                              max_polls: int = 60) -> list[Insight]:
         """A long report; platforms without asynchronous report jobs answer it synchronously."""

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from agent_brain import clock
 from agent_brain.platforms.base import (
     Ad,
     AdAccount,
@@ -61,6 +62,10 @@ class GoogleAdsAdapter(PlatformAdapter):
         self._currency: dict[str, str] = {}
         self._owner: dict[str, tuple[str, str]] = {}  # object id → (customer id, kind)
         self._budget_of: dict[str, str] = {}  # campaign id → campaign budget resource name
+
+    def attach(self, account_id: str) -> None:
+        """Make a linked account's objects findable by id (writes name objects, not accounts)."""
+        self.add_customer(account_id)
 
     def add_customer(self, customer_id: str) -> None:
         if _digits(customer_id) not in self.customer_ids:
@@ -198,6 +203,19 @@ class GoogleAdsAdapter(PlatformAdapter):
         rows = await self.search(customer, f"SELECT {ident}, {_METRICS}{', segments.date' if daily else ''} "
                                            f"FROM {_FROM[level]} WHERE {where}")
         return [_insight(row, level, query, currency) for row in rows]
+
+    async def object_version(self, object_id: str) -> str | None:
+        """The last change of a campaign or ad group (`change_status`, which keeps 90 days)."""
+        customer, kind = await self._locate(object_id)
+        if kind not in ("campaign", "ad_group"):
+            return None
+        resource = f"customers/{customer}/{'campaigns' if kind == 'campaign' else 'adGroups'}/{_digits(object_id)}"
+        since = clock.today_in("UTC") - dt.timedelta(days=89)
+        rows = await self.search(customer, (
+            "SELECT change_status.resource_name, change_status.last_change_date_time FROM change_status "
+            f"WHERE change_status.{kind} = '{resource}' AND change_status.last_change_date_time >= '{since}' "
+            "ORDER BY change_status.last_change_date_time DESC LIMIT 1"))
+        return rows[0]["changeStatus"]["lastChangeDateTime"] if rows else None
 
     # writes
 

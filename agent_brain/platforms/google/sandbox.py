@@ -40,7 +40,7 @@ _FAULTS: dict[str, tuple[int, str, dict[str, str], str]] = {  # kind → (HTTP, 
                           "The input is invalid."),
 }
 _RESOURCES = {"customer": "account", "campaign": "campaign", "ad_group": "adgroup", "ad_group_ad": "ad",
-              "campaign_budget": "budget"}
+              "campaign_budget": "budget", "change_status": "change"}
 _SERVICES = {"campaigns": "campaign", "adGroups": "adgroup", "adGroupAds": "ad", "campaignBudgets": "budget"}
 _METRICS = ("cost_micros", "impressions", "clicks", "conversions", "conversions_value")
 
@@ -241,6 +241,12 @@ class GoogleAdsEmulator:
         entities = await self._entities(account)
         if resource == "customer":
             base = [(None, self._row(account, resource, None, entities))]
+        elif resource == "change_status":
+            if not any(c["field"] == "change_status.last_change_date_time" for c in q["conditions"]):
+                raise GoogleAdsError(400, "INVALID_ARGUMENT", {"queryError": "LIMITED_DATE_RANGE"},
+                                     "change_status queries need a filter on last_change_date_time.")
+            base = [(None, _change_row(account["id"], o)) for t in ("campaign", "adgroup")
+                    for o in entities[t].values() if o["updated_time"] > o["created_time"]]
         else:
             base = [(o, self._row(account, resource, o, entities))
                     for o in entities[_RESOURCES[resource]].values()]
@@ -368,7 +374,18 @@ class _WithHeaders(GoogleAdsError):
 
 
 _KNOWN = frozenset({"campaign.id", "campaign.status", "campaign.name", "ad_group.id", "ad_group.status",
-                    "ad_group_ad.ad.id", "ad_group_ad.status", "customer.id"})
+                    "ad_group_ad.ad.id", "ad_group_ad.status", "customer.id", "change_status.campaign",
+                    "change_status.ad_group", "change_status.last_change_date_time"})
+
+
+def _change_row(cid: str, obj: dict[str, Any]) -> dict[str, Any]:
+    kind = "campaign" if obj["type"] == "campaign" else "ad_group"
+    path = "campaigns" if kind == "campaign" else "adGroups"
+    return {"change_status.resource_name": f"customers/{cid}/changeStatus/{obj['id']}",
+            "change_status.resource_type": kind.upper(),
+            f"change_status.{kind}": f"customers/{cid}/{path}/{obj['id']}",
+            "change_status.last_change_date_time": obj["updated_time"].strftime("%Y-%m-%d %H:%M:%S.%f"),
+            "change_status.resource_status": "CHANGED"}
 
 
 def _budget_values(cid: str, budget: dict[str, Any], currency: str) -> dict[str, Any]:

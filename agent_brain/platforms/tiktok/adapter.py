@@ -69,6 +69,11 @@ class TikTokAdapter(PlatformAdapter):
         self.advertiser_ids = list(advertiser_ids)
         self._currency: dict[str, str] = {}
         self._owner: dict[str, tuple[str, str]] = {}  # object id → (advertiser id, "campaign"|"adgroup"|"ad")
+        self._modified: dict[str, str] = {}  # object id → `modify_time` as last read
+
+    def attach(self, account_id: str) -> None:
+        """Make a linked account's objects findable by id (writes name objects, not accounts)."""
+        self.add_advertiser(account_id)
 
     def add_advertiser(self, advertiser_id: str) -> None:
         if advertiser_id not in self.advertiser_ids:
@@ -116,6 +121,7 @@ class TikTokAdapter(PlatformAdapter):
         out = []
         for item in await self._pages("campaign/get/", params):
             self._owner[str(item["campaign_id"])] = (advertiser_id, "campaign")
+            self._modified[str(item["campaign_id"])] = str(item.get("modify_time") or "")
             daily = item.get("budget_mode") == "BUDGET_MODE_DAY"
             out.append(Campaign(
                 id=str(item["campaign_id"]), name=item.get("campaign_name") or "", status=_status(item),
@@ -138,6 +144,7 @@ class TikTokAdapter(PlatformAdapter):
         for item in await self._pages("adgroup/get/", {"advertiser_id": advertiser_id,
                                                         **({"filtering": filtering} if filtering else {})}):
             self._owner[str(item["adgroup_id"])] = (advertiser_id, "adgroup")
+            self._modified[str(item["adgroup_id"])] = str(item.get("modify_time") or "")
             daily = item.get("budget_mode") == "BUDGET_MODE_DAY"
             out.append(AdSet(
                 id=str(item["adgroup_id"]), campaign_id=str(item["campaign_id"]), name=item.get("adgroup_name") or "",
@@ -234,6 +241,15 @@ class TikTokAdapter(PlatformAdapter):
                     break
                 page += 1
         return rows
+
+    async def object_version(self, object_id: str) -> str | None:
+        """TikTok's `modify_time` of a campaign or ad group, read now."""
+        advertiser, kind = await self._locate(object_id)
+        if kind == "campaign":
+            await self._campaigns(advertiser, [object_id])
+        elif kind == "adgroup":
+            await self._ad_groups(advertiser, ids=[object_id])
+        return self._modified.get(object_id) or None
 
     # writes
 
