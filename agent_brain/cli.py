@@ -131,7 +131,7 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         from telegram_bot.recovery import recovery_notifiers
 
         notifiers = recovery_notifiers(settings)
-        recovery = asyncio.create_task(recovery_loop(runtime.engine, runtime.meta, store=runtime.conversations,
+        recovery = asyncio.create_task(recovery_loop(runtime.engine, runtime.orchestrator.router, store=runtime.conversations,
                                                      notifiers=notifiers))
         # Background jobs (metrics sync, rules, reports, alerts, housekeeping): one worker in this process;
         # more with `agent-brain worker`.

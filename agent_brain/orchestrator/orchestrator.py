@@ -50,6 +50,7 @@ from agent_brain.orchestrator.resolver import TurnEntityResolver
 from agent_brain.orchestrator.user_text import clean_user_text
 from agent_brain.platforms.base import PlatformAdapter
 from agent_brain.platforms.meta.adapter import MetaAdapter
+from agent_brain.platforms.router import PlatformRouter
 from agent_brain.platforms.write_safety import WriteGuard
 from agent_brain.stores.errors import ConversationNotFoundError, PlanNotFoundError
 from agent_brain.stores.records import ConversationRecord, NewMessage, Plan, PlanRecord, Source
@@ -117,6 +118,7 @@ class Orchestrator:
         self.tools = ToolRegistry.merged(*(a.tools for a in agents))
         self.meta = meta
         self.platforms = dict(platforms or {})  # TikTok, Google Ads: besides Meta
+        self.router = PlatformRouter(meta, self.platforms)  # reads journalled objects on their own platform
         self.writes = writes
         self.classifier = classifier or Classifier(self.small_model)
         self.store = store or UnifiedStore(engine)
@@ -410,7 +412,7 @@ class Orchestrator:
         """«отмени последнее изменение» / "undo that": a plan restoring the journalled before-state."""
         await emit(Classified(domain="system", agents=[], path="command"))
         await self.store.add_message(conv.id, NewMessage(role="user", content=text, domain="system"))
-        proposal = await propose_undo(engine=self.engine, meta=self.meta, store=self.store, user_id=request.user_id,
+        proposal = await propose_undo(engine=self.engine, meta=self.router, store=self.store, user_id=request.user_id,
                                       language=ctx.language, conversation_id=conv.id, source=request.source,
                                       telegram_chat_id=request.telegram_chat_id)
         if proposal.plan is None:

@@ -672,6 +672,7 @@ async def _guarded(
     key_args = {**args.model_dump(mode="json", exclude={"reason"}), "from": before, "version": version}
     outcome = await ctx.writes.run(
         GuardedWrite(tool=action, args=key_args, account_id=ctx.platform_account_id or str(ctx.ad_account_id),
+                     platform=ctx.platform,
                      expected=expected, read=read, apply=apply,
                      target=WriteTarget(_TARGET_TYPES[action], str(target["id"]), target.get("name"), locator or {})),
         user_id=ctx.user_id, dry_run=ctx.dry_run,
