@@ -171,3 +171,28 @@ async def test_chat_answers_per_platform(multi, message: str, platforms: set[str
         assert name in reply, reply
     for name in {"Meta", "TikTok", "Google Ads"} - platforms:
         assert f"• {name}:" not in reply, reply
+
+
+async def test_chat_pause_on_tiktok_plan_journal_and_undo(multi) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    orch = multi["build"]()
+    tiktok: TikTokAdapter = multi["platforms"]["tiktok"]
+    campaign = next(c for c in await tiktok.list_campaigns(TIKTOK_ADVERTISER_ID) if c.name == "TT — Виниры (видео)")
+    conv = await new_conversation(orch, multi["user_id"], "plan")
+    events = await turn(orch, multi["user_id"], conv, "Поставь на паузу кампанию TT — Виниры (видео)")
+    approval = next(e for e in events if e["type"] == "approval_required")
+    assert approval["plan"]["steps"][0]["params"]["campaignId"] == campaign.id
+    assert (await tiktok.get_campaign(campaign.id)).status == "ACTIVE"  # nothing before the approval
+    executed = [e.to_json() async for e in orch.execute_plan(multi["user_id"], uuid.UUID(approval["plan_id"]))]
+    step = next(e for e in executed if e["type"] == "step_result")
+    assert step["success"] and step["result"]["verification"]["verified"]
+    assert (await tiktok.get_campaign(campaign.id)).status == "PAUSED"
+    async with multi["engine"].connect() as conn:
+        platform = (await conn.execute(text("SELECT platform FROM ai_actions WHERE target_id = :id"),
+                                       {"id": campaign.id})).scalar_one()
+    assert platform == "tiktok"
+    undo = await turn(orch, multi["user_id"], conv, "отмени последнее изменение")
+    plan = next(e for e in undo if e["type"] == "approval_required")
+    [e async for e in orch.execute_plan(multi["user_id"], uuid.UUID(plan["plan_id"]))]
+    assert (await tiktok.get_campaign(campaign.id)).status == "ACTIVE"

@@ -174,7 +174,10 @@ def merge(ctx: ToolContext, parts: list[tuple[ToolContext, dict[str, Any]]], cav
 def _message(ctx: ToolContext, result: dict[str, Any], title: tuple[str, str]) -> str:
     period = result.get("period") or {}
     when = f" ({period.get('from')} — {period.get('to')})" if period else ""
-    lines = [say(ctx, title[0], title[1]) + when + ":"]
+    head = say(ctx, title[0], title[1])
+    if len(result["by_platform"]) == 1:  # one platform asked about: say which
+        head = f"{head.split(' по ')[0].split(' by ')[0]} — {result['by_platform'][0]['name']}"
+    lines = [head + when + ":"]
     for b in result["by_platform"]:
         lines.append("• " + _line(ctx, b["name"], b, b["currency"]))
     if result["total"] is not None and len(result["by_platform"]) > 1:
