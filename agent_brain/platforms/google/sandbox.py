@@ -140,7 +140,7 @@ class GoogleAdsEmulator:
                              "requestId": self.request_id()}]}
 
     def request_id(self) -> str:
-        return uuid.UUID(int=next(self._ids)).hex[:22]
+        return f"{next(self._ids):06d}{uuid.uuid4().hex[:16]}"
 
     async def handle(self, method: str, customer: str, operation: str, body: Any,
                      headers: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
