@@ -196,3 +196,33 @@ async def test_chat_pause_on_tiktok_plan_journal_and_undo(multi) -> None:  # typ
     plan = next(e for e in undo if e["type"] == "approval_required")
     [e async for e in orch.execute_plan(multi["user_id"], uuid.UUID(plan["plan_id"]))]
     assert (await tiktok.get_campaign(campaign.id)).status == "ACTIVE"
+
+
+async def test_campaign_details_and_ad_sets_on_the_owning_platform(multi) -> None:  # type: ignore[no-untyped-def]
+    from agent_brain.agents.ads.args import CampaignArgs
+
+    orch = multi["build"]()
+    google: GoogleAdsAdapter = multi["platforms"]["google"]
+    tiktok: TikTokAdapter = multi["platforms"]["tiktok"]
+    g_campaign = next(c for c in await google.list_campaigns(GOOGLE_CUSTOMER_ID) if c.status == "ACTIVE")
+    details = await _tool(orch, multi["user_id"], "getCampaignDetails",
+                          CampaignArgs(campaignId=g_campaign.id, period="last_7d"))
+    item = details["item"]
+    assert item["name"] == g_campaign.name and item["ad_sets"] and item["ads"]
+    assert item["spend_cents"] == sum(s["spend_cents"] for s in item["ad_sets"]) > 0
+    t_campaign = next(c for c in await tiktok.list_campaigns(TIKTOK_ADVERTISER_ID) if c.status == "ACTIVE")
+    groups = await _tool(orch, multi["user_id"], "getAdSets", CampaignArgs(campaignId=t_campaign.id,
+                                                                          period="last_7d", platform="tiktok"))
+    assert groups["campaign"]["id"] == t_campaign.id and groups["count"] == len(
+        await tiktok.list_ad_sets(campaign_id=t_campaign.id))
+    with pytest.raises(AssertionError, match="not found|не найден"):  # not on Meta: said, not guessed
+        await _tool(orch, multi["user_id"], "getAdSets", CampaignArgs(campaignId=t_campaign.id, platform="meta"))
+
+
+async def test_meta_only_user_asking_about_tiktok_is_told_it_is_not_linked(product) -> None:  # type: ignore[no-untyped-def]
+    orch = product["build"]()
+    conv = await new_conversation(orch, product["user_id"])
+    events = await turn(orch, product["user_id"], conv, "Покажи кампании в TikTok")
+    result = next(e for e in events if e["type"] == "tool_result")
+    assert result["tool"] == "getCampaigns" and not result["success"]
+    assert "TikTok не подключён" in final_text(events) and "Meta" in final_text(events)
