@@ -226,3 +226,29 @@ async def test_meta_only_user_asking_about_tiktok_is_told_it_is_not_linked(produ
     result = next(e for e in events if e["type"] == "tool_result")
     assert result["tool"] == "getCampaigns" and not result["success"]
     assert "TikTok не подключён" in final_text(events) and "Meta" in final_text(events)
+
+
+@pytest.mark.parametrize(("message", "platform", "tool"), [
+    ("Поставь бюджет группы Казань 25-45 в тикток $45 в день", "tiktok", "updateBudget"),
+    ("Поставь на паузу группу Виниры цена в Google", "google", "pauseAdSet"),
+    ("Pause the ad set Москва 30-55 in TikTok", "tiktok", "pauseAdSet"),
+])
+async def test_chat_writes_on_each_platform_after_approval(multi, message: str, platform: str, tool: str) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    orch = multi["build"]()
+    conv = await new_conversation(orch, multi["user_id"], "plan")
+    events = await turn(orch, multi["user_id"], conv, message)
+    approval = next(e for e in events if e["type"] == "approval_required")
+    [step] = approval["plan"]["steps"]
+    assert step["action"] == tool and step["params"]["platform"] == platform
+    adapter = multi["platforms"][platform]
+    before = await adapter.get_ad_set(step["params"]["adsetId"])
+    executed = [e.to_json() async for e in orch.execute_plan(multi["user_id"], uuid.UUID(approval["plan_id"]))]
+    result = next(e for e in executed if e["type"] == "step_result")
+    assert result["success"] and result["result"]["verification"]["verified"], result
+    after = await adapter.get_ad_set(step["params"]["adsetId"])
+    if tool == "pauseAdSet":
+        assert (before.status, after.status) == ("ACTIVE", "PAUSED")
+    else:
+        assert after.daily_budget_cents == 4500 != before.daily_budget_cents
