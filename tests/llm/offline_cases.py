@@ -774,6 +774,9 @@ PLATFORMS: list[Case] = [
     c("Останови кампанию Виниры СПб в Meta", call("pauseCampaign", campaignId=C("Виниры СПб"), platform="meta")),
     c("расходы по площадкам за неделю", call("getBreakdownReport", breakdown="placement", period="last_7d")),
     ask("Подними бюджет в тикток до $100"),
+    # TikTok and Google Ads say "ad group" / «группа» for an ad set.
+    c("Поставь на паузу группу Москва 25-45", call("pauseAdSet", adsetId=A("Москва 25-45"))),
+    c("pause the ad group Москва 25-45 on Meta", call("pauseAdSet", adsetId=A("Москва 25-45"), platform="meta")),
 ]
 CASES += PLATFORMS
 
