@@ -116,3 +116,14 @@ async def test_metrics_sync_loads_every_platform_into_one_table(engine: AsyncEng
             "FROM ad_daily_metrics"))).one()
     assert ours == theirs and set(ours) == {"tiktok", "google"}
     assert tuple(shape) == (0, "USD")
+
+
+async def test_demo_seed_with_every_platform_is_idempotent(engine: AsyncEngine) -> None:
+    from agent_brain.demo.seed import DEMO_PLATFORMS, seed_demo
+
+    first = await seed_demo(engine, today=TODAY, platforms=DEMO_PLATFORMS)
+    again = await seed_demo(engine, today=TODAY, platforms=DEMO_PLATFORMS)
+    assert first.inserted["sandbox_platform_objects"] > 0 and first.inserted["sandbox_platform_stats"] > 0
+    assert again.inserted["sandbox_platform_objects"] == again.inserted["sandbox_platform_stats"] == 0
+    accounts = await UserStore(engine).ad_accounts(first.user_id)
+    assert [a.platform for a in accounts] == ["meta", "tiktok", "google"]  # Meta stays the first account
