@@ -127,3 +127,34 @@ async def test_demo_seed_with_every_platform_is_idempotent(engine: AsyncEngine) 
     assert again.inserted["sandbox_platform_objects"] == again.inserted["sandbox_platform_stats"] == 0
     accounts = await UserStore(engine).ad_accounts(first.user_id)
     assert [a.platform for a in accounts] == ["meta", "tiktok", "google"]  # Meta stays the first account
+
+
+async def test_spend_spike_alert_on_a_tiktok_account(engine: AsyncEngine, user) -> None:
+    from zoneinfo import ZoneInfo
+
+    from agent_brain.automation.alerts import check_alerts
+    from agent_brain.stores.unified import UnifiedStore
+
+    await seed_platform_sandboxes(engine, TODAY)
+    await UserStore(engine).upsert_ad_account(user.id, platform="tiktok", external_id=TIKTOK_ADVERTISER_ID,
+                                              name="TikTok", currency="USD", timezone="Europe/Moscow", is_sandbox=True)
+    [account] = await accounts_to_sync(engine, "tiktok")
+    yesterday = TODAY - dt.timedelta(days=1)
+    async with _factory(engine, "tiktok", {"process-token"})(None) as adapter:
+        await sync_account(engine, adapter, account, "manual", date_from=TODAY - dt.timedelta(days=10),
+                           date_to=yesterday)
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE ad_daily_metrics SET spend_cents = spend_cents * 3 WHERE date = :d"),
+                           {"d": yesterday})
+        spent = (await conn.execute(text("SELECT sum(spend_cents) FROM ad_daily_metrics WHERE date = :d"),
+                                    {"d": yesterday})).scalar_one()
+    sent: list[str] = []
+
+    async def notify(user_id, conversation_id, body, payload):  # type: ignore[no-untyped-def]
+        sent.append(body)
+
+    now = dt.datetime.combine(TODAY, dt.time(12), ZoneInfo("Europe/Moscow"))
+    assert await check_alerts(engine, UnifiedStore(engine), now=now, notify=notify) >= 1
+    spike = next(m for m in sent if "Расход (TikTok) вчера" in m or "Spend (TikTok) yesterday" in m)
+    assert f"${spent / 100:,.2f}".replace(",", " ") in spike or f"${spent / 100:,.2f}" in spike
+    assert await check_alerts(engine, UnifiedStore(engine), now=now, notify=notify) == 0  # once
