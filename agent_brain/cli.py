@@ -232,6 +232,7 @@ async def _users_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _accounts_link(args: argparse.Namespace, settings: Settings) -> int:
+    from agent_brain.platforms.graph.errors import GraphError
     from agent_brain.platforms.linking import AccountNotFound, adapter_factory, link_account
     from agent_brain.runtime import open_runtime
     from agent_brain.security import TokenCipher
@@ -249,6 +250,9 @@ async def _accounts_link(args: argparse.Namespace, settings: Settings) -> int:
                                          is_sandbox=token is None)
         except AccountNotFound as exc:
             print(f"error: {exc}", file=sys.stderr)
+            return 1
+        except GraphError as exc:  # the platform refused: a bad token, no access to that account
+            print(f"error: {exc.user_message('en')}", file=sys.stderr)
             return 1
     print(f"linked {account.platform} account {account.name} ({account.external_id}, {account.currency}, "
           f"{account.timezone}) to {args.user}" + (" with its token stored encrypted" if token else ""))
