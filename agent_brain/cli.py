@@ -33,11 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     # (WARNING and above, on stderr, or a file) unless asked for with --verbose.
     quiet = args.handler is _chat and not args.verbose
     log_file = getattr(args, "log_file", None)
-    logging.basicConfig(
-        level="WARNING" if quiet else settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        **({"filename": log_file} if log_file else {"stream": sys.stderr}),
-    )
+    from agent_brain.observability.logs import configure_logging
+
+    configure_logging("WARNING" if quiet else settings.log_level, settings.log_format, filename=log_file)
     handler: Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]] = args.handler
     try:
         return asyncio.run(handler(args, settings))
@@ -69,14 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--language", choices=("ru", "en"), default="ru")
     create.set_defaults(handler=_users_create)
 
-    accounts = sub.add_parser("accounts", help="ad accounts of users").add_subparsers(title="accounts commands")
-    link = accounts.add_parser("link", help="link a Meta ad account, TikTok advertiser or Google Ads customer to a "
-                                            "user (token read from the AB_LINK_TOKEN environment variable, stored "
-                                            "encrypted)")
-    link.add_argument("--user", required=True)
-    link.add_argument("--platform", choices=("meta", "tiktok", "google"), required=True)
-    link.add_argument("--id", required=True, help="act_…, the TikTok advertiser id or the Google Ads customer id")
-    link.set_defaults(handler=_accounts_link)
+    from agent_brain.admin.cli import (
+        register as register_admin,  # users list|disable|enable, tokens, accounts, telegram
+    )
+
+    register_admin(sub, users)
 
     chat = sub.add_parser("chat", help="terminal chat over the orchestrator (--json: one event per line)")
     chat.add_argument("--user", default="demo", help="user name (default: the demo user)")
@@ -118,7 +113,9 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
             report = await seed_demo(runtime.engine, platforms=DEMO_PLATFORMS)
             log.info("%s", report)
         app = create_app(settings, runtime=runtime)
-        server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info"))
+        # JSON logs: uvicorn's loggers go through our root handler (same format, turn ids, redaction).
+        server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info",
+                                               **({"log_config": None} if settings.log_format == "json" else {})))
         # ── Telegram bot: polls in the background while the web server runs (TELEGRAM_BOT_TOKEN set,
         # no TELEGRAM_WEBHOOK_SECRET; with a secret the web app's POST /telegram/webhook serves it). ──
         from telegram_bot.bot import start_polling_task, stop_polling_task
@@ -231,31 +228,31 @@ async def _users_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _accounts_link(args: argparse.Namespace, settings: Settings) -> int:
+async def link_other_platform(settings: Settings, user_name: str, platform: str, account_id: str,
+                              token: str | None) -> int:
+    """`accounts link --platform tiktok|google`: checked on the platform, the token stored encrypted."""
     from agent_brain.platforms.graph.errors import GraphError
     from agent_brain.platforms.linking import AccountNotFound, adapter_factory, link_account
     from agent_brain.runtime import open_runtime
     from agent_brain.security import TokenCipher
 
-    token = os.environ.get("AB_LINK_TOKEN") or None  # never argv: other users can read a process's argv
     async with open_runtime(settings) as runtime:
-        user = await runtime.users.get_by_name(args.user)
+        user = await runtime.users.get_by_name(user_name)
         if user is None:
-            print(f"error: no user named {args.user!r}", file=sys.stderr)
+            print(f"error: no user named {user_name!r}", file=sys.stderr)
             return 1
         try:
-            account = await link_account(runtime.users, user.id, platform=args.platform, external_id=args.id,
-                                         adapter_for=adapter_factory(settings, runtime, args.platform), token=token,
-                                         cipher=TokenCipher.from_settings(settings),
-                                         is_sandbox=token is None)
+            account = await link_account(runtime.users, user.id, platform=platform, external_id=account_id,
+                                         adapter_for=adapter_factory(settings, runtime, platform), token=token,
+                                         cipher=TokenCipher.from_settings(settings), is_sandbox=token is None)
         except AccountNotFound as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {exc}; nothing was stored", file=sys.stderr)
             return 1
         except GraphError as exc:  # the platform refused: a bad token, no access to that account
-            print(f"error: {exc.user_message('en')}", file=sys.stderr)
+            print(f"error: {exc.user_message('en')}; nothing was stored", file=sys.stderr)
             return 1
     print(f"linked {account.platform} account {account.name} ({account.external_id}, {account.currency}, "
-          f"{account.timezone}) to {args.user}" + (" with its token stored encrypted" if token else ""))
+          f"{account.timezone}) to {user_name}" + (" with its token stored encrypted" if token else ""))
     return 0
 
 

@@ -71,7 +71,15 @@ class Settings(BaseSettings):
     # CORS headers at all — the web chat is served from the API's own origin.
     cors_origins: Annotated[list[str], NoDecode] = []
 
+    # Data retention in days (0 = keep forever), enforced daily by the `enforce_retention` job.
+    retention_messages_days: Annotated[int, Field(ge=0)] = 365
+    retention_runs_days: Annotated[int, Field(ge=0)] = 90
+    retention_journal_days: Annotated[int, Field(ge=0)] = 365
+    retention_dialogs_days: Annotated[int, Field(ge=0)] = 365
+
     log_level: str = "INFO"
+    # text: one readable line per record; json: one JSON object per line with the turn id (log shippers).
+    log_format: Literal["text", "json"] = "text"
     plan_ttl_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 24
     conversation_lock_lease_seconds: Annotated[int, Field(ge=2, le=3600)] = 15
     # Context window given to an agent: history, snapshot, specs and notes share what the system

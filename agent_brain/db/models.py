@@ -93,6 +93,8 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(2), server_default="ru")
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     created_at: Mapped[dt.datetime] = _created()
+    # Set by `agent-brain users disable`: no sign-in, chat or bot access until enabled again.
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (CheckConstraint(_in("language", ("ru", "en")), name="language"),)
 
 

@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING
 import procrastinate
 from procrastinate import JobContext
 
+from agent_brain.jobs.retention import RetentionPolicy
 from agent_brain.jobs.tasks import NAMESPACE, JobServices, blueprint
+from agent_brain.observability.metrics import job_middleware
 
 if TYPE_CHECKING:
     from agent_brain.runtime import Runtime
@@ -79,6 +81,7 @@ async def run_worker(queue: procrastinate.App, services: JobServices, *, name: s
     await queue.run_worker_async(
         name=name, concurrency=concurrency, wait=wait, install_signal_handlers=install_signal_handlers,
         additional_context={"services": services}, listen_notify=True, fetch_job_polling_interval=2.0,
+        worker_middleware=[job_middleware],
     )
 
 
@@ -95,8 +98,8 @@ def services_for(runtime: Runtime) -> JobServices:
 
         notify = TelegramNotifier(runtime)
     return JobServices(engine=runtime.engine, platforms={"meta": runtime.meta, **runtime.orchestrator.platforms},
-                       store=runtime.conversations,
-                       execute_plan=execute_plan, notify=notify)
+                       store=runtime.conversations, execute_plan=execute_plan, notify=notify,
+                       retention=RetentionPolicy.from_settings(runtime.settings))
 
 
 def start_worker_task(queue: procrastinate.App, services: JobServices, *, name: str) -> asyncio.Task[None]:

@@ -24,6 +24,7 @@ from agent_brain.automation.act import ExecutePlan, Notify, run_rules
 from agent_brain.automation.alerts import check_alerts
 from agent_brain.automation.reports import send_due_reports
 from agent_brain.jobs.metrics_sync import SyncAccount, accounts_to_sync, sync_account
+from agent_brain.jobs.retention import RetentionPolicy, enforce_retention
 from agent_brain.platforms.base import PlatformAdapter
 from agent_brain.platforms.write_safety import IdempotentExecutor
 from agent_brain.stores.unified import UnifiedStore
@@ -42,6 +43,7 @@ class JobServices:
     store: UnifiedStore
     execute_plan: ExecutePlan | None = None  # auto-mode rules: the orchestrator's plan executor
     notify: Notify | None = None  # beyond the conversation (Telegram), when a bot is configured
+    retention: RetentionPolicy = RetentionPolicy()  # from RETENTION_*_DAYS (see jobs/retention.py)
 
 
 def services(context: JobContext) -> JobServices:
@@ -136,3 +138,11 @@ async def housekeeping(context: JobContext, timestamp: int) -> dict[str, int]:
     if expired or purged:
         log.info("housekeeping: %d plans expired, %d idempotency records purged", expired, purged)
     return {"plans_expired": expired, "idempotency_purged": purged}
+
+
+@blueprint.periodic(cron="40 4 * * *")
+@blueprint.task(name="enforce_retention", queue="housekeeping", pass_context=True, lock="retention")
+async def enforce_retention_task(context: JobContext, timestamp: int) -> dict[str, int]:
+    """Delete messages, runs, settled journal rows and inbound dialogs past their retention, in batches."""
+    s = services(context)
+    return await enforce_retention(s.engine, s.retention)

@@ -32,6 +32,8 @@ from agent_brain.memory.commands import handle_memory_command, parse_memory_comm
 from agent_brain.memory.notes import TOOL_SOURCE_PREFIX, NotesStore
 from agent_brain.memory.specs import BusinessSpecsStore, target_cpl_cents
 from agent_brain.memory.summary import RollingSummarizer, summary_due
+from agent_brain.observability import metrics
+from agent_brain.observability.logs import turn_scope
 from agent_brain.orchestrator.classifier import Classification, Classifier
 from agent_brain.orchestrator.context import HISTORY_MESSAGES, AgentContext, ContextGatherer, TurnContext
 from agent_brain.orchestrator.events import (
@@ -138,10 +140,11 @@ class Orchestrator:
     async def process(self, request: TurnRequest) -> AsyncIterator[Event]:
         """Stream a turn's events. Closing this iterator early does not cancel the turn."""
         async for event in self._detached(lambda emit: self._run_turn(request, emit),
-                                          language=detect_language(request.text)):
+                                          language=detect_language(request.text), source=request.source):
             yield event
 
-    async def _detached(self, work: Callable[[Emit], Awaitable[None]], *, language: str) -> AsyncIterator[Event]:
+    async def _detached(self, work: Callable[[Emit], Awaitable[None]], *, language: str, source: str = "web",
+                        kind: str = "turn") -> AsyncIterator[Event]:
         """Run `work` in a task of its own and stream what it emits.
 
         The caller may stop reading at any time (a closed tab, a dropped SSE connection): the
@@ -149,18 +152,33 @@ class Orchestrator:
         """
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
 
+        outcome = ["ok"]
+
+        async def emit(event: Event) -> None:
+            if isinstance(event, Error):
+                outcome[0] = event.code
+            await queue.put(event)
+
         async def run() -> None:
+            started = time.perf_counter()
+            log.debug("%s started (%s)", kind, source)
             try:
-                await work(queue.put)
+                await work(emit)
             except Exception:
                 log.exception("detached work failed")
-                await queue.put(Error(code="internal", message=(
+                await emit(Error(code="internal", message=(
                     "Внутренняя ошибка: запрос не выполнен, повторите его позже." if language == "ru"
                     else "Internal error: the request was not completed, please try again later.")))
             finally:
+                elapsed = time.perf_counter() - started
+                metrics.TURNS.labels(source, outcome[0]).inc()
+                metrics.TURN_SECONDS.labels(source).observe(elapsed)
+                log.info("%s finished: %s in %.0f ms", kind, outcome[0], elapsed * 1000)
                 await queue.put(None)
 
-        self._background(run())
+        # The task copies this context: everything the turn does logs this id (LOG_FORMAT=json).
+        with turn_scope(kind=kind):
+            self._background(run())
         while True:
             event = await queue.get()
             if event is None:
@@ -241,7 +259,7 @@ class Orchestrator:
             finally:
                 await asyncio.shield(self.store.release_lock(plan.conversation_id, owner))
 
-        async for event in self._detached(work, language=language):
+        async for event in self._detached(work, language=language, source="plan", kind="plan"):
             yield event
 
     async def reject_plan(self, user_id: uuid.UUID, plan_id: uuid.UUID, *, language: str = "ru") -> PlanRecord:
@@ -432,6 +450,7 @@ class Orchestrator:
                            mode=mode, hints=_for_agent(hints, run.agent.name), run=run,
                            system_extra=agent_ctx.system_extra, taint=agent_ctx.taint, grounding=grounding)
         streamed: list[str] = []
+        started = time.perf_counter()
         try:
             # A stop takes effect at the next text delta or just before the next tool runs (ToolStart is
             # yielded before the call): never inside a tool, and never before a finished tool's result
@@ -452,6 +471,9 @@ class Orchestrator:
             await emit(Text(text=run.final_text, agent=run.agent.name))
         finally:
             await events.aclose()
+            metrics.AGENT_SECONDS.labels(run.agent.name, run.status).observe(time.perf_counter() - started)
+            log.debug("agent %s: %s in %.0f ms, tools %s", run.agent.name, run.status,
+                      (time.perf_counter() - started) * 1000, ",".join(run.tools_executed) or "-")
 
     async def _run_mixed(self, runs: list[AgentRun], contexts: dict[str, AgentContext], text: str, ctx: ToolContext,
                          mode: str, hints: TurnHints, grounding: TargetGrounding, emit: Any, stop: asyncio.Event) -> str:

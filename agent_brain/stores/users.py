@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from pydantic import BaseModel, ConfigDict
@@ -19,6 +20,8 @@ class UserRecord(BaseModel):
     name: str
     language: str
     telegram_chat_id: int | None
+    # Disabled by the operator (`agent-brain users disable`): no sign-in, chat or bot.
+    disabled_at: dt.datetime | None = None
 
 
 class AdAccountRecord(BaseModel):
@@ -82,7 +85,7 @@ class UserStore:
             .returning(ApiToken.user_id)
             .cte("used")
         )
-        stmt = select(User).where(User.id.in_(select(used.c.user_id)))
+        stmt = select(User).where(User.id.in_(select(used.c.user_id)), User.disabled_at.is_(None))
         async with self._engine.begin() as conn:
             row = (await conn.execute(stmt)).first()
         return None if row is None else UserRecord.model_validate(row._mapping)

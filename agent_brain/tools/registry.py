@@ -18,6 +18,7 @@ import copy
 import enum
 import inspect
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -25,7 +26,10 @@ from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ValidationError
 
+from agent_brain.observability import metrics
 from agent_brain.tools.context import ToolContext
+
+log = logging.getLogger(__name__)
 
 
 class ToolKind(enum.StrEnum):
@@ -212,7 +216,11 @@ async def run_tool(tool: Tool, args: BaseModel, ctx: ToolContext) -> ToolOutcome
 
     def outcome(success: bool, data: dict[str, Any] | None = None, error: str | None = None,
                 code: str | None = None) -> ToolOutcome:
-        return ToolOutcome(tool.name, success, data, error, code, int((time.perf_counter() - started) * 1000))
+        elapsed = time.perf_counter() - started
+        metrics.TOOL_CALLS.labels(tool.name, "ok" if success else _outcome_label(code)).inc()
+        metrics.TOOL_SECONDS.labels(tool.name).observe(elapsed)
+        log.debug("tool %s: %s in %.0f ms", tool.name, "ok" if success else code, elapsed * 1000)
+        return ToolOutcome(tool.name, success, data, error, code, int(elapsed * 1000))
 
     try:
         # The scope is copied into wait_for's task: calls on object ids count against this account.
@@ -231,6 +239,13 @@ async def run_tool(tool: Tool, args: BaseModel, ctx: ToolContext) -> ToolOutcome
                    else f"{tool.name} did not answer within {tool.timeout:.0f} s")
         return outcome(False, error=message, code="timeout")
     return outcome(True, data=data)
+
+
+def _outcome_label(code: str | None) -> str:
+    """A bounded label: Graph error codes fold into `graph_error` (the platform metrics keep the class)."""
+    if not code:
+        return "error"
+    return "graph_error" if code.startswith("graph_") else code[:40]
 
 
 def strict_schema(model: type[BaseModel]) -> dict[str, Any]:

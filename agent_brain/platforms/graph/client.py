@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import httpx
 
 from agent_brain.config import GRAPH_API_VERSION
+from agent_brain.observability import metrics
 from agent_brain.platforms.graph.breaker import AccountThrottles, AsyncCircuitBreaker, get_breaker
 from agent_brain.platforms.graph.errors import (
     ACCOUNT_THROTTLE_CODES,
@@ -393,6 +394,7 @@ class GraphClient:
             )
             failure = _network_error(exc, method, shown)
         if failure is not None:
+            self._count(method, None, type(failure).__name__, started)
             # Raised outside the `except` so the httpx exception is not chained: its text and
             # traceback frames come from below the token-adding transport. Its type and
             # (redacted) message are kept in ours.
@@ -410,13 +412,22 @@ class GraphClient:
         except ValueError:
             body = None
         if response.status_code >= 400 or (isinstance(body, dict) and "error" in body):
-            raise error_from_response(response.status_code, body, response.headers)
+            error = error_from_response(response.status_code, body, response.headers)
+            self._count(method, response.status_code, type(error).__name__, started)
+            raise error
+        self._count(method, response.status_code, "none" if body is not None else "TransientError", started)
         if body is None:
             # A 2xx with a cut-off or non-JSON body: what happened is unknown, like a 5xx.
             raise TransientError(
                 f"unreadable response body for {method} {shown}", http_status=response.status_code
             )
         return body
+
+    def _count(self, method: str, status: int | None, error_class: str, started: float) -> None:
+        """Platform call metrics: by HTTP status class and error class (both bounded)."""
+        platform = self.breaker.platform
+        metrics.PLATFORM_CALLS.labels(platform, method, metrics.status_class(status), error_class).inc()
+        metrics.PLATFORM_SECONDS.labels(platform, method).observe(time.perf_counter() - started)
 
     def _pause_throttled_accounts(self, results: Sequence[BatchResult]) -> None:
         """Operations of a batch refused for an ad account's rate pause that account (once per batch)."""

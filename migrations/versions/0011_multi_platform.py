@@ -1,7 +1,7 @@
 """TikTok and Google Ads: their sandboxes' state and the unified daily metrics of every platform
 
-Revision ID: 0010_multi_platform
-Revises: 0009
+Revision ID: 0011_multi_platform
+Revises: 0010_user_disabled
 Create Date: 2026-11-30
 """
 
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = '0010_multi_platform'
-down_revision = '0009'
+revision = '0011_multi_platform'
+down_revision = '0010_user_disabled'
 branch_labels = None
 depends_on = None
 
