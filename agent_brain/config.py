@@ -52,6 +52,14 @@ class Settings(BaseSettings):
     # Another Graph endpoint (e.g. `agent-brain sandbox --port N`, used by bench/crash_recovery.py).
     graph_base_url: str | None = None
     graph_api_version: str = GRAPH_API_VERSION
+    # TikTok and Google Ads: without credentials their sandboxes serve in-process (like Graph's).
+    tiktok_access_token: SecretStr | None = None
+    tiktok_base_url: str | None = None
+    google_ads_access_token: SecretStr | None = None
+    google_ads_developer_token: SecretStr | None = None
+    google_ads_login_customer_id: str | None = None
+    google_ads_base_url: str | None = None
+    google_ads_api_version: str = "v26"
 
     # Meta webhooks (WhatsApp Cloud API, Instagram Messaging): the app secret signs every delivery
     # (X-Hub-Signature-256), the verify token answers the subscription check. Unset → the sandbox's

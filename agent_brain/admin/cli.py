@@ -58,6 +58,8 @@ def register(sub: argparse._SubParsersAction, users: argparse._SubParsersAction)
     al.add_argument("account_id", help="act_1234567890")
     al.add_argument("--token-file", type=Path,
                     help="read the token from this file (default: the first line of stdin)")
+    al.add_argument("--platform", choices=("meta", "tiktok", "google"), default="meta",
+                    help="tiktok: account_id is the advertiser id; google: the customer id (default: Meta act_…)")
     al.set_defaults(handler=_accounts_link)
 
     telegram = sub.add_parser("telegram", help="Telegram chats").add_subparsers(title="telegram commands")
@@ -169,6 +171,10 @@ async def _accounts_link(args: argparse.Namespace, settings: Settings) -> int:
     from agent_brain.admin.accounts import LinkError, link_account
 
     token = (args.token_file.read_text() if args.token_file else sys.stdin.readline()).strip()
+    if getattr(args, "platform", "meta") != "meta":  # TikTok / Google Ads: `platforms/linking.py`
+        from agent_brain.cli import link_other_platform
+
+        return await link_other_platform(settings, args.user, args.platform, args.account_id, token or None)
     async with database(settings) as engine:
         try:
             linked = await link_account(settings, engine, user_name=args.user, account_id=args.account_id,

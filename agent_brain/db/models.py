@@ -1072,3 +1072,81 @@ class SandboxAdStats(Base):
     video_p75: Mapped[int] = mapped_column(BigInteger, server_default="0")
     video_p95: Mapped[int] = mapped_column(BigInteger, server_default="0")
     __table_args__ = (Index("ix_sandbox_ad_stats_account_date", "account_id", "date"),)
+
+
+# ── other ad platforms (TikTok, Google Ads): sandboxes and unified daily metrics ─────────────
+
+PLATFORM_SANDBOXES = ("tiktok", "google")
+PLATFORM_OBJECT_TYPES = ("account", "budget", "campaign", "adgroup", "ad")
+
+
+class SandboxPlatformObject(Base):
+    """An object of the TikTok or Google Ads sandbox; platform-specific attributes live in `fields`.
+
+    Money is stored in minor units of the account currency; each sandbox renders it as its platform
+    does (TikTok decimal amounts, Google micros).
+    """
+
+    __tablename__ = "sandbox_platform_objects"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[str | None] = mapped_column(String(32))
+    campaign_id: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(400))
+    status: Mapped[str | None] = mapped_column(String(16))
+    fields: Mapped[dict[str, Any]] = mapped_column(Json, server_default=text("'{}'::jsonb"))
+    created_time: Mapped[dt.datetime] = _created()
+    updated_time: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        CheckConstraint(_in("platform", PLATFORM_SANDBOXES), name="platform"),
+        CheckConstraint(_in("type", PLATFORM_OBJECT_TYPES), name="type"),
+        Index("ix_sandbox_platform_objects_account_type", "platform", "account_id", "type"),
+    )
+
+
+class SandboxPlatformStats(Base):
+    """Daily delivery of one TikTok/Google sandbox ad; every report level is aggregated from it."""
+
+    __tablename__ = "sandbox_platform_stats"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    ad_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(32))
+    campaign_id: Mapped[str] = mapped_column(String(32))
+    adgroup_id: Mapped[str] = mapped_column(String(32))
+    impressions: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    reach: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    clicks: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    spend_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    conversions: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    conversion_value_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    __table_args__ = (Index("ix_sandbox_platform_stats_account_date", "platform", "account_id", "date"),)
+
+
+class AdDailyMetrics(Base):
+    """One ad's day on any platform, in one schema: the metrics sync loads every linked account.
+
+    Money in minor units of `currency` (the account's); the day is the account's calendar day.
+    """
+
+    __tablename__ = "ad_daily_metrics"
+    ad_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"),
+                                                     primary_key=True)
+    ad_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    campaign_id: Mapped[str | None] = mapped_column(String(64))
+    adset_id: Mapped[str | None] = mapped_column(String(64))
+    ad_name: Mapped[str | None] = mapped_column(String(400))
+    spend_cents: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    impressions: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    clicks: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    leads: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    conversion_value_cents: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    __table_args__ = (
+        CheckConstraint(_in("platform", ("meta", "tiktok", "google", "x")), name="platform"),
+        Index("ix_ad_daily_metrics_platform_date", "platform", "date"),
+    )

@@ -103,8 +103,9 @@ def services_for(runtime: Runtime) -> JobServices:
 
         notify = TelegramNotifier(runtime)
         handoff = TelegramHandoffNotifier(runtime)
-    return JobServices(engine=runtime.engine, platforms={"meta": runtime.meta}, store=runtime.conversations,
-                       execute_plan=execute_plan, notify=notify, summary_model=runtime.orchestrator.small_model,
+    return JobServices(engine=runtime.engine, platforms={"meta": runtime.meta, **runtime.orchestrator.platforms},
+                       store=runtime.conversations, execute_plan=execute_plan, notify=notify,
+                       summary_model=runtime.orchestrator.small_model,
                        retention=RetentionPolicy.from_settings(runtime.settings),
                        inbound=InboundService.for_runtime(runtime, notify=handoff))
 

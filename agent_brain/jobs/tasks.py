@@ -60,9 +60,10 @@ def services(context: JobContext) -> JobServices:
 
 @blueprint.task(name="sync_account_metrics", queue="metrics", pass_context=True, retry=2)
 async def sync_account_metrics(context: JobContext, *, account_id: str, external_id: str, timezone: str,
-                               kind: str, platform: str = "meta") -> dict[str, Any]:
+                               kind: str, platform: str = "meta", currency: str = "USD") -> dict[str, Any]:
     s = services(context)
-    account = SyncAccount(id=uuid.UUID(account_id), external_id=external_id, timezone=timezone)
+    account = SyncAccount(id=uuid.UUID(account_id), external_id=external_id, timezone=timezone, currency=currency,
+                          platform=platform)
     report = await sync_account(s.engine, s.platforms[platform], account, kind)  # type: ignore[arg-type]
     return {"rows": report.rows_upserted, "unmapped": report.ads_unmapped, "kind": report.kind,
             "from": report.date_from.isoformat(), "to": report.date_to.isoformat()}
@@ -79,7 +80,8 @@ async def defer_metrics_sync(context: JobContext, kind: str) -> int:
                 lock=f"metrics:{account.id}")
             try:
                 await job.defer_async(account_id=str(account.id), external_id=account.external_id,
-                                      timezone=account.timezone, kind=kind, platform=platform)
+                                      timezone=account.timezone, kind=kind, platform=platform,
+                                      currency=account.currency)
                 deferred += 1
             except AlreadyEnqueued:  # that account's sync of this kind is already waiting
                 continue

@@ -25,6 +25,8 @@ _DIRECTION_COLUMNS = ("daily_budget_cents", "target_cpl_cents", "is_active", "ca
 async def read_target(action: ActionRecord, *, meta: MetaAdapter, engine: AsyncEngine) -> dict[str, Any] | None:
     """The object's current values for the keys of `action.expected`, or None if it cannot be read here."""
     target, wanted = action.target, set(action.expected)
+    if hasattr(meta, "for_platform"):  # a PlatformRouter: the object lives on the write's own platform
+        meta = meta.for_platform(action.platform)
     kind = action.target_type
     state: dict[str, Any] = {}
     if kind == "campaign":

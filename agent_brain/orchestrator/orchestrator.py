@@ -15,7 +15,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,8 +50,10 @@ from agent_brain.orchestrator.grounding import TargetGrounding
 from agent_brain.orchestrator.plans import PlanExecutor, PlanNotRunnableError, step_verified, why_not
 from agent_brain.orchestrator.resolver import TurnEntityResolver
 from agent_brain.orchestrator.user_text import clean_user_text
+from agent_brain.platforms.base import PlatformAdapter
 from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.platforms.meta.listings import turn_scope as listing_turn_scope
+from agent_brain.platforms.router import PlatformRouter
 from agent_brain.platforms.write_safety import WriteGuard
 from agent_brain.stores.errors import ConversationNotFoundError, PlanNotFoundError
 from agent_brain.stores.records import ConversationRecord, NewMessage, Plan, PlanRecord, Source
@@ -110,6 +112,7 @@ class Orchestrator:
         store: UnifiedStore | None = None,
         dry_run: bool = False,
         context_budget_tokens: int = 8000,
+        platforms: Mapping[str, PlatformAdapter] | None = None,
     ) -> None:
         self.engine = engine
         self.model = model
@@ -117,6 +120,8 @@ class Orchestrator:
         self.agents = {a.name: a for a in agents}
         self.tools = ToolRegistry.merged(*(a.tools for a in agents))
         self.meta = meta
+        self.platforms = dict(platforms or {})  # TikTok, Google Ads: besides Meta
+        self.router = PlatformRouter(meta, self.platforms)  # reads journalled objects on their own platform
         self.writes = writes
         self.classifier = classifier or Classifier(self.small_model)
         self.store = store or UnifiedStore(engine)
@@ -202,15 +207,22 @@ class Orchestrator:
     async def context_for(self, user_id: uuid.UUID, *, language: str = "ru",
                           conversation_id: uuid.UUID | None = None, dry_run: bool | None = None) -> ToolContext:
         accounts = await self.users.ad_accounts(user_id, conversation_id=conversation_id)
-        account = accounts[0] if accounts else None  # the conversation's chosen account, else the first
-        return ToolContext(
+        # The conversation's chosen account, else the first (of a platform this process can reach).
+        account = next((a for a in accounts if a.platform == "meta" or a.platform in self.platforms), None)
+        meta_account = account if account is None or account.platform == "meta" else None
+        ctx = ToolContext(
             user_id=user_id, engine=self.engine, meta=self.meta, writes=self.writes,
-            ad_account_id=account.id if account else None,
-            platform_account_id=account.external_id if account else None,
-            currency=account.currency if account else "USD", timezone=account.timezone if account else "UTC",
+            ad_account_id=meta_account.id if meta_account else None,
+            platform_account_id=meta_account.external_id if meta_account else None,
+            currency=meta_account.currency if meta_account else "USD",
+            timezone=meta_account.timezone if meta_account else "UTC",
             language="ru" if language == "ru" else "en", conversation_id=conversation_id,
             dry_run=self.dry_run if dry_run is None else dry_run,
+            platforms={"meta": self.meta, **self.platforms}, accounts=list(accounts),
         )
+        if account is not None and account.platform != "meta":
+            return ctx.on(account.platform) or ctx
+        return ctx
 
     async def execute_plan(
         self, user_id: uuid.UUID, plan_id: uuid.UUID, *, step_index: int | None = None, auto_retry: bool = False,
@@ -426,7 +438,7 @@ class Orchestrator:
         """«отмени последнее изменение» / "undo that": a plan restoring the journalled before-state."""
         await emit(Classified(domain="system", agents=[], path="command"))
         await self.store.add_message(conv.id, NewMessage(role="user", content=text, domain="system"))
-        proposal = await propose_undo(engine=self.engine, meta=self.meta, store=self.store, user_id=request.user_id,
+        proposal = await propose_undo(engine=self.engine, meta=self.router, store=self.store, user_id=request.user_id,
                                       language=ctx.language, conversation_id=conv.id, source=request.source,
                                       telegram_chat_id=request.telegram_chat_id)
         if proposal.plan is None:

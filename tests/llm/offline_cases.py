@@ -797,3 +797,28 @@ WAVE2: list[Case] = [
       call("suggestCreativeRotation", adsetId=A("Москва 25-45"))),
 ]
 CASES += WAVE2
+
+# Issue 20: TikTok and Google Ads next to Meta (these phrases were refused before, `refusal_corpus.py`).
+PLATFORMS: list[Case] = [
+    c("Покажи кампании в TikTok", call("getCampaigns", platform="tiktok")),
+    c("Show TikTok campaigns", call("getCampaigns", platform="tiktok")),
+    c("Покажи кампании в фейсбуке за месяц", call("getCampaigns", platform="meta", period="last_30d")),
+    c("Сколько мы потратили в Google Ads за неделю?", call("getSpendReport", platform="google", period="last_7d")),
+    c("Google Ads spend by campaign last 30 days",
+      call("getSpendReport", platform="google", groupBy="campaign", period="last_30d")),
+    c("расход за неделю по всем площадкам", call("getSpendReport", groupBy="platform", period="last_7d",
+                                                 platform=ABSENT)),
+    c("compare CPL on Meta, TikTok and Google this month",
+      call("getSpendReport", groupBy="platform", period="this_month", platform=ABSENT)),
+    c("What is our Google Ads spend and TikTok ROAS?", call("getSpendReport", groupBy="platform", platform=ABSENT)),
+    c("TikTok ROAS", call("getSpendReport", groupBy="platform", platform="tiktok")),
+    c("ROAS в тиктоке за неделю", call("getSpendReport", groupBy="platform", platform="tiktok", period="last_7d")),
+    c("Останови кампанию Виниры СПб в Meta", call("pauseCampaign", campaignId=C("Виниры СПб"), platform="meta")),
+    c("расходы по площадкам за неделю", call("getBreakdownReport", breakdown="placement", period="last_7d")),
+    ask("Подними бюджет в тикток до $100"),
+    # TikTok and Google Ads say "ad group" / «группа» for an ad set.
+    c("Поставь на паузу группу Москва 25-45", call("pauseAdSet", adsetId=A("Москва 25-45"))),
+    c("pause the ad group Москва 25-45 on Meta", call("pauseAdSet", adsetId=A("Москва 25-45"), platform="meta")),
+]
+CASES += PLATFORMS
+

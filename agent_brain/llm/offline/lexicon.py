@@ -117,7 +117,8 @@ TOPICS: dict[str, tuple[str, ...]] = {
 # object; a bare cue ("покажи кампании") asks about the kind as a whole.
 KIND_CUES: dict[str, tuple[str, ...]] = {
     "campaign": ("кампани*", "компани*", "campaign*"),
-    "adset": ("адсет*", "ад сет*", "ad set*", "adset*", "групп* объявлени*"),
+    "adset": ("адсет*", "ад сет*", "ad set*", "adset*", "групп* объявлени*", "ad group*", "adgroup*",  # TikTok/Google
+              "группа", "группу", "группы", "группе", "группой"),
     "direction": ("направлени*", "direction*"),
     "creative": ("креатив*", "creative*", "ролик*", "баннер*", "видео*", "video*", "картинк*", "изображени*",
                  "карусел*", "images", "carousel*"),
@@ -140,7 +141,7 @@ CONCEPT_DOMAIN = {
 # while "креативы Виниры" may be the creatives of the direction Виниры.
 SINGULAR_CUES: dict[str, tuple[str, ...]] = {
     "campaign": ("кампания", "кампанию", "кампанией", "компанию", "campaign"),
-    "adset": ("адсет", "адсета", "адсету", "ad set", "adset"),
+    "adset": ("адсет", "адсета", "адсету", "ad set", "adset", "ad group", "группа", "группу", "группе", "группой"),
     "direction": ("направление", "направлением", "direction"),
     "creative": ("креатив", "креатива", "креативу", "креативом", "ролик", "ролика", "creative", "video"),
     "lead": ("лид", "лида", "лиду", "лидом", "lead"),

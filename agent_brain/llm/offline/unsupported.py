@@ -39,13 +39,13 @@ _CHANGE = ("измени*", "поменя*", "установи*", "постав*
 CAPABILITIES: tuple[Capability, ...] = (
     Capability(
         "platform", "ads",
-        ("tiktok", "тикток*", "тик ток*", "google ads", "google", "гугл*", "adwords", "яндекс*", "yandex",
+        ("яндекс*", "yandex",
          "vk", "вк", "вконтакт*", "vkontakte", "twitter", "твиттер*", "x ads", "linkedin", "линкедин*", "snapchat",
          "pinterest", "авито", "avito", "telegram ads", "телеграм ads", "mytarget", "майтаргет*"),
-        ru="Этого я пока не умею: я вижу только рекламу Meta (Facebook и Instagram), другие площадки не подключены. "
-           "Могу показать то же по Meta — например, «Покажи кампании» или «Покажи расходы за неделю».",
-        en="I can't do that yet: I only see Meta ads (Facebook and Instagram); other platforms are not connected. "
-           "I can show the same for Meta — e.g. “Show campaigns” or “Show spend for the last 7 days”."),
+        ru="Этого я пока не умею: я вижу рекламу Meta (Facebook и Instagram), TikTok и Google Ads, другие площадки "
+           "не подключены. Могу показать то же по ним — например, «Покажи кампании» или «Расход по всем площадкам».",
+        en="I can't do that yet: I see Meta (Facebook and Instagram), TikTok and Google Ads; other platforms are not "
+           "connected. I can show the same for those — e.g. “Show campaigns” or “Spend by platform”."),
     Capability(  # metric rules and alerts are understood first (`automation.py`); what is left is not a metric
         "rule", "ads",
         ("автоматическ*", "automatically", "автоматизац*", "автоматизир*", "automation", "automate"),
