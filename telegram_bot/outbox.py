@@ -1,9 +1,11 @@
 """Per-chat outbox: every message the bot sends or edits in a chat goes through one pacer.
 
-Telegram allows about one message per second per chat (short bursts pass), and edits count
-against the same budget — streaming bots mostly get flood-limited by their edits. So sends,
-edits, deletions and photos of one chat share a token bucket, are spaced by at least
-`min_interval` from the end of the previous call, and run one at a time. A 429 is honoured:
+Telegram asks for no more than about one message per second per chat (short bursts pass until
+they don't), and edits count against the same budget — streaming bots mostly get flood-limited
+by their edits. So sends, edits, deletions and photos of one chat share a token bucket of one
+call per second without bursts, are spaced by at least `min_interval` (1 s) from the end of the
+previous call, and run one at a time: the parts of a split answer, a chart and a card after a
+reply all go out ≥ 1 s apart. A 429 is honoured:
 the chat is held for `retry_after` seconds and the request is rebuilt and sent again, so the
 newest text goes out and nothing is lost (aiogram raises TelegramRetryAfter and does not retry).
 """
@@ -42,9 +44,9 @@ class Pacing:
         max_network_retries: retries of a request after a network or 5xx error.
     """
 
-    min_interval: float = 0.5
+    min_interval: float = 1.0
     per_second: float = 1.0
-    burst: float = 3.0
+    burst: float = 1.0
     max_flood_waits: int = 8
     max_network_retries: int = 3
     network_backoff: float = 1.0

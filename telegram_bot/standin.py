@@ -62,6 +62,7 @@ class ChatLimit:
     per_second: float = 1.0
     burst: float = 3.0
     tolerance: float = 0.05  # clock jitter between client and server
+    min_gap: float = 1.0  # the docs' guideline: about one message per second in a chat
 
 
 @dataclass
@@ -122,6 +123,10 @@ class BotAPIStandIn:
         self.calls: list[Call] = []
         self.messages: dict[tuple[int, int], StoredMessage] = {}
         self.violations = 0
+        # Message calls in a chat less than `limit.min_gap` after the previous one (Telegram's
+        # "about one message per second per chat"); counted whether or not the limit is enforced.
+        self.gap_violations = 0
+        self._last_message_at: dict[int, float] = {}
         self.rate_limited = 0  # 429s answered
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 1
@@ -231,6 +236,10 @@ class BotAPIStandIn:
                 return self._too_many(failure.retry_after)
         if chat_id is None or call.method not in MESSAGE_METHODS:
             return None
+        previous = self._last_message_at.get(chat_id)
+        if previous is not None and call.at - previous < self.limit.min_gap - self.limit.tolerance:
+            self.gap_violations += 1
+        self._last_message_at[chat_id] = call.at
         bucket = self._bucket(chat_id, call.at)
         if call.at < bucket.blocked_until - self.limit.tolerance:
             self.violations += 1

@@ -46,7 +46,7 @@ async def run_turn(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord,
     chart: dict[str, Any] | None = None
     options: list[dict[str, str]] = []
     outbox = deps.outboxes.get(bot, chat_id)
-    async with TelegramStreamer(outbox) as streamer:
+    async with TelegramStreamer(outbox, lang=lang) as streamer:
         async for event in deps.runtime.orchestrator.process(request):
             await streamer.feed(event)
             if isinstance(event, ApprovalRequired):
