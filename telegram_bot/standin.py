@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import math
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -129,6 +130,7 @@ class BotAPIStandIn:
         self._last_message_at: dict[int, float] = {}
         self.rate_limited = 0  # 429s answered
         self._updates: list[dict[str, Any]] = []
+        self.webhook: dict[str, Any] | None = None  # what setWebhook registered
         self._next_update_id = 1
         self._next_message_id: dict[int, int] = defaultdict(lambda: 100)
         self._buckets: dict[int, _Bucket] = {}
@@ -286,7 +288,26 @@ class BotAPIStandIn:
     def _dispatch(self, method: str, p: dict[str, Any], files: dict[str, bytes]) -> Any:
         if method == "getMe":
             return BOT_USER
-        if method in ("deleteWebhook", "setWebhook", "setMyCommands", "sendChatAction", "answerCallbackQuery"):
+        if method == "setWebhook":
+            url = str(p.get("url", ""))
+            if not url.startswith("https://"):
+                raise _APIError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+            secret = p.get("secret_token")
+            if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+                raise _APIError(400, "Bad Request: secret token contains unallowed characters")
+            if _truthy(p.get("drop_pending_updates")):
+                self._updates.clear()
+            self.webhook = {"url": url, "secret_token": secret, "allowed_updates": _json(p.get("allowed_updates"))}
+            return True
+        if method == "deleteWebhook":
+            if _truthy(p.get("drop_pending_updates")):
+                self._updates.clear()
+            self.webhook = None
+            return True
+        if method == "getWebhookInfo":
+            return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
+                    "pending_update_count": len(self._updates)}
+        if method in ("setMyCommands", "sendChatAction", "answerCallbackQuery"):
             if method == "answerCallbackQuery" and len(str(p.get("text", ""))) > 200:
                 raise _APIError(400, "Bad Request: MESSAGE_TOO_LONG")
             return True
@@ -385,6 +406,14 @@ def _check_text(source: Any, limit: int) -> str:
         raise _APIError(400, "Bad Request: message is too long" if limit == 4096 else
                         "Bad Request: message caption is too long")
     return str(source)
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in ("true", "1")
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _check_markup(raw: Any) -> dict[str, Any] | None:
