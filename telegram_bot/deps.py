@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from agent_brain.runtime import Runtime
+from telegram_bot.edits import ChatState
 from telegram_bot.links import ChatLinks
 from telegram_bot.outbox import Outboxes, Pacing
 
@@ -17,6 +18,7 @@ class TelegramDeps:
     charts: bool = True
     links: ChatLinks = field(init=False)
     outboxes: Outboxes = field(init=False)
+    chat_state: ChatState = field(init=False)
     # Drawing holds the GIL: one chart at a time keeps the event loop (every other chat's
     # streaming) responsive when many charts are due at once.
     chart_slots: asyncio.Semaphore = field(init=False, default_factory=lambda: asyncio.Semaphore(1))
@@ -24,3 +26,4 @@ class TelegramDeps:
     def __post_init__(self) -> None:
         self.links = ChatLinks(self.runtime.engine)
         self.outboxes = Outboxes(self.pacing)
+        self.chat_state = ChatState(self.runtime.engine)

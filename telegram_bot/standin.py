@@ -463,6 +463,18 @@ def message_update(chat_id: int, text: str, *, update_id: int | None = None, lan
     return update
 
 
+def edited_update(chat_id: int, message_id: int, text: str, *, update_id: int | None = None,
+                  language_code: str = "ru", user_id: int | None = None) -> dict[str, Any]:
+    """The user edited their message `message_id` (Telegram sends the new text only)."""
+    now = int(time.time())
+    update: dict[str, Any] = {"edited_message": {
+        "message_id": message_id, "date": now - 5, "edit_date": now,
+        "from": _sender(user_id or chat_id, language_code, None), "chat": _chat(chat_id, "private"), "text": text}}
+    if update_id is not None:
+        update["update_id"] = update_id
+    return update
+
+
 def callback_update(chat_id: int, message_id: int, data: str, *, update_id: int | None = None,
                     language_code: str = "ru", user_id: int | None = None, username: str | None = None,
                     chat_type: str = "private") -> dict[str, Any]:

@@ -172,6 +172,16 @@ class TelegramUpdate(Base):
     )
 
 
+class TelegramChatState(Base):
+    """Per chat, the newest user message the bot has taken as a turn: an edit of that message is
+    answered again, an edit of an older one is not (`telegram_bot.edits`). Shared by every process."""
+
+    __tablename__ = "telegram_chat_state"
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    last_message_id: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[dt.datetime] = _created()
+
+
 TELEGRAM_CHAT_ROLES = ("owner", "allowed")
 
 

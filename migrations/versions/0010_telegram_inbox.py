@@ -4,7 +4,8 @@ Revision ID: 0010_telegram_inbox
 Revises: 0009
 Create Date: 2026-11-30
 
-Webhook updates are stored before the 200 and processed from this table by any worker.
+Webhook updates are stored before the 200 and processed from this table by any worker; per chat,
+the newest user message taken as a turn (an edit of it is answered again).
 """
 
 from alembic import op
@@ -34,9 +35,16 @@ def upgrade() -> None:
     )
     op.create_index('ix_telegram_updates_open', 'telegram_updates', ['chat_id', 'update_id'], unique=False,
                     postgresql_where=sa.text("status IN ('pending', 'processing')"))
+    op.create_table('telegram_chat_state',
+    sa.Column('chat_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('last_message_id', sa.BigInteger(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.PrimaryKeyConstraint('chat_id', name=op.f('pk_telegram_chat_state'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('telegram_chat_state')
     op.drop_index('ix_telegram_updates_open', table_name='telegram_updates',
                   postgresql_where=sa.text("status IN ('pending', 'processing')"))
     op.drop_table('telegram_updates')
