@@ -44,6 +44,7 @@ SET status = 'processing', claimed_by = :worker, attempts = u.attempts + 1,
 WHERE u.update_id IN (
     SELECT t.update_id FROM telegram_updates t
     WHERE t.status IN ('pending', 'processing') AND (t.lease_until IS NULL OR t.lease_until <= now())
+      AND t.received_at <= now() - make_interval(secs => :settle)
       AND NOT EXISTS (SELECT 1 FROM telegram_updates e
                       WHERE e.chat_id = t.chat_id AND e.update_id < t.update_id
                         AND e.status IN ('pending', 'processing'))
@@ -111,9 +112,13 @@ class WebhookInbox:
                                              "payload": json.dumps(payload)})).first()
         return row is not None
 
-    async def claim(self, worker: str, *, limit: int, lease: float) -> list[Claimed]:
+    async def claim(self, worker: str, *, limit: int, lease: float, settle: float = 0.0) -> list[Claimed]:
+        """Lease up to `limit` updates. `settle`: only updates stored at least this long ago — concurrent
+        deliveries of one chat's updates may commit out of order, and a short wait lets the earlier
+        one land first (Telegram numbers updates sequentially; the chat's order is update_id order)."""
         async with self.engine.begin() as conn:
-            rows = (await conn.execute(_CLAIM, {"worker": worker, "limit": limit, "lease": lease})).all()
+            rows = (await conn.execute(_CLAIM, {"worker": worker, "limit": limit, "lease": lease,
+                                                "settle": settle})).all()
         return sorted((Claimed(r.update_id, r.chat_id, r.payload, r.attempts) for r in rows),
                       key=lambda c: c.update_id)
 
@@ -146,8 +151,8 @@ class InboxWorker:
     """Claims updates and hands each to `process` (the dispatcher), up to `concurrency` at once."""
 
     def __init__(self, inbox: WebhookInbox, process: Process, *, name: str | None = None, concurrency: int = 32,
-                 poll_every: float = 1.0, lease: float = 60.0, max_attempts: int = 5, backoff: float = 5.0,
-                 keep_done: float = 86_400.0) -> None:
+                 poll_every: float = 1.0, lease: float = 60.0, max_attempts: int = 3, backoff: float = 5.0,
+                 settle: float = 0.25, keep_done: float = 86_400.0) -> None:
         self.inbox = inbox
         self.process = process
         self.name = name or f"tg-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -157,6 +162,7 @@ class InboxWorker:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.keep_done = keep_done
+        self.settle = settle
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self.handled = 0
@@ -176,6 +182,7 @@ class InboxWorker:
                         await self.inbox.purge(self.keep_done)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_every)
+                    await asyncio.sleep(self.settle)  # a new update: let concurrent deliveries land
                 self._wake.clear()
         finally:
             for task in self._tasks:
@@ -188,7 +195,7 @@ class InboxWorker:
         if free <= 0:
             return 0
         try:
-            claimed = await self.inbox.claim(self.name, limit=free, lease=self.lease)
+            claimed = await self.inbox.claim(self.name, limit=free, lease=self.lease, settle=self.settle)
         except Exception:  # the database is away: try again on the next poll
             log.exception("telegram inbox: claim failed")
             return 0

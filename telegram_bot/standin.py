@@ -327,6 +327,15 @@ class BotAPIStandIn:
             # As in Telegram: an edit without reply_markup removes the inline keyboard.
             message.text, message.reply_markup = text, markup
             return self._message_json(message)
+        if method == "editMessageReplyMarkup":
+            message = self._existing(p)
+            markup = _check_markup(p.get("reply_markup"))
+            if message.reply_markup == markup:
+                raise _APIError(400, "Bad Request: message is not modified: specified new message content "
+                                     "and reply markup are exactly the same as a current content and reply "
+                                     "markup of the message")
+            message.reply_markup = markup
+            return self._message_json(message)
         if method == "deleteMessage":
             self._existing(p).deleted = True
             return True

@@ -9,18 +9,20 @@ card loses its buttons and shows the outcome.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from typing import Any
 
 from aiogram import Bot
-from aiogram.methods import SendPhoto
-from aiogram.types import BufferedInputFile
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import EditMessageReplyMarkup, SendPhoto
+from aiogram.types import BufferedInputFile, Message
 
 from agent_brain.orchestrator.events import ApprovalRequired, Done, ToolResult
 from agent_brain.orchestrator.orchestrator import TurnRequest
 from agent_brain.stores.users import UserRecord
-from telegram_bot import approvals, charts, choices
+from telegram_bot import approvals, charts, choices, quick
 from telegram_bot.deps import TelegramDeps
 from telegram_bot.streamer import TelegramStreamer
 from telegram_bot.texts import Lang
@@ -57,8 +59,11 @@ async def run_turn(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord,
                 decided_plan = event.plan_id
             elif isinstance(event, Done) and event.choices:
                 options = event.choices
+    last_message = streamer.message_ids[-1] if streamer.message_ids else None
     if chart is not None and deps.charts:
-        await _send_chart(deps, bot, chat_id, user, chart, lang)
+        last_message = await _send_chart(deps, bot, chat_id, user, chart, lang) or last_message
+    if approval is None and decided_plan is None and not options and last_message is not None:
+        await _offer_quick_actions(deps, bot, chat_id, user, lang, last_message)
     if options:
         await choices.send_card(deps.outboxes, bot, chat_id, options, lang)
     if approval is not None:
@@ -69,8 +74,24 @@ async def run_turn(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord,
                                                     uuid.UUID(decided_plan), user, streamer.text, lang)
 
 
+async def _offer_quick_actions(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord, lang: Lang,
+                               message_id: int) -> None:
+    """Buttons for the likely next question under the answer's last message (its chart, if any)."""
+    conversation = await deps.runtime.conversations.get_or_create(user_id=user.id, source="telegram",
+                                                                 telegram_chat_id=chat_id)
+    turn = quick.last_turn(await deps.runtime.conversations.load_messages(conversation.id, limit=40))
+    actions = quick.actions_for(turn.results, lang) if turn is not None else []
+    if turn is None or not actions:
+        return
+    markup = deps.quick.keyboard(actions, user_id=user.id, conversation_id=conversation.id, chat_id=chat_id,
+                                 answer_id=turn.answer_id)
+    with contextlib.suppress(TelegramBadRequest):  # the user deleted the message meanwhile: no buttons
+        await deps.outboxes.get(bot, chat_id).call(lambda: EditMessageReplyMarkup(
+            chat_id=chat_id, message_id=message_id, reply_markup=markup))
+
+
 async def _send_chart(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord, result: dict[str, Any],
-                      language: Lang) -> None:
+                      language: Lang) -> int | None:
     accounts = await deps.runtime.users.ad_accounts(user.id)
     currency = accounts[0].currency if accounts else "USD"
     try:
@@ -79,7 +100,8 @@ async def _send_chart(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserReco
             png = await asyncio.to_thread(charts.render_png, result, language, currency)
     except Exception:  # the text reply is already there; a chart is an extra
         log.exception("chart rendering failed")
-        return
+        return None
     photo = BufferedInputFile(png, filename="chart.png")
-    await deps.outboxes.get(bot, chat_id).call(lambda: SendPhoto(
+    sent = await deps.outboxes.get(bot, chat_id).call(lambda: SendPhoto(
         chat_id=chat_id, photo=photo, caption=charts.caption(result, language, currency)))
+    return sent.message_id if isinstance(sent, Message) else None

@@ -175,9 +175,12 @@ async def test_two_workers_share_the_inbox_without_double_processing_and_keep_ea
             updates.append((update_id, message_update(chat, question, update_id=update_id)))
     async with _serving(apps[0]) as first, _serving(apps[1]) as second:
         clients = [first, second]
-        # Telegram delivers each update once more to the other process (a re-delivery after a timeout).
-        responses = await asyncio.gather(*(clients[(n + k) % 2].post(URL, json=body, headers=HEADERS)
-                                           for n, (_, body) in enumerate(updates) for k in range(2)))
+        responses = []
+        # Telegram delivers each update twice, to both processes at once (a re-delivery after a timeout),
+        # and the chats' next questions while earlier ones are still being answered.
+        for n, (_, body) in enumerate(updates):
+            responses += await asyncio.gather(*(clients[(n + k) % 2].post(URL, json=body, headers=HEADERS)
+                                                for k in range(2)))
         assert all(r.status_code == 200 for r in responses)
         assert sum(1 for r in responses if r.json().get("duplicate")) == len(updates)
         for hub in hubs:
@@ -222,3 +225,20 @@ async def test_router_mounts_into_an_app_with_its_lifespan(make_runtime, standin
         assert response.status_code == 200
         await standin.wait_for(lambda: standin.calls_of("sendMessage"))
         assert "не привязан" in standin.calls_of("sendMessage")[-1].params["text"]  # chat not linked here
+
+
+async def test_one_chats_updates_delivered_at_once_are_answered_in_update_order(make_runtime, standin) -> None:  # type: ignore[no-untyped-def]
+    """Concurrent deliveries may be stored in any order; the chat's answers still follow update_id."""
+    runtime, _ = make_runtime(ScriptedModel(replies=ANSWERS, thinking=QUESTIONS), telegram_webhook_secret=SECRET)
+    await _link(runtime)
+    hub = WebhookHub(worker_options={"poll_every": 0.2})
+    async with _serving(_app(runtime, hub)) as client:
+        responses = await asyncio.gather(*(
+            client.post(URL, json=message_update(DEMO_CHAT, q, update_id=900 + n), headers=HEADERS)
+            for n, q in reversed(list(enumerate(QUESTIONS)))))  # the newest posted first
+        assert [r.status_code for r in responses] == [200] * len(QUESTIONS)
+        assert hub.worker is not None
+        await hub.worker.drained()
+    replies = [c.params["text"] for c in standin.calls_of("sendMessage", chat_id=DEMO_CHAT)]
+    assert replies == list(ANSWERS.values())
+    await runtime.orchestrator.wait_idle()
