@@ -1,7 +1,7 @@
 """One user message in a Telegram chat → one orchestrator turn rendered into the chat.
 
-The reply streams into one message; after it come, in this order, a chart of the turn's daily
-series (if any), the buttons of a clarifying question's choices, then the approval card of a new
+The reply streams into one message; after it come, in this order, a chart of each series and
+breakdown the turn used, quick-action buttons under the last of these messages, the buttons of a clarifying question's choices, then the approval card of a new
 plan — or, when the message was a typed «да» / «нет» that decided an existing plan, that plan's
 card loses its buttons and shows the outcome.
 """
@@ -29,6 +29,8 @@ from telegram_bot.texts import Lang
 
 log = logging.getLogger(__name__)
 
+MAX_CHARTS = 4  # each is a message (≥ 1 s apart); more would bury the answer
+
 
 async def run_turn(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord, text: str, lang: Lang,
                    *, in_group: bool = False) -> None:
@@ -45,7 +47,7 @@ async def run_turn(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord,
     request = TurnRequest(user_id=user.id, text=text, source="telegram", telegram_chat_id=chat_id)
     approval: ApprovalRequired | None = None
     decided_plan: str | None = None
-    chart: dict[str, Any] | None = None
+    charted: list[dict[str, Any]] = []  # every series and breakdown the answer used, in order
     options: list[dict[str, str]] = []
     outbox = deps.outboxes.get(bot, chat_id)
     async with TelegramStreamer(outbox, lang=lang) as streamer:
@@ -54,14 +56,16 @@ async def run_turn(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord,
             if isinstance(event, ApprovalRequired):
                 approval = event
             elif isinstance(event, ToolResult) and event.success and charts.chartable(event.result):
-                chart = event.result
+                if event.result not in charted:
+                    charted.append(event.result)
             elif isinstance(event, Done) and event.plan_id:
                 decided_plan = event.plan_id
             elif isinstance(event, Done) and event.choices:
                 options = event.choices
     last_message = streamer.message_ids[-1] if streamer.message_ids else None
-    if chart is not None and deps.charts:
-        last_message = await _send_chart(deps, bot, chat_id, user, chart, lang) or last_message
+    if deps.charts:
+        for chart in charted[:MAX_CHARTS]:
+            last_message = await _send_chart(deps, bot, chat_id, user, chart, lang) or last_message
     if approval is None and decided_plan is None and not options and last_message is not None:
         await _offer_quick_actions(deps, bot, chat_id, user, lang, last_message)
     if options:
@@ -97,11 +101,11 @@ async def _send_chart(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserReco
     try:
         # Drawing takes ~100 ms of CPU: off the event loop, other chats keep streaming meanwhile.
         async with deps.chart_slots:
-            png = await asyncio.to_thread(charts.render_png, result, language, currency)
+            png = await asyncio.to_thread(charts.render, result, language, currency)
     except Exception:  # the text reply is already there; a chart is an extra
         log.exception("chart rendering failed")
         return None
     photo = BufferedInputFile(png, filename="chart.png")
     sent = await deps.outboxes.get(bot, chat_id).call(lambda: SendPhoto(
-        chat_id=chat_id, photo=photo, caption=charts.caption(result, language, currency)))
+        chat_id=chat_id, photo=photo, caption=charts.chart_caption(result, language, currency)))
     return sent.message_id if isinstance(sent, Message) else None
