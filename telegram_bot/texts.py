@@ -153,6 +153,7 @@ _TEXTS: dict[str, dict[Lang, str]] = {
     "plan_title": {"ru": "📋 <b>Требуется подтверждение</b>", "en": "📋 <b>Approval needed</b>"},
     "plan_title_decided": {"ru": "📋 <b>План</b>", "en": "📋 <b>Plan</b>"},
     "plan_actions": {"ru": "Действия:", "en": "Actions:"},
+    "plan_spend": {"ru": "затронутый расход", "en": "spend affected"},
     "btn_approve": {"ru": "✅ Выполнить", "en": "✅ Execute"},
     "btn_reject": {"ru": "❌ Отменить", "en": "❌ Cancel"},
     "plan_rejected": {"ru": "❌ План отменён.", "en": "❌ Plan cancelled."},
