@@ -28,6 +28,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from telegram_bot.stop import is_stop
+
 log = logging.getLogger(__name__)
 
 _PUT = text("""
@@ -87,7 +89,10 @@ class Claimed:
 
 
 def chat_of(payload: dict[str, Any]) -> int | None:
-    """The chat an update belongs to (its order key), from the raw JSON."""
+    """The chat an update belongs to (its order key), from the raw JSON. /stop is filed under no
+    chat: it must run while the chat's turn does, not after it."""
+    if is_stop(payload):
+        return None
     for key in ("message", "edited_message", "channel_post", "edited_channel_post"):
         if isinstance(payload.get(key), dict):
             return (payload[key].get("chat") or {}).get("id")

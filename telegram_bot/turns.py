@@ -22,7 +22,7 @@ from aiogram.types import BufferedInputFile, Message
 from agent_brain.orchestrator.events import ApprovalRequired, Done, ToolResult
 from agent_brain.orchestrator.orchestrator import TurnRequest
 from agent_brain.stores.users import UserRecord
-from telegram_bot import approvals, charts, choices, quick
+from telegram_bot import approvals, charts, choices, quick, stop
 from telegram_bot.deps import TelegramDeps
 from telegram_bot.streamer import TelegramStreamer
 from telegram_bot.texts import Lang
@@ -39,18 +39,19 @@ async def run_turn(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord,
     In a group the conversation never runs in auto mode: every write is a plan that the linked
     person (or someone they allowed) approves, so nothing is written as a side effect of a message.
     """
-    if in_group:
-        conversation = await deps.runtime.conversations.get_or_create(user_id=user.id, source="telegram",
-                                                                     telegram_chat_id=chat_id)
-        if conversation.mode == "auto":
-            await deps.runtime.conversations.set_mode(conversation.id, "plan")
+    conversation = await deps.runtime.conversations.get_or_create(user_id=user.id, source="telegram",
+                                                                 telegram_chat_id=chat_id)
+    if in_group and conversation.mode == "auto":
+        await deps.runtime.conversations.set_mode(conversation.id, "plan")
     request = TurnRequest(user_id=user.id, text=text, source="telegram", telegram_chat_id=chat_id)
     approval: ApprovalRequired | None = None
     decided_plan: str | None = None
     charted: list[dict[str, Any]] = []  # every series and breakdown the answer used, in order
     options: list[dict[str, str]] = []
     outbox = deps.outboxes.get(bot, chat_id)
-    async with TelegramStreamer(outbox, lang=lang) as streamer:
+    # Watching starts first: it clears a stale /stop before the chat sees this turn begin.
+    async with stop.watching(deps.runtime.engine, deps.runtime.orchestrator, chat_id, conversation.id), \
+            TelegramStreamer(outbox, lang=lang) as streamer:
         async for event in deps.runtime.orchestrator.process(request):
             await streamer.feed(event)
             if isinstance(event, ApprovalRequired):

@@ -174,11 +174,14 @@ class TelegramUpdate(Base):
 
 class TelegramChatState(Base):
     """Per chat, the newest user message the bot has taken as a turn: an edit of that message is
-    answered again, an edit of an older one is not (`telegram_bot.edits`). Shared by every process."""
+    answered again, an edit of an older one is not (`telegram_bot.edits`); and a pending /stop
+    (`telegram_bot.stop`). Shared by every process."""
 
     __tablename__ = "telegram_chat_state"
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     last_message_id: Mapped[int] = mapped_column(BigInteger)
+    # /stop from any process: the process running the chat's turn sees it and stops the turn.
+    stop_requested_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = _created()
 
 

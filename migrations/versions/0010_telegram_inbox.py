@@ -5,7 +5,7 @@ Revises: 0009
 Create Date: 2026-11-30
 
 Webhook updates are stored before the 200 and processed from this table by any worker; per chat,
-the newest user message taken as a turn (an edit of it is answered again).
+the newest user message taken as a turn (an edit of it is answered again) and a pending /stop.
 """
 
 from alembic import op
@@ -38,6 +38,7 @@ def upgrade() -> None:
     op.create_table('telegram_chat_state',
     sa.Column('chat_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('last_message_id', sa.BigInteger(), nullable=False),
+    sa.Column('stop_requested_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.PrimaryKeyConstraint('chat_id', name=op.f('pk_telegram_chat_state'))
     )
