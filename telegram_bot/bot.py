@@ -40,12 +40,14 @@ from telegram_bot.outbox import Pacing
 log = logging.getLogger(__name__)
 
 COMMANDS: dict[str | None, list[tuple[str, str]]] = {
-    "ru": [("stop", "Остановить ответ"), ("status", "Статус: режим, история, план, Facebook API"), ("mode", "Режим: auto | plan | ask"),
+    "ru": [("status", "Статус: режим, история, план, Facebook API"), ("mode", "Режим: auto | plan | ask"),
            ("clear", "Очистить историю диалога"), ("allow", "Разрешить человеку действовать в чате"),
-           ("deny", "Убрать разрешение"), ("help", "Справка")],
-    "en": [("stop", "Stop the answer"), ("status", "Status: mode, history, plan, Facebook API"), ("mode", "Mode: auto | plan | ask"),
+           ("deny", "Убрать разрешение"), ("help", "Справка"),
+           ("stop", "Остановить ответ")],
+    "en": [("status", "Status: mode, history, plan, Facebook API"), ("mode", "Mode: auto | plan | ask"),
            ("clear", "Clear the conversation history"), ("allow", "Let a person act in this chat"),
-           ("deny", "Take that permission back"), ("help", "Help")],
+           ("deny", "Take that permission back"), ("help", "Help"),
+           ("stop", "Stop the answer")],
 }
 COMMANDS[None] = COMMANDS["en"]  # clients in any other language
 
