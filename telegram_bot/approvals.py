@@ -10,6 +10,7 @@ so a double press (or a press racing a typed «да») executes once.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import uuid
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import EditMessageText, SendMessage
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
@@ -97,11 +99,21 @@ async def describe(runtime: Runtime, plan_id: uuid.UUID, plan_json: dict[str, An
 
 
 async def send_card(runtime: Runtime, outboxes: Outboxes, bot: Bot, chat_id: int, plan_id: uuid.UUID,
-                    plan_json: dict[str, Any], lang: Lang) -> int | None:
-    """Send the approval card and remember its message id on the plan (for editing it later)."""
+                    plan_json: dict[str, Any], lang: Lang, *, replace: int | None = None) -> int | None:
+    """Send the approval card and remember its message id on the plan (for editing it later).
+
+    `replace`: a message of ours that only announced this plan becomes the card, so the plan is
+    shown once."""
     views = await describe(runtime, plan_id, plan_json, lang)
-    message = await outboxes.get(bot, chat_id).call(lambda: SendMessage(
-        chat_id=chat_id, text=card_html(plan_json, lang, views=views), reply_markup=keyboard(plan_id, lang)))
+    html, markup = card_html(plan_json, lang, views=views), keyboard(plan_id, lang)
+    outbox = outboxes.get(bot, chat_id)
+    message: Message | bool | None = None
+    if replace is not None:
+        with contextlib.suppress(TelegramBadRequest):  # deleted meanwhile: send the card afresh
+            message = await outbox.call(lambda: EditMessageText(chat_id=chat_id, message_id=replace, text=html,
+                                                                reply_markup=markup))
+    if not isinstance(message, Message):
+        message = await outbox.call(lambda: SendMessage(chat_id=chat_id, text=html, reply_markup=markup))
     if not isinstance(message, Message):
         return None
     await runtime.conversations.update_telegram_message_id(plan_id, message.message_id, chat_id)

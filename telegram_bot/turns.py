@@ -72,8 +72,11 @@ async def run_turn(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord,
     if options:
         await choices.send_card(deps.outboxes, bot, chat_id, options, lang)
     if approval is not None:
+        # The engine's own announcement of the plan (it starts with 📋) becomes the card itself:
+        # one plan, shown once, in words, with ✅/❌. Prose of a model stays, the card follows it.
+        only_announced = streamer.text.lstrip().startswith("📋") and len(streamer.message_ids) == 1 and not charted
         await approvals.send_card(deps.runtime, deps.outboxes, bot, chat_id, uuid.UUID(approval.plan_id),
-                                  approval.plan, lang)
+                                  approval.plan, lang, replace=streamer.message_ids[0] if only_announced else None)
     elif decided_plan is not None:
         await approvals.close_card_after_text_reply(deps.runtime, deps.outboxes, bot, chat_id,
                                                     uuid.UUID(decided_plan), user, streamer.text, lang)

@@ -44,6 +44,8 @@ async def test_card_lists_steps_with_buttons_bound_to_the_plan(tg: Telegram) -> 
         "📋 Требуется подтверждение\n\n1. ⚠️ Поставить кампанию на паузу «Виниры СПб»\n    Статус: активна → на паузе\n"
         "    💸 затронутый расход: $")
     assert "pauseCampaign" not in (card.text or "")
+    # Shown once: the engine's announcement became the card, no second message about the same plan.
+    assert sum("Виниры СПб" in r for r in tg.replies(DEMO_CHAT)) == 1
     approve, reject = _buttons(card)
     assert (approve["text"], reject["text"]) == ("✅ Выполнить", "❌ Отменить")
     conv = await tg.runtime.conversations.get_or_create(user_id=(await tg.demo_user()).id, source="telegram",
