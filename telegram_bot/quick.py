@@ -43,7 +43,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "chart": {"ru": "📈 График", "en": "📈 Chart"},
     "chart_text": {"ru": "Покажи график расходов по дням", "en": "Show a chart of spend by day"},
     "more": {"ru": "Подробнее", "en": "More detail"},
-    "more_text": {"ru": "Расскажи подробнее", "en": "Tell me more"},
+    # "More detail" of a total: where it went (a bare «расскажи подробнее» has no object to go on).
+    "more_text": {"ru": "Покажи расходы по кампаниям за последние 7 дней", "en": "Show spend by campaign for the last 7 days"},
     "pause": {"ru": "⏸ Пауза", "en": "⏸ Pause"},
     "pause_text": {"ru": "Поставь на паузу кампанию «{name}»", "en": "pause campaign {name}"},
     "budget": {"ru": "Бюджет +20%", "en": "Budget +20%"},

@@ -4,6 +4,8 @@ written); forged, foreign and stale buttons are refused with an alert and nothin
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import text
 from tg_support import DEMO_CHAT, Telegram, new_chat
 
@@ -88,3 +90,32 @@ async def test_forged_stale_and_foreign_buttons_are_refused(tg: Telegram) -> Non
     await tg.say(DEMO_CHAT, "Покажи лиды за неделю")
     await tg.press(DEMO_CHAT, message.message_id, data)
     assert _alerts(tg)[-1] == TEXTS["forged"]["ru"] and len(await _user_turns(tg)) == len(turns) + 1
+
+
+async def _last_call(tg: Telegram) -> tuple[str, dict]:  # type: ignore[type-arg]
+    conv = await tg.runtime.conversations.get_or_create(user_id=(await tg.demo_user()).id, source="telegram",
+                                                        telegram_chat_id=DEMO_CHAT)
+    messages = await tg.runtime.conversations.load_messages(conv.id, 20)
+    call = next(m.tool_calls[-1]["function"] for m in reversed(messages) if m.role == "assistant" and m.tool_calls)
+    return call["name"], json.loads(call["arguments"])
+
+
+async def test_every_quick_phrase_is_understood_in_both_languages(tg: Telegram) -> None:
+    """No dead buttons: each phrase a button sends reaches the tool it promises (offline model, RU and EN)."""
+    await tg.link(DEMO_CHAT)
+    expected = {"by_day_text": ("getSpendReport", {"groupBy": "day"}), "chart_text": ("getSpendReport", {"groupBy": "day"}),
+                "more_text": ("getSpendReport", {"groupBy": "campaign"}),
+                "week_text": ("getCampaignDetails", {"period": "last_7d"}),
+                "pause_text": ("pauseCampaign", {}), "budget_text": ("updateBudget", {})}
+    for lang in ("ru", "en"):
+        await tg.say(DEMO_CHAT, "Покажи расходы за неделю", language_code=lang)
+        await tg.say(DEMO_CHAT, TEXTS["yesterday_text"][lang], language_code=lang)
+        name, args = await _last_call(tg)
+        assert (name, args.get("period")) == ("getSpendReport", "yesterday"), lang
+        for key, (tool, subset) in expected.items():
+            target = "Москва 25-45" if key == "budget_text" else "Имплантация Москва"
+            await tg.say(DEMO_CHAT, TEXTS[key][lang].format(name=target), language_code=lang)
+            name, args = await _last_call(tg)
+            assert name == tool and subset.items() <= args.items(), (lang, key, name, args)
+            if tool in ("pauseCampaign", "updateBudget"):
+                await tg.say(DEMO_CHAT, "нет" if lang == "ru" else "no", language_code=lang)  # a plan: declined
