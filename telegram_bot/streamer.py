@@ -1,9 +1,10 @@
 """TelegramStreamer: one orchestrator reply shown live by editing one message.
 
-Events update an in-memory view (tool progress lines, then the reply text); a pump task brings
-the chat up to date with the fewest calls: the first content is sent as a new message, later
-content edits it, text beyond 4096 characters continues in new messages split at line
-boundaries. Pacing (≥ 500 ms between calls, ~1/s per chat, 429s honoured) is the chat outbox's;
+Events update an in-memory view (progress lines in words, then the reply's Markdown rendered by
+`render`); a pump task brings the chat up to date with the fewest calls: the first content is sent
+as a new message, later content edits it, text beyond 4096 characters continues in new messages
+split at line boundaries (entities never cut). Pacing (≤ 1 call/s per chat, 429s honoured) is the
+chat outbox's;
 while a call waits for its turn more text arrives and goes out in the same edit, which is the
 debounce. A call is made only when the text differs from what the chat shows, so Telegram never
 sees an edit with unchanged text ("message is not modified").
