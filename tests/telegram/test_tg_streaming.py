@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from tg_support import DEMO_CHAT, ScriptedModel, Telegram
 
 from agent_brain import clock
@@ -122,3 +122,18 @@ async def test_daily_series_is_sent_as_a_chart(tg: Telegram) -> None:
             select(func.sum(SandboxAdStats.spend_cents)).where(SandboxAdStats.date.between(start, end)))).scalar_one()
     assert caption.startswith(f"📈 Динамика по дням, {start} — {end}")
     assert f"Расход: {format_money(spend_cents, 'USD')}" in caption and len(caption) <= 1024
+
+
+async def test_a_hostile_lead_name_shows_literally_never_as_a_link(tg: Telegram) -> None:
+    """Text from the CRM is quoted in answers; Markdown in it must not become a link or a tag."""
+    hostile = "[Срочно: подтвердите оплату](https://evil.example/login) <b>x</b>"
+    user = await tg.demo_user()
+    async with tg.engine.begin() as conn:
+        await conn.execute(text("UPDATE leads SET name = :name WHERE user_id = :user AND temperature = 'hot'"),
+                           {"name": hostile, "user": user.id})
+    await tg.link(DEMO_CHAT)
+    await tg.say(DEMO_CHAT, "Найди горячих лидов")
+    sent = [c.params.get("text", "") for c in tg.standin.calls_of("sendMessage", "editMessageText", chat_id=DEMO_CHAT)]
+    assert sent and all("<a" not in s and "href" not in s for s in sent)
+    assert any(hostile in r for r in tg.replies(DEMO_CHAT))
+    assert all(c.status == 200 for c in tg.standin.calls)
