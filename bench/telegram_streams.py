@@ -147,7 +147,8 @@ async def main(chats: int, delay: float, charts: bool) -> None:
         print(f"  Bot API calls per reply: {len(chat_calls) / chats:4.1f}   "
               + ", ".join(f"{m} {n / chats:.1f}" for m, n in per_method.most_common()))
         print(f"  429s received: {standin.rate_limited}   (target 0)   per-chat limit violations: {standin.violations}"
-              f"   message calls < 1 s apart in a chat: {standin.gap_violations}   (target 0)")
+              f"   message calls < 1 s apart in a chat: {standin.gap_violations}   (target 0)"
+              f"   over 30/s bot-wide: {standin.bot_violations}   (target 0)")
         print(f"  update → typing indicator: median {statistics.median(typing) * 1000:5.0f} ms   "
               f"p95 {pct(typing, 0.95) * 1000:5.0f} ms")
         print(f"  update → first message: median {statistics.median(first_message) * 1000:5.0f} ms   "

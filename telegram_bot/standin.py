@@ -64,6 +64,8 @@ class ChatLimit:
     burst: float = 3.0
     tolerance: float = 0.05  # clock jitter between client and server
     min_gap: float = 1.0  # the docs' guideline: about one message per second in a chat
+    group_per_minute: int = 20  # in a group
+    bot_per_second: int = 30  # over all chats
 
 
 @dataclass
@@ -128,6 +130,10 @@ class BotAPIStandIn:
         # "about one message per second per chat"); counted whether or not the limit is enforced.
         self.gap_violations = 0
         self._last_message_at: dict[int, float] = {}
+        # Over ~20 message calls in a minute in one group, or ~30 in a second over all chats.
+        self.group_violations = 0
+        self.bot_violations = 0
+        self._recent: list[tuple[float, int]] = []  # (at, chat_id) of message calls, last minute
         self.rate_limited = 0  # 429s answered
         self._updates: list[dict[str, Any]] = []
         self.webhook: dict[str, Any] | None = None  # what setWebhook registered
@@ -238,6 +244,12 @@ class BotAPIStandIn:
                 return self._too_many(failure.retry_after)
         if chat_id is None or call.method not in MESSAGE_METHODS:
             return None
+        self._recent = [(at, chat) for at, chat in self._recent if call.at - at < 60.0]
+        self._recent.append((call.at, chat_id))
+        if chat_id < 0 and sum(1 for _, chat in self._recent if chat == chat_id) > self.limit.group_per_minute:
+            self.group_violations += 1
+        if sum(1 for at, _ in self._recent if call.at - at < 1.0 - self.limit.tolerance) > self.limit.bot_per_second:
+            self.bot_violations += 1
         previous = self._last_message_at.get(chat_id)
         if previous is not None and call.at - previous < self.limit.min_gap - self.limit.tolerance:
             self.gap_violations += 1
