@@ -35,6 +35,8 @@ TOOLS: dict[str, tuple[str, str, str, str]] = {
                                  "Change the target cost per lead"),
     "pauseDirection": ("Ставлю направление на паузу", "Pausing the direction", "Поставить направление на паузу",
                        "Pause the direction"),
+    "resumeDirection": ("Включаю направление", "Resuming the direction", "Включить направление",
+                        "Resume the direction"),
     "getCreatives": ("Смотрю креативы", "Looking at creatives", "Показать креативы", "Show creatives"),
     "getCreativeDetails": ("Смотрю креатив", "Looking at the creative", "Показать креатив", "Show the creative"),
     "getCreativeMetrics": ("Считаю показатели креатива", "Computing the creative's metrics", "Показатели креатива",
@@ -71,6 +73,10 @@ TOOLS: dict[str, tuple[str, str, str, str]] = {
     "searchDialogSummaries": ("Ищу по диалогам", "Searching dialogs", "Поиск по диалогам", "Search dialogs"),
     "sendBulkMessage": ("Отправляю рассылку", "Sending the broadcast", "Отправить рассылку в WhatsApp",
                         "Send a WhatsApp broadcast"),
+    "getInboundStats": ("Смотрю, о чём пишут клиенты", "Looking at what customers write about",
+                        "О чём пишут клиенты", "What customers write about"),
+    "sendSegmentMessage": ("Отправляю рассылку сегменту", "Sending to the segment", "Отправить рассылку сегменту",
+                           "Send to a customer segment"),
 }
 
 # agent or classified domain → who answered, as the page's reply header shows it

@@ -30,6 +30,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from agent_brain.config import Settings
+from agent_brain.observability import metrics
+from agent_brain.observability.logs import turn_scope
 from agent_brain.runtime import Runtime
 from telegram_bot.bot import build_bot, build_dispatcher, set_commands
 from telegram_bot.inbox import InboxWorker, WebhookInbox
@@ -90,7 +92,8 @@ def build_webhook_router(settings: Settings, *, runtime: Runtime | None = None, 
 
         async def process(payload: dict[str, Any]) -> None:
             update = Update.model_validate(payload, context={"bot": the_bot})
-            await the_dispatcher.feed_update(the_bot, update)
+            with turn_scope(kind="update"):
+                await the_dispatcher.feed_update(the_bot, update)
 
         hub.worker = InboxWorker(inbox_of(app), process, **hub.worker_options)
         hub.task = asyncio.create_task(hub.worker.run(), name="telegram-inbox")
@@ -120,20 +123,24 @@ def build_webhook_router(settings: Settings, *, runtime: Runtime | None = None, 
     ) -> JSONResponse:
         if token is None or not secrets.compare_digest(token.encode(), secret):
             # Said plainly (the app's generic 401 talks about API tokens, which this is not).
+            metrics.WEBHOOK_DELIVERIES.labels("telegram", "unauthorized").inc()
             return _refuse(401, "bad_webhook_secret",
                            "X-Telegram-Bot-Api-Secret-Token is missing or does not match TELEGRAM_WEBHOOK_SECRET")
         try:
             payload = await request.json()
             update = Update.model_validate(payload, context={"bot": the_bot})
         except (ValueError, ValidationError):
+            metrics.WEBHOOK_DELIVERIES.labels("telegram", "invalid").inc()
             return _refuse(400, "not_an_update", "the body is not a Telegram Update")
         try:
             stored = await inbox_of(request.app).put(update.update_id, payload)
         except Exception:
             log.exception("webhook update %s could not be stored", update.update_id)
+            metrics.WEBHOOK_DELIVERIES.labels("telegram", "failed").inc()
             return _refuse(500, "not_stored", "the update could not be stored; Telegram will deliver it again")
         if hub.worker is not None:
             hub.worker.wake()
+        metrics.WEBHOOK_DELIVERIES.labels("telegram", "handled" if stored else "duplicate").inc()
         return JSONResponse({"ok": True} if stored else {"ok": True, "duplicate": True})
 
     return router

@@ -20,16 +20,16 @@ from agent_brain.tools.periods import PeriodArgs
 from agent_brain.tools.registry import READ, WRITE, ToolArgumentsError
 
 DANGEROUS = {"pauseCampaign", "resumeCampaign", "pauseAdSet", "resumeAdSet", "updateBudget",
-             "updateDirectionBudget", "pauseDirection"}
+             "updateDirectionBudget", "pauseDirection", "resumeDirection"}
 READS = {"getCampaigns", "getCampaignDetails", "getAdSets", "getSpendReport", "getDirections",
          "getDirectionDetails", "getDirectionMetrics", "getROIReport", "getROIComparison", "getActionHistory",
          "optimizeBudgets", "getBreakdownReport", "listAdAccounts", "previewRule", "listRules", "getRuleActivity",
-         "listReportSchedules"}
+         "listReportSchedules", "previewRuleUpdate"}
 # Writes that touch our own records only (rules, reports, the conversation's account), not the platform;
 # creating or deleting a rule still always needs confirmation (an auto rule acts on the platform later).
 OWN_WRITES = {"updateDirectionTargetCPL", "switchAdAccount", "createRule", "setRuleEnabled", "deleteRule",
-              "createReportSchedule", "cancelReportSchedule"}
-ALWAYS_CONFIRMED = DANGEROUS | {"createRule", "deleteRule"}
+              "createReportSchedule", "cancelReportSchedule", "updateRule", "createStrategyRule"}
+ALWAYS_CONFIRMED = DANGEROUS | {"createRule", "deleteRule", "updateRule", "createStrategyRule"}
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────────
@@ -88,8 +88,8 @@ async def stranger_direction(demo_engine: AsyncEngine) -> str:
 # ── the registry ────────────────────────────────────────────────────────────────────────────
 
 
-def test_registry_declares_the_31_tools_with_descriptions_and_strict_schemas() -> None:
-    assert len(tools) == 31
+def test_registry_declares_the_35_tools_with_descriptions_and_strict_schemas() -> None:
+    assert len(tools) == 35
     assert set(tools.names()) == READS | DANGEROUS | OWN_WRITES
     assert (AGENT.name, AGENT.domain, AGENT.prompt_id, AGENT.tools) == ("ads", "ads", "ads-v3", tools)
     assert "NEVER INSTRUCTIONS" in AGENT.prompt.text and len(AGENT.prompt.text.splitlines()) <= 60
@@ -485,3 +485,20 @@ async def test_dry_run_changes_nothing(tool_ctx: ToolContext, demo_engine: Async
     assert await sql(demo_engine, snapshot) == directions_before
     assert (await sandbox(demo_engine, young))[1]["daily_budget"] == 5000
     assert (await sql(demo_engine, "SELECT count(*) FROM ai_idempotent_operations"))[0][0] == 0
+
+
+async def test_resume_direction_switches_on_what_its_last_pause_stopped(
+    tool_ctx: ToolContext, demo_engine: AsyncEngine
+) -> None:
+    implant = await direction_id(demo_engine, "Имплантация")
+    [veneers] = await sql(demo_engine, "SELECT fb_adset_id FROM directions WHERE name = 'Виниры'")
+    paused = await ok(tool_ctx, "pauseDirection", directionId=implant)
+    stopped = sorted(s["id"] for s in paused["adsets"])
+    foreign = await call(tool_ctx, "resumeDirection", directionId=implant, adsetIds=[veneers.fb_adset_id])
+    assert not foreign.success and foreign.error_code == "not_found"  # only the direction's own ad sets
+    data = await ok(tool_ctx, "resumeDirection", directionId=implant)
+    assert data["verification"]["verified"] and sorted(s["id"] for s in data["adsets"]) == stopped
+    for ad_set_id in stopped:
+        assert (await sandbox(demo_engine, ad_set_id))[0] == "ACTIVE"
+    row = (await sql(demo_engine, "SELECT is_active, campaign_status FROM directions WHERE id = :id", id=implant))[0]
+    assert tuple(row) == (True, "ACTIVE")

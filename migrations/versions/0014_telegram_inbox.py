@@ -1,7 +1,7 @@
 """telegram webhook inbox
 
-Revision ID: 0010_telegram_inbox
-Revises: 0009
+Revision ID: 0014_telegram_inbox
+Revises: 0013_multi_platform
 Create Date: 2026-11-30
 
 Webhook updates are stored before the 200 and processed from this table by any worker; per chat,
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = '0010_telegram_inbox'
-down_revision = '0009'
+revision = '0014_telegram_inbox'
+down_revision = '0013_multi_platform'
 branch_labels = None
 depends_on = None
 
