@@ -90,16 +90,6 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--name", default=None, help="worker name in logs (default: worker-<pid>)")
     worker.set_defaults(handler=_worker)
 
-    telegram = sub.add_parser("telegram", help="register the bot's webhook with Telegram").add_subparsers(
-        title="telegram commands")
-    set_hook = telegram.add_parser("set-webhook", help="point Telegram at URL (…/telegram/webhook) with the secret")
-    set_hook.add_argument("url", help="public HTTPS URL of POST /telegram/webhook")
-    set_hook.add_argument("--drop-pending", action="store_true", help="discard updates Telegram still holds")
-    set_hook.set_defaults(handler=_telegram_webhook)
-    del_hook = telegram.add_parser("delete-webhook", help="stop webhook delivery (the bot can poll again)")
-    del_hook.add_argument("--drop-pending", action="store_true", help="discard updates Telegram still holds")
-    del_hook.set_defaults(handler=_telegram_webhook, url=None)
-
     keygen = sub.add_parser("keygen", help="print a new ENCRYPTION_KEY")
     keygen.set_defaults(handler=_keygen)
 
@@ -334,12 +324,6 @@ async def _worker(args: argparse.Namespace, settings: Settings) -> int:
         await run_worker(queue, services_for(runtime), name=name, concurrency=args.concurrency,
                          install_signal_handlers=True)
     return 0
-
-
-async def _telegram_webhook(args: argparse.Namespace, settings: Settings) -> int:
-    from telegram_bot.cli import webhook_command
-
-    return await webhook_command(settings, args.url, drop_pending=args.drop_pending)
 
 
 async def _keygen(args: argparse.Namespace, settings: Settings | None) -> int:
