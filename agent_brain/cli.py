@@ -1,4 +1,4 @@
-"""`agent-brain` command line: serve, worker, migrate, demo-seed, users, chat, sandbox, keygen."""
+"""`agent-brain` command line: serve, worker, migrate, demo-seed, users, chat, sandbox, telegram, keygen."""
 
 from __future__ import annotations
 

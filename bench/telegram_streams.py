@@ -5,7 +5,8 @@ long-polls the stand-in, streams each reply by edits, then sends the daily chart
 (127.0.0.1 only) enforces about one message per second per chat (token bucket: burst 3, 1/s) and
 answers 429 when a chat exceeds it. The model is the offline one, slowed to stream like a remote
 LLM (`--delay` seconds per text chunk). Prints: Bot API calls per reply, 429s (target 0), limit
-violations, and time from update to the typing indicator / first message / last call (median, p95).
+violations, message calls closer than 1 s in a chat (target 0: sends, edits, charts and the
+quick-action buttons of a chat are paced ≥ 1 s apart), and time from update to the typing indicator / first message / last call (median, p95).
 The engine itself (bench/engine_turns.py) is the bound here: ~13 turns/s on 2 CPUs.
 
     TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/telegram_streams.py
@@ -145,7 +146,9 @@ async def main(chats: int, delay: float, charts: bool) -> None:
         print(f"  all replies done in {elapsed:5.1f} s")
         print(f"  Bot API calls per reply: {len(chat_calls) / chats:4.1f}   "
               + ", ".join(f"{m} {n / chats:.1f}" for m, n in per_method.most_common()))
-        print(f"  429s received: {standin.rate_limited}   (target 0)   per-chat limit violations: {standin.violations}")
+        print(f"  429s received: {standin.rate_limited}   (target 0)   per-chat limit violations: {standin.violations}"
+              f"   message calls < 1 s apart in a chat: {standin.gap_violations}   (target 0)"
+              f"   over 30/s bot-wide: {standin.bot_violations}   (target 0)")
         print(f"  update → typing indicator: median {statistics.median(typing) * 1000:5.0f} ms   "
               f"p95 {pct(typing, 0.95) * 1000:5.0f} ms")
         print(f"  update → first message: median {statistics.median(first_message) * 1000:5.0f} ms   "

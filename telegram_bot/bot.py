@@ -22,7 +22,19 @@ from aiogram.types import BotCommand, BotCommandScopeDefault
 from agent_brain.config import Settings
 from agent_brain.runtime import Runtime
 from telegram_bot.deps import TelegramDeps
-from telegram_bot.handlers import approvals, chat, choices, commands, errors, history, inbound, start
+from telegram_bot.handlers import (
+    approvals,
+    chat,
+    choices,
+    commands,
+    edits,
+    errors,
+    history,
+    inbound,
+    quick,
+    start,
+    stop,
+)
 from telegram_bot.middleware import ChatSequencer, LinkedChatMiddleware
 from telegram_bot.outbox import Pacing
 
@@ -31,10 +43,12 @@ log = logging.getLogger(__name__)
 COMMANDS: dict[str | None, list[tuple[str, str]]] = {
     "ru": [("status", "Статус: режим, история, план, Facebook API"), ("mode", "Режим: auto | plan | ask"),
            ("clear", "Очистить историю диалога"), ("allow", "Разрешить человеку действовать в чате"),
-           ("deny", "Убрать разрешение"), ("help", "Справка")],
+           ("deny", "Убрать разрешение"), ("help", "Справка"),
+           ("stop", "Остановить ответ")],
     "en": [("status", "Status: mode, history, plan, Facebook API"), ("mode", "Mode: auto | plan | ask"),
            ("clear", "Clear the conversation history"), ("allow", "Let a person act in this chat"),
-           ("deny", "Take that permission back"), ("help", "Help")],
+           ("deny", "Take that permission back"), ("help", "Help"),
+           ("stop", "Stop the answer")],
 }
 COMMANDS[None] = COMMANDS["en"]  # clients in any other language
 
@@ -61,9 +75,11 @@ def build_dispatcher(runtime: Runtime, *, pacing: Pacing | None = None, charts: 
     linked = Router(name="linked")
     linked.message.middleware(LinkedChatMiddleware())
     linked.callback_query.middleware(LinkedChatMiddleware())
+    linked.edited_message.middleware(LinkedChatMiddleware())
     # history before commands (its catch-all for unknown commands) and approvals (every other press).
-    linked.include_routers(history.build_router(), commands.build_router(), choices.build_router(),
-                           inbound.build_router(), approvals.build_router(), chat.build_router())
+    linked.include_routers(stop.build_router(), history.build_router(), commands.build_router(),
+                           choices.build_router(), quick.build_router(), inbound.build_router(),
+                           approvals.build_router(), edits.build_router(), chat.build_router())
     dispatcher.include_routers(start.build_router(), linked, errors.build_router())
     dispatcher.startup.register(set_commands)
     return dispatcher

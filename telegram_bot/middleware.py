@@ -23,6 +23,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.types import User as TgUser
 
 from agent_brain.stores.telegram_links import TelegramPerson
+from telegram_bot import stop
 from telegram_bot.deps import TelegramDeps
 from telegram_bot.render import escape
 from telegram_bot.texts import t, ui_language
@@ -59,7 +60,7 @@ class ChatSequencer(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         context: EventContext | None = data.get(EVENT_CONTEXT_KEY)
         chat_id = context.chat_id if context is not None else None
-        if chat_id is None:
+        if chat_id is None or stop.is_stop(event):  # /stop must reach the turn it stops, not wait for it
             return await handler(event, data)
         async with self.hold(chat_id):
             return await handler(event, data)

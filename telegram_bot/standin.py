@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import math
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -62,6 +63,9 @@ class ChatLimit:
     per_second: float = 1.0
     burst: float = 3.0
     tolerance: float = 0.05  # clock jitter between client and server
+    min_gap: float = 1.0  # the docs' guideline: about one message per second in a chat
+    group_per_minute: int = 20  # in a group
+    bot_per_second: int = 30  # over all chats
 
 
 @dataclass
@@ -122,8 +126,17 @@ class BotAPIStandIn:
         self.calls: list[Call] = []
         self.messages: dict[tuple[int, int], StoredMessage] = {}
         self.violations = 0
+        # Message calls in a chat less than `limit.min_gap` after the previous one (Telegram's
+        # "about one message per second per chat"); counted whether or not the limit is enforced.
+        self.gap_violations = 0
+        self._last_message_at: dict[int, float] = {}
+        # Over ~20 message calls in a minute in one group, or ~30 in a second over all chats.
+        self.group_violations = 0
+        self.bot_violations = 0
+        self._recent: list[tuple[float, int]] = []  # (at, chat_id) of message calls, last minute
         self.rate_limited = 0  # 429s answered
         self._updates: list[dict[str, Any]] = []
+        self.webhook: dict[str, Any] | None = None  # what setWebhook registered
         self._next_update_id = 1
         self._next_message_id: dict[int, int] = defaultdict(lambda: 100)
         self._buckets: dict[int, _Bucket] = {}
@@ -231,6 +244,16 @@ class BotAPIStandIn:
                 return self._too_many(failure.retry_after)
         if chat_id is None or call.method not in MESSAGE_METHODS:
             return None
+        self._recent = [(at, chat) for at, chat in self._recent if call.at - at < 60.0]
+        self._recent.append((call.at, chat_id))
+        if chat_id < 0 and sum(1 for _, chat in self._recent if chat == chat_id) > self.limit.group_per_minute:
+            self.group_violations += 1
+        if sum(1 for at, _ in self._recent if call.at - at < 1.0 - self.limit.tolerance) > self.limit.bot_per_second:
+            self.bot_violations += 1
+        previous = self._last_message_at.get(chat_id)
+        if previous is not None and call.at - previous < self.limit.min_gap - self.limit.tolerance:
+            self.gap_violations += 1
+        self._last_message_at[chat_id] = call.at
         bucket = self._bucket(chat_id, call.at)
         if call.at < bucket.blocked_until - self.limit.tolerance:
             self.violations += 1
@@ -277,7 +300,26 @@ class BotAPIStandIn:
     def _dispatch(self, method: str, p: dict[str, Any], files: dict[str, bytes]) -> Any:
         if method == "getMe":
             return BOT_USER
-        if method in ("deleteWebhook", "setWebhook", "setMyCommands", "sendChatAction", "answerCallbackQuery"):
+        if method == "setWebhook":
+            url = str(p.get("url", ""))
+            if not url.startswith("https://"):
+                raise _APIError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+            secret = p.get("secret_token")
+            if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+                raise _APIError(400, "Bad Request: secret token contains unallowed characters")
+            if _truthy(p.get("drop_pending_updates")):
+                self._updates.clear()
+            self.webhook = {"url": url, "secret_token": secret, "allowed_updates": _json(p.get("allowed_updates"))}
+            return True
+        if method == "deleteWebhook":
+            if _truthy(p.get("drop_pending_updates")):
+                self._updates.clear()
+            self.webhook = None
+            return True
+        if method == "getWebhookInfo":
+            return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
+                    "pending_update_count": len(self._updates)}
+        if method in ("setMyCommands", "sendChatAction", "answerCallbackQuery"):
             if method == "answerCallbackQuery" and len(str(p.get("text", ""))) > 200:
                 raise _APIError(400, "Bad Request: MESSAGE_TOO_LONG")
             return True
@@ -296,6 +338,15 @@ class BotAPIStandIn:
                                      "markup of the message")
             # As in Telegram: an edit without reply_markup removes the inline keyboard.
             message.text, message.reply_markup = text, markup
+            return self._message_json(message)
+        if method == "editMessageReplyMarkup":
+            message = self._existing(p)
+            markup = _check_markup(p.get("reply_markup"))
+            if message.reply_markup == markup:
+                raise _APIError(400, "Bad Request: message is not modified: specified new message content "
+                                     "and reply markup are exactly the same as a current content and reply "
+                                     "markup of the message")
+            message.reply_markup = markup
             return self._message_json(message)
         if method == "deleteMessage":
             self._existing(p).deleted = True
@@ -378,6 +429,14 @@ def _check_text(source: Any, limit: int) -> str:
     return str(source)
 
 
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in ("true", "1")
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _check_markup(raw: Any) -> dict[str, Any] | None:
     if not raw:
         return None
@@ -420,6 +479,18 @@ def message_update(chat_id: int, text: str, *, update_id: int | None = None, lan
     if reply_to is not None:
         message["reply_to_message"] = reply_to
     update: dict[str, Any] = {"message": message}
+    if update_id is not None:
+        update["update_id"] = update_id
+    return update
+
+
+def edited_update(chat_id: int, message_id: int, text: str, *, update_id: int | None = None,
+                  language_code: str = "ru", user_id: int | None = None) -> dict[str, Any]:
+    """The user edited their message `message_id` (Telegram sends the new text only)."""
+    now = int(time.time())
+    update: dict[str, Any] = {"edited_message": {
+        "message_id": message_id, "date": now - 5, "edit_date": now,
+        "from": _sender(user_id or chat_id, language_code, None), "chat": _chat(chat_id, "private"), "text": text}}
     if update_id is not None:
         update["update_id"] = update_id
     return update

@@ -1,9 +1,10 @@
 """TelegramStreamer: one orchestrator reply shown live by editing one message.
 
-Events update an in-memory view (tool progress lines, then the reply text); a pump task brings
-the chat up to date with the fewest calls: the first content is sent as a new message, later
-content edits it, text beyond 4096 characters continues in new messages split at line
-boundaries. Pacing (≥ 500 ms between calls, ~1/s per chat, 429s honoured) is the chat outbox's;
+Events update an in-memory view (progress lines in words, then the reply's Markdown rendered by
+`render`); a pump task brings the chat up to date with the fewest calls: the first content is sent
+as a new message, later content edits it, text beyond 4096 characters continues in new messages
+split at line boundaries (entities never cut). Pacing (≤ 1 call/s per chat, 429s honoured) is the
+chat outbox's;
 while a call waits for its turn more text arrives and goes out in the same edit, which is the
 debounce. A call is made only when the text differs from what the chat shows, so Telegram never
 sees an edit with unchanged text ("message is not modified").
@@ -22,9 +23,10 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import DeleteMessage, EditMessageText, SendChatAction, SendMessage, TelegramMethod
 from aiogram.types import Message
 
+from agent_brain import texts
 from agent_brain.orchestrator.events import Done, Error, Event, Text, ToolResult, ToolStart
 from telegram_bot.outbox import ChatOutbox, best_effort
-from telegram_bot.render import TEXT_LIMIT, escape, pack, text_lines
+from telegram_bot.render import TEXT_LIMIT, html_parts, join_blocks, markdown_block, plain_block
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +39,14 @@ class _Tool:
     status: Literal["running", "ok", "failed"] = "running"
     error: str | None = None
 
-    def html(self) -> str:
+    def line(self, lang: str) -> str:
+        """Progress in words ("⏳ Считаю расходы…"), never the tool's internal name."""
+        label = texts.activity(self.name, lang)
         if self.status == "running":
-            return f"⏳ <code>{escape(self.name)}</code> …"
+            return f"⏳ {label}…"
         if self.status == "ok":
-            return f"✓ <code>{escape(self.name)}</code>"
-        return f"✗ <code>{escape(self.name)}</code>: {escape((self.error or '')[:200])}"
+            return f"✓ {label}"
+        return f"✗ {label}: {(self.error or '')[:200]}"
 
 
 @dataclass(frozen=True)
@@ -56,8 +60,10 @@ class TelegramStreamer:
     """Use as `async with TelegramStreamer(outbox) as s: await s.feed(event)`; leaving the block
     waits until the chat shows the final text."""
 
-    def __init__(self, outbox: ChatOutbox, *, limit: int = TEXT_LIMIT, typing_every: float = TYPING_EVERY) -> None:
+    def __init__(self, outbox: ChatOutbox, *, limit: int = TEXT_LIMIT, typing_every: float = TYPING_EVERY,
+                 lang: str = "ru") -> None:
         self._outbox = outbox
+        self._lang = lang
         self._limit = limit
         self._typing_every = typing_every
         self._tools: dict[str, _Tool] = {}
@@ -124,14 +130,11 @@ class TelegramStreamer:
     # ── rendering ───────────────────────────────────────────────────────────────────────────
 
     def parts(self) -> list[str]:
-        lines = [tool.html() for tool in self._tools.values()]
-        body = self.text
-        if lines and body:
-            lines.append("")
-        if body:
-            lines.extend(text_lines(body, self._limit))
-        lines.extend(f"⚠️ {escape(message)}" for message in self._errors)
-        return pack(lines, self._limit)
+        """The chat's messages as HTML: progress lines, the reply's Markdown rendered, warnings."""
+        progress = plain_block("\n".join(tool.line(self._lang) for tool in self._tools.values()))
+        shown = join_blocks([progress, markdown_block(self.text)], "\n\n")
+        warnings = plain_block("\n".join(f"⚠️ {message}" for message in self._errors))
+        return html_parts(join_blocks([shown, warnings]), self._limit)
 
     def _next_step(self) -> _Step | None:
         parts = self.parts()

@@ -87,6 +87,7 @@ _TEXTS: dict[str, dict[Lang, str]] = {
               "/mode auto|plan|ask — режим подтверждений\n"
               "/clear — очистить историю диалога\n"
               "/allow, /deny — кто ещё может действовать в этом чате (ответом на сообщение или @username)\n"
+              "/stop — остановить ответ, который я пишу\n"
               "/help — эта справка\n\n"
               "Действия, которые тратят деньги или что-то останавливают, я сначала покажу планом с кнопками "
               "✅ Выполнить / ❌ Отменить (можно ответить «да» или «нет»).",
@@ -95,6 +96,7 @@ _TEXTS: dict[str, dict[Lang, str]] = {
               "/mode auto|plan|ask — how much I ask before acting\n"
               "/clear — clear the conversation history\n"
               "/allow, /deny — who else may act in this chat (as a reply to their message, or @username)\n"
+              "/stop — stop the answer I'm writing\n"
               "/help — this help\n\n"
               "Anything that spends money or stops delivery is shown as a plan first, with "
               "✅ Execute / ❌ Cancel buttons (or answer “yes” / “no”).",
@@ -153,6 +155,7 @@ _TEXTS: dict[str, dict[Lang, str]] = {
     "plan_title": {"ru": "📋 <b>Требуется подтверждение</b>", "en": "📋 <b>Approval needed</b>"},
     "plan_title_decided": {"ru": "📋 <b>План</b>", "en": "📋 <b>Plan</b>"},
     "plan_actions": {"ru": "Действия:", "en": "Actions:"},
+    "plan_spend": {"ru": "затронутый расход", "en": "spend affected"},
     "btn_approve": {"ru": "✅ Выполнить", "en": "✅ Execute"},
     "btn_reject": {"ru": "❌ Отменить", "en": "❌ Cancel"},
     "plan_rejected": {"ru": "❌ План отменён.", "en": "❌ Plan cancelled."},

@@ -69,6 +69,13 @@ def register(sub: argparse._SubParsersAction, users: argparse._SubParsersAction)
     tu = telegram.add_parser("unlink", help="unlink the user's Telegram chat")
     tu.add_argument("user")
     tu.set_defaults(handler=_telegram_unlink)
+    set_hook = telegram.add_parser("set-webhook", help="point Telegram at URL (…/telegram/webhook) with the secret")
+    set_hook.add_argument("url", help="public HTTPS URL of POST /telegram/webhook")
+    set_hook.add_argument("--drop-pending", action="store_true", help="discard updates Telegram still holds")
+    set_hook.set_defaults(handler=_telegram_webhook)
+    del_hook = telegram.add_parser("delete-webhook", help="stop webhook delivery (the bot can poll again)")
+    del_hook.add_argument("--drop-pending", action="store_true", help="discard updates Telegram still holds")
+    del_hook.set_defaults(handler=_telegram_webhook, url=None)
 
     export = sub.add_parser("export-user", help="write everything of one user as JSON (no secrets)")
     export.add_argument("user")
@@ -78,6 +85,12 @@ def register(sub: argparse._SubParsersAction, users: argparse._SubParsersAction)
     remove.add_argument("user")
     remove.add_argument("--yes", action="store_true", help="really delete (without it: show what would go)")
     remove.set_defaults(handler=_delete_user)
+
+
+async def _telegram_webhook(args: argparse.Namespace, settings: Settings) -> int:
+    from telegram_bot.cli import webhook_command
+
+    return await webhook_command(settings, args.url, drop_pending=args.drop_pending)
 
 
 def _when(moment: object) -> str:

@@ -152,6 +152,45 @@ class TelegramLinkCode(Base):
     created_at: Mapped[dt.datetime] = _created()
 
 
+TELEGRAM_UPDATE_STATUSES = ("pending", "processing", "done", "failed")
+
+
+class TelegramUpdate(Base):
+    """The webhook inbox: an update is stored before Telegram gets its 200, then processed from here
+    by any worker (`telegram_bot.inbox`); `update_id` dedupes re-deliveries. `lease_until` is both the
+    claim's lease (processing) and the earliest retry (pending after a failure)."""
+
+    __tablename__ = "telegram_updates"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(String(16), server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[dt.datetime] = _created()
+    processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint(_in("status", TELEGRAM_UPDATE_STATUSES), name="status"),
+        Index("ix_telegram_updates_open", "chat_id", "update_id",
+              postgresql_where=text("status IN ('pending', 'processing')")),
+    )
+
+
+class TelegramChatState(Base):
+    """Per chat, the newest user message the bot has taken as a turn: an edit of that message is
+    answered again, an edit of an older one is not (`telegram_bot.edits`); and a pending /stop
+    (`telegram_bot.stop`). Shared by every process."""
+
+    __tablename__ = "telegram_chat_state"
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    last_message_id: Mapped[int] = mapped_column(BigInteger)
+    # /stop from any process: the process running the chat's turn sees it and stops the turn.
+    stop_requested_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = _created()
+
+
 TELEGRAM_CHAT_ROLES = ("owner", "allowed")
 
 

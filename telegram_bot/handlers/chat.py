@@ -16,6 +16,7 @@ def build_router() -> Router:
 
     @router.message(F.text)
     async def text(message: Message, bot: Bot, user: UserRecord, lang: Lang, deps: TelegramDeps) -> None:
+        await deps.chat_state.remember(message.chat.id, message.message_id)  # an edit of it is answered again
         await run_turn(deps, bot, message.chat.id, user, message.text or "", lang,
                        in_group=message.chat.type != "private")
 

@@ -39,7 +39,13 @@ def _answers(tg: Telegram) -> list[dict[str, str]]:
 async def test_card_lists_steps_with_buttons_bound_to_the_plan(tg: Telegram) -> None:
     await tg.link(DEMO_CHAT)
     card = await _card(tg, DEMO_CHAT)
-    assert visible_text(card.text or "").startswith("📋 Требуется подтверждение\n\nДействия:\n1. ⚠️ pauseCampaign")
+    # In words, with the object, before → after and the spend it stops; never the tool's name.
+    assert visible_text(card.text or "").startswith(
+        "📋 Требуется подтверждение\n\n1. ⚠️ Поставить кампанию на паузу «Виниры СПб»\n    Статус: активна → на паузе\n"
+        "    💸 затронутый расход: $")
+    assert "pauseCampaign" not in (card.text or "")
+    # Shown once: the engine's announcement became the card, no second message about the same plan.
+    assert sum("Виниры СПб" in r for r in tg.replies(DEMO_CHAT)) == 1
     approve, reject = _buttons(card)
     assert (approve["text"], reject["text"]) == ("✅ Выполнить", "❌ Отменить")
     conv = await tg.runtime.conversations.get_or_create(user_id=(await tg.demo_user()).id, source="telegram",
@@ -68,7 +74,7 @@ async def test_approve_button_executes_and_edits_the_card(tg: Telegram) -> None:
     edited = tg.standin.messages[(DEMO_CHAT, card.message_id)]
     assert edited.reply_markup is None  # buttons gone
     shown = visible_text(edited.text or "")
-    assert shown.startswith("📋 План\n\nДействия:\n1. ⚠️ pauseCampaign")
+    assert shown.startswith("📋 План\n\n1. ⚠️ Поставить кампанию на паузу «Виниры СПб»\n\nПлан: выполнено 1 из 1.")
     assert "План: выполнено 1 из 1.\nПоставить кампанию на паузу «Виниры СПб»: ✅ выполнено и проверено" in shown
 
 

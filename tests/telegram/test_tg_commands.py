@@ -15,7 +15,7 @@ async def test_command_menu_is_set_in_russian_and_english_at_start(tg: Telegram)
     calls = tg.standin.calls_of("setMyCommands")
     by_language = {c.params.get("language_code"): json.loads(c.params["commands"]) for c in calls}
     assert set(by_language) == {"ru", "en", None}
-    assert [c["command"] for c in by_language["ru"]] == ["status", "mode", "clear", "allow", "deny", "help"]
+    assert [c["command"] for c in by_language["ru"]] == ["status", "mode", "clear", "allow", "deny", "help", "stop"]
     assert "Очистить" in by_language["ru"][2]["description"]
     assert "Clear" in by_language["en"][2]["description"] and by_language[None] == by_language["en"]
 

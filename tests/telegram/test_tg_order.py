@@ -3,19 +3,11 @@ are not held up. Driven through the stand-in with the real aiogram client and po
 
 from __future__ import annotations
 
-import asyncio
-
-import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
-from tg_support import DEMO_CHAT, SECRET, FakeClock, ScriptedModel, Telegram, new_chat
+from tg_support import DEMO_CHAT, ScriptedModel, Telegram, new_chat
 
-from telegram_bot.bot import build_bot, build_dispatcher
-from telegram_bot.links import ChatLinks
-from telegram_bot.outbox import Pacing
 from telegram_bot.standin import callback_update, message_update
-from telegram_bot.webhook import build_webhook_router
 
 # The first question takes the model longest, the last one no time at all: handled concurrently,
 # the answers would arrive in reverse.
@@ -65,28 +57,3 @@ async def test_a_press_waits_for_the_reply_before_it_and_other_chats_do_not(tg: 
     other_answered = next(i for i, (_, chat, body) in enumerate(calls) if chat == other and "а за 7 дней" in body)
     assert reply_done < press_answered  # the press was handled after the message sent before it
     assert other_answered < reply_done  # another chat was not held up by this one's slow turn
-
-
-async def test_webhook_updates_of_one_chat_are_handled_in_arrival_order(make_runtime, standin) -> None:  # type: ignore[no-untyped-def]
-    runtime, _ = make_runtime(ScriptedModel(replies=ANSWERS, thinking=QUESTIONS), telegram_webhook_secret=SECRET)
-    clock = FakeClock()
-    bot = build_bot(runtime.settings)
-    app = FastAPI()
-    app.include_router(build_webhook_router(runtime.settings, runtime=runtime, bot=bot, dispatcher=build_dispatcher(
-        runtime, pacing=Pacing(clock=clock, sleep=clock.sleep))))
-    user = await runtime.users.get_by_name("demo")
-    assert user is not None
-    links = ChatLinks(runtime.engine)
-    code, _ = await links.codes.issue(user.id)
-    await links.link(code, DEMO_CHAT)
-    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot") as client:
-            responses = await asyncio.gather(*(
-                client.post("/telegram/webhook", json=message_update(DEMO_CHAT, q, update_id=900 + n), headers=headers)
-                for n, q in enumerate(QUESTIONS)))
-    finally:
-        await bot.session.close()
-    assert [r.status_code for r in responses] == [200] * len(QUESTIONS)
-    replies = [c.params["text"] for c in standin.calls_of("sendMessage", chat_id=DEMO_CHAT)]
-    assert replies == list(ANSWERS.values())

@@ -10,6 +10,7 @@ from tg_support import TOKEN, FakeClock
 
 from agent_brain.config import load_settings
 from agent_brain.orchestrator.events import Done, Error, Text, ToolResult, ToolStart
+from agent_brain.texts import activity
 from telegram_bot.bot import build_bot
 from telegram_bot.outbox import ChatOutbox, Pacing
 from telegram_bot.render import pack, text_lines, tg_len
@@ -43,8 +44,8 @@ async def test_progress_lines_then_text_and_no_redundant_edits(outbox: ChatOutbo
         await streamer.feed(Done(conversation_id="c", text="Итого за неделю: <b>не тег</b> & **$10**"))
         await streamer.feed(Error(code="x", message="часть данных недоступна"))
     shown = [visible_text(m.text or "") for m in standin.chat_messages(CHAT)]
-    assert shown == ["✓ getSpendReport\n✗ getLeads: <boom>\n\nИтого за неделю: <b>не тег</b> & $10\n"
-                     "⚠️ часть данных недоступна"]
+    assert shown == [f"✓ {activity('getSpendReport', 'ru')}\n✗ {activity('getLeads', 'ru')}: <boom>\n\n"
+                     "Итого за неделю: <b>не тег</b> & $10\n⚠️ часть данных недоступна"]
     assert all(c.status == 200 for c in standin.calls)  # no "message is not modified", no bad HTML
     texts = [c.params["text"] for c in standin.calls_of("sendMessage", "editMessageText")]
     assert len(texts) == len(set(texts))
