@@ -43,6 +43,16 @@ def _restore(tool: str, arg: str, value_arg: str, state_key: str) -> Inverse:
     return inverse
 
 
+def _created(tool: str, arg: str, response_key: str) -> Inverse:
+    """A creation is undone by archiving what it created (its id is in the journalled response)."""
+    def inverse(a: ActionRecord) -> tuple[str, dict[str, Any]] | None:
+        response = a.response.get("result", a.response) if isinstance(a.response, dict) else None
+        value = response.get(response_key) if isinstance(response, dict) else None
+        return None if value is None else (tool, {arg: value})
+
+    return inverse
+
+
 # The tool call that restores an action's before-state. Tools missing here cannot be undone yet.
 INVERSES: dict[str, Inverse] = {
     "pauseCampaign": _swap("resumeCampaign", "campaignId"),
@@ -54,6 +64,7 @@ INVERSES: dict[str, Inverse] = {
     "updateDirectionTargetCPL": _restore("updateDirectionTargetCPL", "directionId", "targetCplCents",
                                          "target_cpl_cents"),
     "updateLeadStage": _restore("updateLeadStage", "leadId", "stage", "stage"),
+    "createCampaignStructure": _created("archiveCampaign", "campaignId", "campaign_id"),
 }
 
 

@@ -1,7 +1,13 @@
 """The Ads agent: campaigns, ad sets, spend, directions and ROI; pauses and budget changes; rules, reports,
 the budget optimizer, breakdowns and ad accounts."""
 
-from agent_brain.agents.ads import accounts, automation, breakdowns, optimize  # noqa: F401 - register their tools
+from agent_brain.agents.ads import (  # noqa: F401 - register their tools
+    accounts,
+    automation,
+    breakdowns,
+    optimize,
+    structure,
+)
 from agent_brain.agents.ads.tools import tools
 from agent_brain.agents.base import AgentSpec
 

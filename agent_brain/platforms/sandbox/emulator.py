@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from agent_brain import clock
-from agent_brain.platforms.sandbox import reference
+from agent_brain.platforms.sandbox import reference, targeting_search
 from agent_brain.platforms.sandbox.faults import FaultInjector
 from agent_brain.platforms.sandbox.graph_format import (
     FieldSpec,
@@ -213,6 +213,8 @@ class GraphEmulator:
         node_id, edge = parts[0], "/".join(parts[1:])
         if node_id == "me":
             return await self._me(method, edge, params)
+        if node_id == "search" and method == "GET" and not edge:
+            return targeting_search.search(params)
         node = await self._node(node_id)
         if node.get("status") == "DELETED" and method != "GET":
             raise GraphAPIError("The object has been deleted.", code=100, subcode=1487390)
