@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent_brain.llm.base import ChatModel, ModelRequest, TurnHints, complete
+from agent_brain.llm.offline import meta_ops
 from agent_brain.llm.offline.clarify import looks_like_answer
 from agent_brain.llm.offline.unsupported import WHOLE_MESSAGE, refusal
 
@@ -92,6 +93,9 @@ class Classifier:
         if refused is not None and refused.key in WHOLE_MESSAGE:
             # One thing the product cannot do: one agent says so (not one refusal per domain).
             return Classification(refused.domain, (refused.domain,), "keywords")
+        operation = meta_ops.domain_of(text)
+        if operation is not None:  # «Создай кампанию … креативы …»: one agent builds the whole structure
+            return Classification(operation, (operation,), "keywords")
         found = keyword_domains(text)
         if found:
             return _result(found, "keywords")

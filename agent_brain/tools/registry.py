@@ -75,6 +75,9 @@ class Tool:
     dangerous: bool = False
     timeout: float = 25.0
     retryable: bool = True
+    # Only ever a step another tool proposes (its arguments are that tool's checked result): the model
+    # is not offered it and cannot call it; plans run it.
+    plan_only: bool = False
 
     @property
     def is_write(self) -> bool:
@@ -144,7 +147,7 @@ class ToolRegistry:
 
     def tool(
         self, *, kind: ToolKind, dangerous: bool = False, timeout: float = 25.0, retryable: bool | None = None,
-        name: str | None = None,
+        name: str | None = None, plan_only: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             tool_name = name or handler.__name__
@@ -161,7 +164,7 @@ class ToolRegistry:
             self._tools[tool_name] = Tool(
                 name=tool_name, domain=self.domain, description=description, args_model=args_model,
                 handler=handler, kind=kind, dangerous=dangerous, timeout=timeout,
-                retryable=(kind is ToolKind.READ) if retryable is None else retryable,
+                retryable=(kind is ToolKind.READ) if retryable is None else retryable, plan_only=plan_only,
             )
             return handler
 
@@ -177,7 +180,8 @@ class ToolRegistry:
         return name in self._tools
 
     def names(self) -> list[str]:
-        return list(self._tools)
+        """The tools a model may call (plan-only tools are left out)."""
+        return [n for n, t in self._tools.items() if not t.plan_only]
 
     def get(self, name: str) -> Tool:
         try:
@@ -186,7 +190,7 @@ class ToolRegistry:
             raise UnknownToolError(name, self.names()) from None
 
     def schemas(self) -> list[dict[str, Any]]:
-        return [t.openai_schema() for t in self]
+        return [t.openai_schema() for t in self if not t.plan_only]
 
     @classmethod
     def merged(cls, *registries: ToolRegistry) -> ToolRegistry:

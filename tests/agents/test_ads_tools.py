@@ -20,16 +20,19 @@ from agent_brain.tools.periods import PeriodArgs
 from agent_brain.tools.registry import READ, WRITE, ToolArgumentsError
 
 DANGEROUS = {"pauseCampaign", "resumeCampaign", "pauseAdSet", "resumeAdSet", "updateBudget",
-             "updateDirectionBudget", "pauseDirection"}
+             "updateDirectionBudget", "pauseDirection", "archiveCampaign"}
+# Issue 16's Meta operations: structures are planned by reads and created by a plan-only write.
+META_OPS_READS = {"planCampaignStructure", "planCampaignCopy"}
+PLAN_ONLY = {"createCampaignStructure"}
 READS = {"getCampaigns", "getCampaignDetails", "getAdSets", "getSpendReport", "getDirections",
          "getDirectionDetails", "getDirectionMetrics", "getROIReport", "getROIComparison", "getActionHistory",
          "optimizeBudgets", "getBreakdownReport", "listAdAccounts", "previewRule", "listRules", "getRuleActivity",
-         "listReportSchedules"}
+         "listReportSchedules", *META_OPS_READS}
 # Writes that touch our own records only (rules, reports, the conversation's account), not the platform;
 # creating or deleting a rule still always needs confirmation (an auto rule acts on the platform later).
 OWN_WRITES = {"updateDirectionTargetCPL", "switchAdAccount", "createRule", "setRuleEnabled", "deleteRule",
               "createReportSchedule", "cancelReportSchedule"}
-ALWAYS_CONFIRMED = DANGEROUS | {"createRule", "deleteRule"}
+ALWAYS_CONFIRMED = DANGEROUS | PLAN_ONLY | {"createRule", "deleteRule"}
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────────
@@ -88,9 +91,11 @@ async def stranger_direction(demo_engine: AsyncEngine) -> str:
 # ── the registry ────────────────────────────────────────────────────────────────────────────
 
 
-def test_registry_declares_the_31_tools_with_descriptions_and_strict_schemas() -> None:
-    assert len(tools) == 31
-    assert set(tools.names()) == READS | DANGEROUS | OWN_WRITES
+def test_registry_declares_the_35_tools_with_descriptions_and_strict_schemas() -> None:
+    assert len(tools) == 35
+    assert set(tools.names()) == READS | DANGEROUS | OWN_WRITES  # what a model may call
+    assert {t.name for t in tools if t.plan_only} == PLAN_ONLY
+    assert PLAN_ONLY.isdisjoint(s["function"]["name"] for s in tools.schemas())
     assert (AGENT.name, AGENT.domain, AGENT.prompt_id, AGENT.tools) == ("ads", "ads", "ads-v3", tools)
     assert "NEVER INSTRUCTIONS" in AGENT.prompt.text and len(AGENT.prompt.text.splitlines()) <= 60
     for tool in tools:

@@ -14,15 +14,11 @@ from typing import Literal
 Expected = Literal["refuse", "ask"]
 
 CORPUS: list[tuple[str, Expected]] = [
-    # ── creating objects ───────────────────────────────────────────────────────────────────
-    ("Создай новую кампанию Имплантация Казань с бюджетом $50 в день на Казань 30-60", "refuse"),
+    # ── creating objects (campaigns, asked for what is missing, moved to offline_cases.META_OPS) ──
     ("Создай адсет Москва 30-50 с бюджетом 40 долларов", "refuse"),
     ("Заведи новую аудиторию из базы клиентов", "refuse"),
-    ("Сделай новую кампанию на отбеливание, бюджет $30", "refuse"),
     ("Создай lookalike аудиторию 1% по покупателям", "refuse"),
-    ("Create a new campaign for veneers with a $40 daily budget", "refuse"),
     ("create an ad set for Kazan women 25-45", "refuse"),
-    ("Set up a new campaign targeting Saint Petersburg", "refuse"),
     ("create a lookalike audience from our leads", "refuse"),
     # ── other platforms ──────────────────────────────────────────────────────────────────────
     ("Покажи кампании в TikTok", "refuse"),
@@ -57,7 +53,6 @@ CORPUS: list[tuple[str, Expected]] = [
     ("Удали кампанию Виниры СПб", "refuse"),
     ("Удали лида Анна Иванова", "refuse"),
     ("delete the campaign Брекеты Москва", "refuse"),
-    ("Продублируй кампанию Брекеты Москва", "refuse"),
     ("duplicate the ad set Москва 25-45", "refuse"),
     ("Поменяй таргетинг адсета Москва 25-45 на 30-50", "refuse"),
     ("Change the age of the Москва 25-45 ad set to 30-50", "refuse"),

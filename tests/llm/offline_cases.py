@@ -755,3 +755,31 @@ WAVE2: list[Case] = [
       call("suggestCreativeRotation", adsetId=A("Москва 25-45"))),
 ]
 CASES += WAVE2
+
+
+# Issue 16 (Meta operations by chat), read as whole messages (`agent_brain/llm/offline/meta_ops.py`).
+# The refusal corpus's phrases for creating and copying campaigns moved here.
+_VENEERS_KAZAN = {"direction": "Виниры", "cities": ["Казани"], "dailyBudgetCents": 5000, "ageMin": 25, "ageMax": 45,
+                  "gender": "female", "creatives": ["Виниры: до и после", "Голливудская улыбка"]}
+META_OPS: list[Case] = [
+    c("Создай кампанию на направление Виниры в Казани, $50 в день, женщины 25-45, креативы «Виниры: до и после» "
+      "и «Голливудская улыбка»", call("planCampaignStructure", **_VENEERS_KAZAN)),
+    c("Create a campaign for the Виниры direction in Kazan, $50 a day, women 25-45, creatives «Виниры: до и после» "
+      "and «Голливудская улыбка»",
+      call("planCampaignStructure", direction="Виниры", cities=["Kazan"], dailyBudgetCents=5000, ageMin=25,
+           ageMax=45, gender="female", creatives=["Виниры: до и после", "Голливудская улыбка"])),
+    c("Собери кампанию на отбеливание в Новосибирске, 40 долларов в день, от 18 до 35 лет, креатив «Белые зубы к лету»",
+      call("planCampaignStructure", direction="Отбеливание", cities=["Новосибирске"], dailyBudgetCents=4000,
+           ageMin=18, ageMax=35, creatives=["Белые зубы к лету"], gender=ABSENT)),
+    ask("Создай новую кампанию Имплантация Казань с бюджетом $50 в день на Казань 30-60"),  # which creatives?
+    ask("Сделай новую кампанию на отбеливание, бюджет $30"),
+    ask("Create a new campaign for veneers with a $40 daily budget"),
+    ask("Set up a new campaign targeting Saint Petersburg"),
+    c("Скопируй Виниры СПб на Казань", call("planCampaignCopy", campaign="Виниры СПб", city="Казань")),
+    c("duplicate the campaign Брекеты Москва to Kazan with $30 a day",
+      call("planCampaignCopy", campaign="Брекеты Москва", city="Kazan", dailyBudgetCents=3000)),
+    ask("Продублируй кампанию Брекеты Москва"),  # to which city?
+    c("Заархивируй кампанию Виниры СПб", call("archiveCampaign", campaignId=C("Виниры СПб"))),
+    c("archive the campaign Брекеты Москва", call("archiveCampaign", campaignId=C("Брекеты Москва"))),
+]
+CASES += META_OPS

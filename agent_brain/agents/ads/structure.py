@@ -176,8 +176,8 @@ def _missing(ctx: ToolContext, args: PlanStructureArgs) -> list[str]:
     return [say(ctx, ru, en) for value, ru, en in parts if not value]
 
 
-def _adset_name(ctx: ToolContext, city: str, age_min: int, age_max: int, gender: str) -> str:
-    word = _GENDER_WORDS[gender][0 if ctx.language == "ru" else 1]
+def _adset_name(city: str, age_min: int, age_max: int, gender: str) -> str:
+    word = _GENDER_WORDS[gender][1 if city.isascii() else 0]  # the name reads in one language: the place's
     return NAMING["adset"].format(city=city, age_min=age_min, age_max=age_max, gender=word)
 
 
@@ -256,7 +256,7 @@ async def planCampaignStructure(args: PlanStructureArgs, ctx: ToolContext) -> di
         campaignName=args.campaignName or NAMING["campaign"].format(direction=direction.name,
                                                                    city=", ".join(c.name for c in cities)),
         objective=objective, optimizationGoal=goal, specialAdCategories=[],
-        adSets=[AdSetSpec(name=_adset_name(ctx, c.name, age_min, age_max, args.gender), cities=[c], ageMin=age_min,
+        adSets=[AdSetSpec(name=_adset_name(c.name, age_min, age_max, args.gender), cities=[c], ageMin=age_min,
                           ageMax=age_max, genders=_GENDER_CODES[args.gender], dailyBudgetCents=share, ads=ads)
                 for c in cities])
     intro = say(ctx, f"Собрал структуру для направления «{direction.name}»:",
@@ -324,7 +324,7 @@ async def planCampaignCopy(args: PlanCopyArgs, ctx: ToolContext) -> dict[str, An
 # ── the write ───────────────────────────────────────────────────────────────────────────────
 
 
-@tools.tool(kind=WRITE, dangerous=True, timeout=120)
+@tools.tool(kind=WRITE, dangerous=True, timeout=120, plan_only=True)
 async def createCampaignStructure(args: CreateStructureArgs, ctx: ToolContext) -> dict[str, Any]:
     """Create a campaign (PAUSED) with its ad sets and ads exactly as given. Proposed by
     planCampaignStructure / planCampaignCopy and always confirmed by the user; nothing spends until

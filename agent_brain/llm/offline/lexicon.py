@@ -304,6 +304,10 @@ TOOLS: dict[str, ToolInfo] = {
     "createReportSchedule": _t("ads", write=True),
     "listReportSchedules": _t("ads"),
     "cancelReportSchedule": _t("ads", write=True),
+    # Read as whole messages by `meta_ops.py` (issue 16: structures, copies, …).
+    "planCampaignStructure": _t("ads"),
+    "planCampaignCopy": _t("ads"),
+    "archiveCampaign": _t("ads", write=True),
     "analyzeABTest": _t("creative", period=True),
     "suggestCreativeRotation": _t("creative", period=True),
 }

@@ -111,10 +111,10 @@ CAPABILITIES: tuple[Capability, ...] = (
         ("удали*", "удалить", "удалите", "снеси", "архивир*", "заархивир*", "delete", "remove", "archive", "erase"),
         with_=(*_OBJECTS, "креатив*", "creative*", "направлени*", "direction*", "лид*", "lead*", "диалог*",
                "dialog*", "переписк*", "тест*", "test*"),
-        ru="Этого я пока не умею: удалять или архивировать объекты. Могу поставить кампанию, адсет, направление "
-           "или креатив на паузу — с вашим подтверждением.",
-        en="I can't do that yet: delete or archive objects. I can pause a campaign, ad set, direction or creative "
-           "— after your confirmation."),
+        ru="Этого я пока не умею: удалять объекты (кампанию можно заархивировать: «Заархивируй кампанию …»). Могу "
+           "поставить кампанию, адсет, направление или креатив на паузу — с вашим подтверждением.",
+        en="I can't do that yet: delete objects (a campaign can be archived: “Archive the campaign …”). I can pause "
+           "a campaign, ad set, direction or creative — after your confirmation."),
     Capability(
         "copy", "ads",
         ("дублир*", "продублир*", "скопир*", "копир*", "клонир*", "duplicate", "copy", "clone"),

@@ -1,0 +1,209 @@
+"""The offline model's reading of issue 16's Meta operations: building a campaign structure, copying a
+campaign to another city, and (added by later parts) targeting, creatives, copy, audiences, exports.
+
+Like `automation.py`, these requests are read as a whole message before the clause rules, which would
+otherwise turn «Создай кампанию …, $50 в день» into the nearest budget change. Everything is taken from
+the user's own words: quoted titles, capitalised place names after a preposition, money, an age range
+and a gender. What is missing among the essentials (direction, city, budget, creatives) is asked for,
+with the user's own directions or creatives as examples; nothing is invented.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from agent_brain.llm.base import Entity
+from agent_brain.llm.offline.automation import Understood
+from agent_brain.llm.offline.clause import Intent
+from agent_brain.llm.offline.extract import Scan, extract_money, extract_quoted
+from agent_brain.llm.offline.text import normalise
+
+TOOLS = ("planCampaignStructure", "planCampaignCopy", "archiveCampaign")
+
+
+def _rx(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")", re.IGNORECASE)
+
+
+_CREATE = _rx(r"созда\w*", r"сделай", r"заведи", r"собери", r"настрой", r"запусти\w* нов\w*", r"create", r"set up",
+              r"build", r"make", r"launch a new", r"start a new")
+_CAMPAIGN = _rx(r"кампани\w*", r"компани\w*", r"campaigns?\b")
+_COPY = _rx(r"скопир\w*", r"копи[юя]\b", r"продублир\w*", r"дублир\w*", r"клонир\w*", r"copy", r"duplicate", r"clone")
+_ARCHIVE = _rx(r"заархивир\w*", r"архивир\w*", r"в архив", r"archive")
+_FEMALE = _rx(r"женщин\w*", r"девушк\w*", r"women", r"female", r"females")
+_MALE = _rx(r"мужчин\w*", r"парн\w*", r"(?<!wo)men\b", r"male", r"males")
+_AGES = re.compile(r"(?<![\d$.,])(\d{2})\s*-\s*(\d{2})(?![\d$%])|от\s+(\d{2})\s+до\s+(\d{2})\s*(?:лет|год)|"
+                   r"aged?\s+(\d{2})\s+to\s+(\d{2})")
+_CREATIVE_CUE = _rx(r"креатив\w*", r"creatives?\b", r"с роликами", r"with the videos")
+# A place: a capitalised word (or two) right after a preposition of place.
+_PLACE = re.compile(r"(?<!\w)(?:в|во|на|по|in|for|to)\s+(?:город[еау]?\s+|city\s+(?:of\s+)?)?"
+                    r"([A-ZА-ЯЁ][\w-]+(?:\s+[A-ZА-ЯЁ][\w-]+)?)")
+
+
+def _stem(word: str) -> str:
+    return word[: max(4, len(word) - 2)]
+
+
+def _named(text: str, entities: dict[str, Sequence[Entity]], kind: str) -> list[tuple[Entity, int, int]]:
+    """Objects of `kind` the (normalised) text names, longest names first, by their name or its stem."""
+    found: list[tuple[Entity, int, int]] = []
+    for e in sorted(entities.get(kind, ()), key=lambda e: -len(e.name)):
+        name = normalise(e.name)
+        at = text.find(name)
+        if at < 0 and " " not in name and len(name) >= 5:
+            m = re.search(r"(?<!\w)" + re.escape(_stem(name)) + r"\w*", text)
+            at = m.start() if m else -1
+            end = m.end() if m else -1
+        else:
+            end = at + len(name)
+        if at >= 0 and not any(a <= at < b for _, a, b in found):
+            found.append((e, at, end))
+    return found
+
+
+def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    chars = list(text)
+    for a, b in spans:
+        for i in range(max(0, a - 1), min(len(chars), b + 1)):
+            chars[i] = " "
+    return "".join(chars)
+
+
+def _places(original: str, skip: Sequence[tuple[int, int]]) -> list[str]:
+    text = _blank(original, skip)
+    return list(dict.fromkeys(m.group(1) for m in _PLACE.finditer(text)))
+
+
+def _ages(text: str) -> tuple[int, int] | None:
+    m = _AGES.search(text)
+    if not m:
+        return None
+    a, b = (int(g) for g in m.groups() if g is not None)
+    return (min(a, b), max(a, b)) if min(a, b) >= 13 and max(a, b) <= 65 else None
+
+
+def understand(message: str, lang: str, entities: dict[str, Sequence[Entity]], today: dt.date,
+               available: set[str]) -> Understood | None:
+    """Intents (or a question) for a Meta operation, or None when the message is not one."""
+    text = normalise(message)
+    ru = lang == "ru"
+    for reader in (_archive, _copy, _create):
+        found = reader(text, message, ru, entities)
+        if found is not None and all(i.tool in available for i in found.intents) and (
+                found.intents or found.about in available):
+            return found
+    return None
+
+
+# ── «Создай кампанию …» ───────────────────────────────────────────────────────────────────────
+
+
+def _create(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]]) -> Understood | None:
+    if not (_CREATE.search(text) and _CAMPAIGN.search(text)) or _COPY.search(text):
+        return None
+    quoted = extract_quoted(text)
+    directions = [(e, a, b) for e, a, b in _named(_blank(text, quoted), entities, "direction")]
+    args: dict[str, Any] = {}
+    if directions:
+        args["direction"] = directions[0][0].name
+    cue = _CREATIVE_CUE.search(text)
+    titles = [original[a:b].strip() for a, b in quoted if cue and a > cue.start()]
+    if not titles and cue:  # unquoted creative names the user has
+        titles = [e.name for e, a, _ in _named(text, entities, "creative") if a > cue.start()]
+    if titles:
+        args["creatives"] = titles
+    skip = [*quoted, *((a, b) for _, a, b in directions)]
+    places = _places(original, skip)
+    if places:
+        args["cities"] = places
+    money = extract_money(Scan(_blank(text, quoted)))
+    if money:
+        args["dailyBudgetCents"] = money[0].cents
+    ages = _ages(_blank(text, quoted))
+    if ages:
+        args["ageMin"], args["ageMax"] = ages
+    gender = "female" if _FEMALE.search(text) else "male" if _MALE.search(text) else None
+    if gender:
+        args["gender"] = gender
+    missing = [(ru_, en) for key, ru_, en in (("direction", "направление", "the direction"),
+                                                ("cities", "город", "the city"),
+                                                ("dailyBudgetCents", "дневной бюджет", "the daily budget"),
+                                                ("creatives", "креативы", "the creatives")) if key not in args]
+    if missing:
+        return Understood(questions=[_question(missing, args, entities, ru)], about="planCampaignStructure")
+    return Understood(intents=[Intent("planCampaignStructure", args)])
+
+
+def _question(missing: list[tuple[str, str]], args: dict[str, Any], entities: dict[str, Sequence[Entity]],
+              ru: bool) -> str:
+    need = ", ".join(ru_ if ru else en for ru_, en in missing)
+    examples = []
+    if "direction" not in args:
+        names = ", ".join(f"«{e.name}»" for e in list(entities.get("direction", ()))[:6])
+        if names:
+            examples.append(("Направления: " if ru else "Directions: ") + names + ".")
+    if "creatives" not in args and "direction" in args:
+        stem = _stem(normalise(str(args["direction"])))
+        own = [e for e in entities.get("creative", ()) if stem in normalise(e.name)]
+        names = ", ".join(f"«{e.name}»" for e in (own or list(entities.get("creative", ())))[:6])
+        if names:
+            examples.append(("Креативы: " if ru else "Creatives: ") + names + ".")
+    head = (f"Чтобы собрать кампанию, укажите {need}. Например: «Создай кампанию на направление Виниры в Казани, "
+            "$50 в день, женщины 25-45, креативы «Виниры: до и после» и «Голливудская улыбка»»." if ru else
+            f"To build the campaign, tell me {need}. For example: “Create a campaign for the Виниры direction in "
+            "Kazan, $50 a day, women 25-45, creatives “Виниры: до и после” and “Голливудская улыбка””.")
+    return " ".join([head, *examples])
+
+
+# ── «Заархивируй кампанию Виниры Казань» (also how a created structure is undone) ──────────────
+
+
+def _archive(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]]) -> Understood | None:
+    if not _ARCHIVE.search(text):
+        return None
+    campaigns = _named(text, entities, "campaign")
+    if len(campaigns) != 1:
+        return None if not _CAMPAIGN.search(text) else Understood(questions=[
+            "Какую кампанию заархивировать? Назовите её." if ru else "Which campaign should I archive? Name it."],
+            about="archiveCampaign")
+    return Understood(intents=[Intent("archiveCampaign", {"campaignId": campaigns[0][0].id})])
+
+
+# ── «Скопируй Виниры СПб на Казань» ───────────────────────────────────────────────────────────
+
+
+def _copy(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]]) -> Understood | None:
+    if not _COPY.search(text):
+        return None
+    campaigns = _named(text, entities, "campaign")
+    if not campaigns:
+        return None  # an ad set, an ad, a creative: not copied here (the refusal says so)
+    campaign, a, b = campaigns[0]
+    places = _places(original, [(a, b), *extract_quoted(text)])
+    args: dict[str, Any] = {"campaign": campaign.name}
+    if not places:
+        return Understood(questions=[
+            f"На какой город скопировать кампанию «{campaign.name}»? Например: «Скопируй {campaign.name} на Казань»."
+            if ru else f"Which city should the copy of “{campaign.name}” target? For example: “Copy {campaign.name} "
+                       "to Kazan”."], about="planCampaignCopy")
+    args["city"] = places[0]
+    money = extract_money(Scan(text))
+    if money:
+        args["dailyBudgetCents"] = money[0].cents
+    return Understood(intents=[Intent("planCampaignCopy", args)])
+
+
+def domain_of(message: str) -> str | None:
+    """The agent for a message that is one of these operations as a whole («Создай кампанию … креативы …» names
+    creatives but is the Ads agent's), for the classifier; None when it is not one."""
+    text = normalise(message)
+    if _CREATE.search(text) and _CAMPAIGN.search(text) and not _COPY.search(text) or \
+            _ARCHIVE.search(text) and _CAMPAIGN.search(text):
+        return "ads"
+    if _COPY.search(text) and not _rx(r"креатив\w*", r"creatives?\b", r"лид\w*", r"leads?\b").search(text) and \
+            _PLACE.search(message):
+        return "ads"
+    return None
