@@ -53,6 +53,15 @@ def _created(tool: str, arg: str, response_key: str) -> Inverse:
     return inverse
 
 
+def _restore_all(tool: str, arg: str) -> Inverse:
+    """The same tool with every journalled before-value that was set (a value that was unset cannot be sent)."""
+    def inverse(a: ActionRecord) -> tuple[str, dict[str, Any]] | None:
+        values = {k: v for k, v in (a.before_state or {}).items() if v is not None}
+        return (tool, {arg: a.target_id, **values}) if values else None
+
+    return inverse
+
+
 # The tool call that restores an action's before-state. Tools missing here cannot be undone yet.
 INVERSES: dict[str, Inverse] = {
     "pauseCampaign": _swap("resumeCampaign", "campaignId"),
@@ -65,6 +74,8 @@ INVERSES: dict[str, Inverse] = {
                                          "target_cpl_cents"),
     "updateLeadStage": _restore("updateLeadStage", "leadId", "stage", "stage"),
     "createCampaignStructure": _created("archiveCampaign", "campaignId", "campaign_id"),
+    "updateAdSetTargeting": _restore_all("updateAdSetTargeting", "adsetId"),
+    "updateAdSetSettings": _restore_all("updateAdSetSettings", "adsetId"),
 }
 
 

@@ -22,8 +22,8 @@ from agent_brain.tools.registry import READ, WRITE, ToolArgumentsError
 DANGEROUS = {"pauseCampaign", "resumeCampaign", "pauseAdSet", "resumeAdSet", "updateBudget",
              "updateDirectionBudget", "pauseDirection", "archiveCampaign"}
 # Issue 16's Meta operations: structures are planned by reads and created by a plan-only write.
-META_OPS_READS = {"planCampaignStructure", "planCampaignCopy"}
-PLAN_ONLY = {"createCampaignStructure"}
+META_OPS_READS = {"planCampaignStructure", "planCampaignCopy", "previewTargetingChange", "previewAdSetSettings"}
+PLAN_ONLY = {"createCampaignStructure", "updateAdSetTargeting", "updateAdSetSettings"}
 READS = {"getCampaigns", "getCampaignDetails", "getAdSets", "getSpendReport", "getDirections",
          "getDirectionDetails", "getDirectionMetrics", "getROIReport", "getROIComparison", "getActionHistory",
          "optimizeBudgets", "getBreakdownReport", "listAdAccounts", "previewRule", "listRules", "getRuleActivity",
@@ -91,8 +91,8 @@ async def stranger_direction(demo_engine: AsyncEngine) -> str:
 # ── the registry ────────────────────────────────────────────────────────────────────────────
 
 
-def test_registry_declares_the_35_tools_with_descriptions_and_strict_schemas() -> None:
-    assert len(tools) == 35
+def test_registry_declares_the_39_tools_with_descriptions_and_strict_schemas() -> None:
+    assert len(tools) == 39
     assert set(tools.names()) == READS | DANGEROUS | OWN_WRITES  # what a model may call
     assert {t.name for t in tools if t.plan_only} == PLAN_ONLY
     assert PLAN_ONLY.isdisjoint(s["function"]["name"] for s in tools.schemas())

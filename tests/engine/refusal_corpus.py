@@ -54,9 +54,6 @@ CORPUS: list[tuple[str, Expected]] = [
     ("Удали лида Анна Иванова", "refuse"),
     ("delete the campaign Брекеты Москва", "refuse"),
     ("duplicate the ad set Москва 25-45", "refuse"),
-    ("Поменяй таргетинг адсета Москва 25-45 на 30-50", "refuse"),
-    ("Change the age of the Москва 25-45 ad set to 30-50", "refuse"),
-    ("Поставь ставку $5 на адсет Москва 25-45", "refuse"),
     ("set a bid cap of $3 on campaign Виниры СПб", "refuse"),
     # ── other channels, copywriting, forecasts ───────────────────────────────────────────────
     ("Отправь всем горячим лидам SMS со скидкой", "refuse"),

@@ -7,6 +7,7 @@ from agent_brain.agents.ads import (  # noqa: F401 - register their tools
     breakdowns,
     optimize,
     structure,
+    targeting,
 )
 from agent_brain.agents.ads.tools import tools
 from agent_brain.agents.base import AgentSpec

@@ -308,6 +308,8 @@ TOOLS: dict[str, ToolInfo] = {
     "planCampaignStructure": _t("ads"),
     "planCampaignCopy": _t("ads"),
     "archiveCampaign": _t("ads", write=True),
+    "previewTargetingChange": _t("ads"),
+    "previewAdSetSettings": _t("ads"),
     "analyzeABTest": _t("creative", period=True),
     "suggestCreativeRotation": _t("creative", period=True),
 }

@@ -18,10 +18,10 @@ from typing import Any
 from agent_brain.llm.base import Entity
 from agent_brain.llm.offline.automation import Understood
 from agent_brain.llm.offline.clause import Intent
-from agent_brain.llm.offline.extract import Scan, extract_money, extract_quoted
+from agent_brain.llm.offline.extract import _ATOMS, Scan, _atom, extract_money, extract_quoted
 from agent_brain.llm.offline.text import normalise
 
-TOOLS = ("planCampaignStructure", "planCampaignCopy", "archiveCampaign")
+TOOLS = ("planCampaignStructure", "planCampaignCopy", "archiveCampaign", "previewTargetingChange", "previewAdSetSettings")
 
 
 def _rx(*alternatives: str) -> re.Pattern[str]:
@@ -33,6 +33,17 @@ _CREATE = _rx(r"созда\w*", r"сделай", r"заведи", r"собери
 _CAMPAIGN = _rx(r"кампани\w*", r"компани\w*", r"campaigns?\b")
 _COPY = _rx(r"скопир\w*", r"копи[юя]\b", r"продублир\w*", r"дублир\w*", r"клонир\w*", r"copy", r"duplicate", r"clone")
 _ARCHIVE = _rx(r"заархивир\w*", r"архивир\w*", r"в архив", r"archive")
+_TARGETING = _rx(r"таргет\w*", r"возраст\w*", r"гео\b", r"геогр\w*", r"аудитори\w* адсет\w*", r"targeting",
+                 r"retarget\w*", r"\bages?\b", r"geo\b", r"gender", r"пол\b")
+_CHANGE = _rx(r"помен\w*", r"измени\w*", r"сделай", r"постав\w*", r"сузь", r"расширь", r"переключи\w*", r"перевед\w*",
+              r"change", r"set", r"make", r"narrow", r"switch", r"move", r"retarget")
+_BID = _rx(r"ставк\w*", r"бид\b", r"bid", r"bids", r"бид[- ]?кап\w*", r"bid cap")
+_COST_CAP = _rx(r"cost cap", r"кост[- ]?кап\w*", r"предельн\w* (?:цен|стоимост)\w*", r"целев\w* (?:цен|стоимост)\w* "
+                r"(?:за )?(?:лид|результат|конверси)\w*")
+_LIFETIME = _rx(r"на весь срок", r"за весь (?:срок|период)", r"lifetime", r"на всю кампанию", r"for the whole (?:run|flight)")
+_END = _rx(r"до", r"по", r"until", r"till", r"through", r"end(?:s|ing)? on", r"окончани\w*(?: в)?", r"заканчива\w*",
+           r"останов\w* (?:после|в)", r"on", r"after")
+_START = _rx(r"начиная с", r"старт\w*", r"начало", r"с", r"from", r"starting", r"start(?:s|ing)? on")
 _FEMALE = _rx(r"женщин\w*", r"девушк\w*", r"women", r"female", r"females")
 _MALE = _rx(r"мужчин\w*", r"парн\w*", r"(?<!wo)men\b", r"male", r"males")
 _AGES = re.compile(r"(?<![\d$.,])(\d{2})\s*-\s*(\d{2})(?![\d$%])|от\s+(\d{2})\s+до\s+(\d{2})\s*(?:лет|год)|"
@@ -90,8 +101,8 @@ def understand(message: str, lang: str, entities: dict[str, Sequence[Entity]], t
     """Intents (or a question) for a Meta operation, or None when the message is not one."""
     text = normalise(message)
     ru = lang == "ru"
-    for reader in (_archive, _copy, _create):
-        found = reader(text, message, ru, entities)
+    for reader in (_archive, _copy, _create, _settings, _targeting):
+        found = reader(text, message, ru, entities, today)
         if found is not None and all(i.tool in available for i in found.intents) and (
                 found.intents or found.about in available):
             return found
@@ -101,7 +112,8 @@ def understand(message: str, lang: str, entities: dict[str, Sequence[Entity]], t
 # ── «Создай кампанию …» ───────────────────────────────────────────────────────────────────────
 
 
-def _create(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]]) -> Understood | None:
+def _create(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
+            today: dt.date) -> Understood | None:
     if not (_CREATE.search(text) and _CAMPAIGN.search(text)) or _COPY.search(text):
         return None
     quoted = extract_quoted(text)
@@ -161,7 +173,8 @@ def _question(missing: list[tuple[str, str]], args: dict[str, Any], entities: di
 # ── «Заархивируй кампанию Виниры Казань» (also how a created structure is undone) ──────────────
 
 
-def _archive(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]]) -> Understood | None:
+def _archive(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
+             today: dt.date) -> Understood | None:
     if not _ARCHIVE.search(text):
         return None
     campaigns = _named(text, entities, "campaign")
@@ -172,10 +185,94 @@ def _archive(text: str, original: str, ru: bool, entities: dict[str, Sequence[En
     return Understood(intents=[Intent("archiveCampaign", {"campaignId": campaigns[0][0].id})])
 
 
+# ── targeting and delivery settings of an ad set ─────────────────────────────────────────────
+
+
+def _one_adset(text: str, entities: dict[str, Sequence[Entity]]) -> tuple[Entity, int, int] | None:
+    found = _named(text, entities, "adset")
+    return found[0] if len(found) == 1 else None
+
+
+def _targeting(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
+               today: dt.date) -> Understood | None:
+    if not (_TARGETING.search(text) and _CHANGE.search(text)):
+        return None
+    named = _one_adset(text, entities)
+    if named is None:
+        return None  # a campaign's or a direction's targeting: not here (the refusal says so)
+    adset, a, b = named
+    rest = _blank(text, [(a, b)])
+    args: dict[str, Any] = {"adsetId": adset.id}
+    ages = _ages(rest)
+    if ages:
+        args["ageMin"], args["ageMax"] = ages
+    if _FEMALE.search(rest):
+        args["gender"] = "female"
+    elif _MALE.search(rest):
+        args["gender"] = "male"
+    elif _rx(r"все(?:х)? пол", r"мужчин\w* и женщин\w*", r"all genders", r"men and women").search(rest):
+        args["gender"] = "all"
+    places = _places(original, [(a, b)])
+    if places:
+        args["cities"] = places
+    if len(args) == 1:
+        return Understood(questions=[
+            f"Что поменять в таргетинге адсета «{adset.name}»: возраст (например, 30-50), пол или город?" if ru else
+            f"What should change in the targeting of “{adset.name}”: the age range (e.g. 30-50), gender or city?"],
+            about="previewTargetingChange")
+    return Understood(intents=[Intent("previewTargetingChange", args)])
+
+
+def _date_after(text: str, cue: re.Pattern[str], today: dt.date) -> dt.date | None:
+    """The first date right after one of the cue words, in the future (a date without a year is the next one)."""
+    for m in cue.finditer(text):
+        tail = text[m.end():m.end() + 30]
+        for kind, rx in _ATOMS:
+            found = rx.match(tail.lstrip())
+            if found:
+                day = _atom(kind, found, today)
+                if day is not None and day < today and not any(len(g or "") == 4 for g in found.groups()):
+                    day = day.replace(year=day.year + 1)
+                return day
+    return None
+
+
+def _settings(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
+              today: dt.date) -> Understood | None:
+    bid, cost_cap, lifetime = _BID.search(text), _COST_CAP.search(text), _LIFETIME.search(text)
+    named = _one_adset(text, entities)
+    rest = _blank(text, [(named[1], named[2])]) if named else text
+    end = _date_after(rest, _END, today)
+    if named is None or not (bid or cost_cap or lifetime or end):
+        return None
+    args: dict[str, Any] = {"adsetId": named[0].id}
+    money = extract_money(Scan(rest))
+    if cost_cap:
+        args["bidStrategy"] = "COST_CAP"
+    elif bid:
+        args["bidStrategy"] = "LOWEST_COST_WITH_BID_CAP"
+    if (bid or cost_cap) and money:
+        args["bidAmountCents"] = money[0].cents
+    elif lifetime and money:
+        args["lifetimeBudgetCents"] = money[0].cents
+    if end:
+        args["endDate"] = end.isoformat()
+    start = _date_after(rest, _START, today)
+    if start and start != end:
+        args["startDate"] = start.isoformat()
+    if ("bidStrategy" in args and "bidAmountCents" not in args) or (lifetime and "lifetimeBudgetCents" not in args):
+        return Understood(questions=[
+            "Какую сумму поставить? Например: «ставка $5 на адсет …» или «бюджет $500 на весь срок до 31 декабря»."
+            if ru else "What amount? For example: “bid cap $5 on the ad set …” or “$500 lifetime budget until "
+                       "December 31”."], about="previewAdSetSettings")
+    return Understood(intents=[Intent("previewAdSetSettings", args)])
+
+
 # ── «Скопируй Виниры СПб на Казань» ───────────────────────────────────────────────────────────
 
 
-def _copy(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]]) -> Understood | None:
+def _copy(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
+          today: dt.date) -> Understood | None:
     if not _COPY.search(text):
         return None
     campaigns = _named(text, entities, "campaign")
