@@ -190,7 +190,7 @@ class Orchestrator:
             platform_account_id=account.external_id if account else None,
             currency=account.currency if account else "USD", timezone=account.timezone if account else "UTC",
             language="ru" if language == "ru" else "en", conversation_id=conversation_id,
-            dry_run=self.dry_run if dry_run is None else dry_run,
+            dry_run=self.dry_run if dry_run is None else dry_run, writer=self.model,
         )
 
     async def execute_plan(

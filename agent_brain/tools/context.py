@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain import clock
 from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.platforms.write_safety import WriteGuard
+
+if TYPE_CHECKING:
+    from agent_brain.llm.base import ChatModel
 
 
 @dataclass
@@ -32,6 +35,7 @@ class ToolContext:
     conversation_id: uuid.UUID | None = None
     dry_run: bool = False
     today: dt.date | None = None  # None → today in the account's calendar (`timezone`)
+    writer: ChatModel | None = None  # the conversation's model, for tools that write text (ad copy)
 
     def __post_init__(self) -> None:
         if self.today is None:

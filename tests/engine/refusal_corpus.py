@@ -58,8 +58,6 @@ CORPUS: list[tuple[str, Expected]] = [
     # ── other channels, copywriting, forecasts ───────────────────────────────────────────────
     ("Отправь всем горячим лидам SMS со скидкой", "refuse"),
     ("Send an email to the cold leads", "refuse"),
-    ("Придумай текст объявления для виниров", "refuse"),
-    ("write ad copy for the whitening campaign", "refuse"),
     ("Сделай прогноз расходов на следующий месяц", "refuse"),
     ("forecast next month's leads", "refuse"),
     # ── found exploring after the first version (kept: each was a miss or a near miss) ──────

@@ -127,3 +127,15 @@ async def test_a_model_cannot_call_the_plan_only_write_directly(product: Any) ->
     assert not any(e["type"] in ("approval_required", "tool_start") for e in events)
     assert product["app"].state.emulator.writes_applied == writes
     assert "Обход" not in await _campaigns(product)
+
+
+async def test_ad_copy_by_chat_is_honest_about_templates(product: Any) -> None:
+    orch = product["build"]()
+    user = product["user_id"]
+    conv = await new_conversation(orch, user, mode="auto")
+    events = await turn(orch, user, conv, "напиши 3 варианта текста для Виниры")
+    assert next(e for e in events if e["type"] == "classified")["domain"] == "creative"
+    answer = final_text(events)
+    assert answer.count("Заголовок:") == 3 and "шаблоны" in answer
+    english = await turn(orch, user, conv, "Write two ad texts for Брекеты")
+    assert final_text(english).count("Headline:") == 2 and "templates" in final_text(english)

@@ -800,5 +800,11 @@ META_OPS: list[Case] = [
     c("stop the ad set Москва 18-35 on 2026-06-30", call("previewAdSetSettings", adsetId=A("Москва 18-35"),
                                                          endDate="2026-06-30")),
     ask("Поставь ставку на адсет Москва 25-45"),
+    c("напиши 3 варианта текста для Виниры", call("writeAdCopy", direction="Виниры", count=3)),
+    c("Придумай текст объявления для виниров", call("writeAdCopy", direction="Виниры")),
+    ask("write ad copy for the whitening campaign"),  # English names of directions are not known: which one?
+    c("write ad copy for Отбеливание", call("writeAdCopy", direction="Отбеливание")),
+    c("Write two ad texts for Брекеты", call("writeAdCopy", direction="Брекеты", count=2)),
+    ask("Напиши текст объявления"),  # for which direction?
 ]
 CASES += META_OPS

@@ -310,6 +310,7 @@ TOOLS: dict[str, ToolInfo] = {
     "archiveCampaign": _t("ads", write=True),
     "previewTargetingChange": _t("ads"),
     "previewAdSetSettings": _t("ads"),
+    "writeAdCopy": _t("creative"),
     "analyzeABTest": _t("creative", period=True),
     "suggestCreativeRotation": _t("creative", period=True),
 }

@@ -21,7 +21,8 @@ from agent_brain.llm.offline.clause import Intent
 from agent_brain.llm.offline.extract import _ATOMS, Scan, _atom, extract_money, extract_quoted
 from agent_brain.llm.offline.text import normalise
 
-TOOLS = ("planCampaignStructure", "planCampaignCopy", "archiveCampaign", "previewTargetingChange", "previewAdSetSettings")
+TOOLS = ("planCampaignStructure", "planCampaignCopy", "archiveCampaign", "previewTargetingChange", "previewAdSetSettings",
+         "writeAdCopy")
 
 
 def _rx(*alternatives: str) -> re.Pattern[str]:
@@ -44,6 +45,13 @@ _LIFETIME = _rx(r"на весь срок", r"за весь (?:срок|пери�
 _END = _rx(r"до", r"по", r"until", r"till", r"through", r"end(?:s|ing)? on", r"окончани\w*(?: в)?", r"заканчива\w*",
            r"останов\w* (?:после|в)", r"on", r"after")
 _START = _rx(r"начиная с", r"старт\w*", r"начало", r"с", r"from", r"starting", r"start(?:s|ing)? on")
+_WRITE = _rx(r"напиши\w*", r"придумай\w*", r"сочини\w*", r"сгенерир\w*", r"подготов\w*", r"write", r"generate",
+             r"come up with", r"draft")
+_COPY_TEXT = _rx(r"текст\w*", r"вариант\w* (?:текст|объявлени|реклам)\w*", r"объявлени\w*", r"заголов\w*",
+                 r"ad copy", r"copy\b", r"headlines?", r"ad texts?", r"variants? of (?:the )?(?:ad|text)")
+_NUMBER_WORDS = {"два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5, "two": 2, "three": 3, "four": 4, "five": 5}
+_COUNT = re.compile(r"(?<!\w)(\d|" + "|".join(_NUMBER_WORDS) + r")\s+(?:вариант|текст|объявлени|variant|version|option|"
+                    r"ad text|ad cop|headline)", re.IGNORECASE)
 _FEMALE = _rx(r"женщин\w*", r"девушк\w*", r"women", r"female", r"females")
 _MALE = _rx(r"мужчин\w*", r"парн\w*", r"(?<!wo)men\b", r"male", r"males")
 _AGES = re.compile(r"(?<![\d$.,])(\d{2})\s*-\s*(\d{2})(?![\d$%])|от\s+(\d{2})\s+до\s+(\d{2})\s*(?:лет|год)|"
@@ -101,7 +109,7 @@ def understand(message: str, lang: str, entities: dict[str, Sequence[Entity]], t
     """Intents (or a question) for a Meta operation, or None when the message is not one."""
     text = normalise(message)
     ru = lang == "ru"
-    for reader in (_archive, _copy, _create, _settings, _targeting):
+    for reader in (_archive, _copy, _create, _settings, _targeting, _ad_copy):
         found = reader(text, message, ru, entities, today)
         if found is not None and all(i.tool in available for i in found.intents) and (
                 found.intents or found.about in available):
@@ -268,6 +276,27 @@ def _settings(text: str, original: str, ru: bool, entities: dict[str, Sequence[E
     return Understood(intents=[Intent("previewAdSetSettings", args)])
 
 
+# ── «Напиши 3 варианта текста для Виниры» ─────────────────────────────────────────────────────
+
+
+def _ad_copy(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
+             today: dt.date) -> Understood | None:
+    if not (_WRITE.search(text) and _COPY_TEXT.search(text)):
+        return None
+    directions = _named(text, entities, "direction")
+    if not directions:
+        names = ", ".join(f"«{e.name}»" for e in list(entities.get("direction", ()))[:6])
+        return Understood(questions=[
+            f"Для какого направления написать текст? {names}." if ru else
+            f"Which direction is the copy for? {names}."], about="writeAdCopy")
+    args: dict[str, Any] = {"direction": directions[0][0].name, "language": "ru" if ru else "en"}
+    m = _COUNT.search(text)
+    if m:
+        word = m.group(1).lower()
+        args["count"] = max(1, min(5, int(word) if word.isdigit() else _NUMBER_WORDS[word]))
+    return Understood(intents=[Intent("writeAdCopy", args)])
+
+
 # ── «Скопируй Виниры СПб на Казань» ───────────────────────────────────────────────────────────
 
 
@@ -300,6 +329,9 @@ def domain_of(message: str) -> str | None:
     if _CREATE.search(text) and _CAMPAIGN.search(text) and not _COPY.search(text) or \
             _ARCHIVE.search(text) and _CAMPAIGN.search(text):
         return "ads"
+    if _WRITE.search(text) and _COPY_TEXT.search(text) and not _rx(r"клиент\w*", r"лид\w*", r"рассылк\w*",
+                                                                      r"customers?", r"leads?\b").search(text):
+        return "creative"  # «напиши текст объявления», not a message to customers
     if _COPY.search(text) and not _rx(r"креатив\w*", r"creatives?\b", r"лид\w*", r"leads?\b").search(text) and \
             _PLACE.search(message):
         return "ads"
