@@ -806,5 +806,14 @@ META_OPS: list[Case] = [
     c("write ad copy for Отбеливание", call("writeAdCopy", direction="Отбеливание")),
     c("Write two ad texts for Брекеты", call("writeAdCopy", direction="Брекеты", count=2)),
     ask("Напиши текст объявления"),  # for which direction?
+    c("Создай объявление из загруженной картинки в адсете Москва 25-45: текст «Имплантация за 1 день без боли», "
+      "заголовок «Имплант за 1 день», ссылка https://clinic.example/implant, кнопка «Записаться»",
+      call("planCreativeAd", adsetId=A("Москва 25-45"), primaryText="Имплантация за 1 день без боли",
+           headline="Имплант за 1 день", link="https://clinic.example/implant", callToAction="SIGN_UP")),
+    c("Create an ad from the uploaded image in the ad set Москва 18-35 with text «Whiter teeth in one hour», "
+      "headline «ZOOM whitening» and link https://clinic.example/zoom",
+      call("planCreativeAd", adsetId=A("Москва 18-35"), primaryText="Whiter teeth in one hour",
+           headline="ZOOM whitening", link="https://clinic.example/zoom", callToAction=ABSENT)),
+    ask("Сделай креатив из картинки"),  # which ad set, text, headline, link?
 ]
 CASES += META_OPS

@@ -39,8 +39,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web_api.routes import actions, auth, chat, conversations, me, memory, plans, rules, telegram
+from web_api.routes import actions, auth, chat, conversations, me, memory, plans, rules, telegram, uploads
 
 api_router = APIRouter()
-for module in (auth, me, chat, conversations, plans, actions, memory, rules, telegram):
+for module in (auth, me, chat, conversations, plans, actions, memory, rules, telegram, uploads):
     api_router.include_router(module.router)

@@ -311,6 +311,7 @@ TOOLS: dict[str, ToolInfo] = {
     "previewTargetingChange": _t("ads"),
     "previewAdSetSettings": _t("ads"),
     "writeAdCopy": _t("creative"),
+    "planCreativeAd": _t("creative"),
     "analyzeABTest": _t("creative", period=True),
     "suggestCreativeRotation": _t("creative", period=True),
 }

@@ -22,7 +22,7 @@ from agent_brain.llm.offline.extract import _ATOMS, Scan, _atom, extract_money, 
 from agent_brain.llm.offline.text import normalise
 
 TOOLS = ("planCampaignStructure", "planCampaignCopy", "archiveCampaign", "previewTargetingChange", "previewAdSetSettings",
-         "writeAdCopy")
+         "writeAdCopy", "planCreativeAd")
 
 
 def _rx(*alternatives: str) -> re.Pattern[str]:
@@ -52,6 +52,19 @@ _COPY_TEXT = _rx(r"текст\w*", r"вариант\w* (?:текст|объяв�
 _NUMBER_WORDS = {"два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5, "two": 2, "three": 3, "four": 4, "five": 5}
 _COUNT = re.compile(r"(?<!\w)(\d|" + "|".join(_NUMBER_WORDS) + r")\s+(?:вариант|текст|объявлени|variant|version|option|"
                     r"ad text|ad cop|headline)", re.IGNORECASE)
+_AD_OBJECT = _rx(r"объявлени\w*", r"креатив\w*", r"\bads?\b", r"creatives?\b")
+_IMAGE = _rx(r"картинк\w*", r"изображени\w*", r"фото\w*", r"загруж\w*", r"images?\b", r"pictures?\b", r"photos?\b",
+             r"upload\w*")
+_URL = re.compile(r"https?://[^\s\"«»,;]+[^\s\"«»,;.!?)]")
+_HASH = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
+_LABELS = {"primaryText": _rx(r"текст\w*", r"text", r"primary text"), "headline": _rx(r"заголов\w*", r"headline"),
+           "description": _rx(r"описани\w*", r"description")}
+_CTA_WORDS = (("SIGN_UP", _rx(r"записат\w*", r"запись", r"sign up", r"book")),
+              ("WHATSAPP_MESSAGE", _rx(r"whatsapp", r"ватсап", r"вотсап")),
+              ("CONTACT_US", _rx(r"связат\w*", r"contact us", r"contact")),
+              ("GET_QUOTE", _rx(r"узнать цен\w*", r"get (?:a )?quote")),
+              ("LEARN_MORE", _rx(r"подробнее", r"узнать больше", r"learn more")))
+_CTA_CUE = _rx(r"кнопк\w*", r"button", r"cta", r"call to action", r"призыв\w*")
 _FEMALE = _rx(r"женщин\w*", r"девушк\w*", r"women", r"female", r"females")
 _MALE = _rx(r"мужчин\w*", r"парн\w*", r"(?<!wo)men\b", r"male", r"males")
 _AGES = re.compile(r"(?<![\d$.,])(\d{2})\s*-\s*(\d{2})(?![\d$%])|от\s+(\d{2})\s+до\s+(\d{2})\s*(?:лет|год)|"
@@ -109,7 +122,7 @@ def understand(message: str, lang: str, entities: dict[str, Sequence[Entity]], t
     """Intents (or a question) for a Meta operation, or None when the message is not one."""
     text = normalise(message)
     ru = lang == "ru"
-    for reader in (_archive, _copy, _create, _settings, _targeting, _ad_copy):
+    for reader in (_archive, _copy, _creative_ad, _create, _settings, _targeting, _ad_copy):
         found = reader(text, message, ru, entities, today)
         if found is not None and all(i.tool in available for i in found.intents) and (
                 found.intents or found.about in available):
@@ -276,6 +289,49 @@ def _settings(text: str, original: str, ru: bool, entities: dict[str, Sequence[E
     return Understood(intents=[Intent("previewAdSetSettings", args)])
 
 
+# ── «Создай объявление из загруженной картинки в адсете …: текст «…», заголовок «…», ссылка …» ──────
+
+
+def _creative_ad(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
+                 today: dt.date) -> Understood | None:
+    if not (_CREATE.search(text) and _AD_OBJECT.search(text) and _IMAGE.search(text)) or _CAMPAIGN.search(text):
+        return None
+    args: dict[str, Any] = {}
+    named = _one_adset(text, entities)
+    if named is not None:
+        args["adsetId"] = named[0].id
+    quoted = extract_quoted(text)
+    for key, label in _LABELS.items():
+        for m in label.finditer(text):
+            after = [(a, b) for a, b in quoted if 0 <= a - m.end() <= 4]
+            if after:
+                args[key] = original[after[0][0]:after[0][1]].strip()
+                break
+    url = _URL.search(original)
+    if url:
+        args["link"] = url.group(0)
+    image = _HASH.search(text)
+    if image:
+        args["imageHash"] = image.group(0)
+    cue = _CTA_CUE.search(text)
+    if cue:
+        tail = text[cue.end():cue.end() + 40]
+        cta = next((code for code, rx in _CTA_WORDS if rx.search(tail)), None)
+        if cta:
+            args["callToAction"] = cta
+    missing = [(ru_, en) for key, ru_, en in (("adsetId", "адсет", "the ad set"), ("primaryText", "текст", "the text"),
+                                                ("headline", "заголовок", "the headline"), ("link", "ссылку", "the link"))
+               if key not in args]
+    if missing:
+        need = ", ".join(r if ru else e for r, e in missing)
+        return Understood(questions=[
+            f"Для объявления укажите {need}. Например: «Создай объявление из загруженной картинки в адсете Москва 25-45: "
+            "текст «…», заголовок «…», ссылка https://…, кнопка «Записаться»»." if ru else
+            f"For the ad, tell me {need}. For example: “Create an ad from the uploaded image in the ad set Москва "
+            "25-45: text “…”, headline “…”, link https://…, button “Sign up””."], about="planCreativeAd")
+    return Understood(intents=[Intent("planCreativeAd", args)])
+
+
 # ── «Напиши 3 варианта текста для Виниры» ─────────────────────────────────────────────────────
 
 
@@ -329,6 +385,8 @@ def domain_of(message: str) -> str | None:
     if _CREATE.search(text) and _CAMPAIGN.search(text) and not _COPY.search(text) or \
             _ARCHIVE.search(text) and _CAMPAIGN.search(text):
         return "ads"
+    if _CREATE.search(text) and _AD_OBJECT.search(text) and _IMAGE.search(text) and not _CAMPAIGN.search(text):
+        return "creative"  # an ad from an uploaded image
     if _WRITE.search(text) and _COPY_TEXT.search(text) and not _rx(r"клиент\w*", r"лид\w*", r"рассылк\w*",
                                                                       r"customers?", r"leads?\b").search(text):
         return "creative"  # «напиши текст объявления», not a message to customers
