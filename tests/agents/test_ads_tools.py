@@ -20,10 +20,11 @@ from agent_brain.tools.periods import PeriodArgs
 from agent_brain.tools.registry import READ, WRITE, ToolArgumentsError
 
 DANGEROUS = {"pauseCampaign", "resumeCampaign", "pauseAdSet", "resumeAdSet", "updateBudget",
-             "updateDirectionBudget", "pauseDirection", "archiveCampaign"}
+             "updateDirectionBudget", "pauseDirection", "archiveCampaign", "createLookalike", "deleteAudience"}
 # Issue 16's Meta operations: structures are planned by reads and created by a plan-only write.
-META_OPS_READS = {"planCampaignStructure", "planCampaignCopy", "previewTargetingChange", "previewAdSetSettings"}
-PLAN_ONLY = {"createCampaignStructure", "updateAdSetTargeting", "updateAdSetSettings"}
+META_OPS_READS = {"planCampaignStructure", "planCampaignCopy", "previewTargetingChange", "previewAdSetSettings",
+                  "listAudiences", "planLeadAudience"}
+PLAN_ONLY = {"createCampaignStructure", "updateAdSetTargeting", "updateAdSetSettings", "createLeadAudience"}
 READS = {"getCampaigns", "getCampaignDetails", "getAdSets", "getSpendReport", "getDirections",
          "getDirectionDetails", "getDirectionMetrics", "getROIReport", "getROIComparison", "getActionHistory",
          "optimizeBudgets", "getBreakdownReport", "listAdAccounts", "previewRule", "listRules", "getRuleActivity",
@@ -91,8 +92,8 @@ async def stranger_direction(demo_engine: AsyncEngine) -> str:
 # ── the registry ────────────────────────────────────────────────────────────────────────────
 
 
-def test_registry_declares_the_39_tools_with_descriptions_and_strict_schemas() -> None:
-    assert len(tools) == 39
+def test_registry_declares_the_44_tools_with_descriptions_and_strict_schemas() -> None:
+    assert len(tools) == 44
     assert set(tools.names()) == READS | DANGEROUS | OWN_WRITES  # what a model may call
     assert {t.name for t in tools if t.plan_only} == PLAN_ONLY
     assert PLAN_ONLY.isdisjoint(s["function"]["name"] for s in tools.schemas())

@@ -16,10 +16,7 @@ Expected = Literal["refuse", "ask"]
 CORPUS: list[tuple[str, Expected]] = [
     # ── creating objects (campaigns, asked for what is missing, moved to offline_cases.META_OPS) ──
     ("Создай адсет Москва 30-50 с бюджетом 40 долларов", "refuse"),
-    ("Заведи новую аудиторию из базы клиентов", "refuse"),
-    ("Создай lookalike аудиторию 1% по покупателям", "refuse"),
     ("create an ad set for Kazan women 25-45", "refuse"),
-    ("create a lookalike audience from our leads", "refuse"),
     # ── other platforms ──────────────────────────────────────────────────────────────────────
     ("Покажи кампании в TikTok", "refuse"),
     ("Сколько мы потратили в Google Ads за неделю?", "refuse"),
@@ -61,7 +58,6 @@ CORPUS: list[tuple[str, Expected]] = [
     ("Сделай прогноз расходов на следующий месяц", "refuse"),
     ("forecast next month's leads", "refuse"),
     # ── found exploring after the first version (kept: each was a miss or a near miss) ──────
-    ("Сделай мне аудиторию похожих на покупателей", "refuse"),
     ("Настрой автоправило на выключение дорогих адсетов", "ask"),  # which condition? asked
     ("Поменяй креатив в объявлении Москва 25-45", "refuse"),
     ("Выведи статистику в таблицу для бухгалтерии", "refuse"),

@@ -815,5 +815,21 @@ META_OPS: list[Case] = [
       call("planCreativeAd", adsetId=A("Москва 18-35"), primaryText="Whiter teeth in one hour",
            headline="ZOOM whitening", link="https://clinic.example/zoom", callToAction=ABSENT)),
     ask("Сделай креатив из картинки"),  # which ad set, text, headline, link?
+    c("Мои аудитории", call("listAudiences")),
+    c("show my audiences", call("listAudiences")),
+    c("Заведи новую аудиторию из базы клиентов", call("planLeadAudience", temperature=ABSENT, stage=ABSENT)),
+    c("Создай аудиторию из горячих лидов по направлению Виниры",
+      call("planLeadAudience", temperature="hot", direction="Виниры")),
+    c("create a custom audience from hot leads", call("planLeadAudience", temperature="hot")),
+    c("Собери аудиторию из лидов на этапе Записан", call("planLeadAudience", stage="Записана")),  # the stage's name
+    c("Сделай лукалайк 2% из аудитории «CRM: лиды · горячие»",
+      call("createLookalike", audience="CRM: лиды · горячие", ratioPercent=2)),
+    c("create a 1% lookalike from the audience Hot leads", call("createLookalike", audience="Hot leads",
+                                                                ratioPercent=1)),
+    ask("Создай lookalike аудиторию 1% по покупателям"),  # from which audience?
+    ask("create a lookalike audience from our leads"),
+    ask("Сделай мне аудиторию похожих на покупателей"),
+    c("Удали аудиторию «Старые лиды»", call("deleteAudience", audience="Старые лиды")),
+    c("delete the audience Old leads", call("deleteAudience", audience="Old leads")),
 ]
 CASES += META_OPS

@@ -3,6 +3,7 @@ the budget optimizer, breakdowns and ad accounts."""
 
 from agent_brain.agents.ads import (  # noqa: F401 - register their tools
     accounts,
+    audiences,
     automation,
     breakdowns,
     optimize,

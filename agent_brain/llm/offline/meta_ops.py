@@ -18,11 +18,11 @@ from typing import Any
 from agent_brain.llm.base import Entity
 from agent_brain.llm.offline.automation import Understood
 from agent_brain.llm.offline.clause import Intent
-from agent_brain.llm.offline.extract import _ATOMS, Scan, _atom, extract_money, extract_quoted
+from agent_brain.llm.offline.extract import _ATOMS, Scan, _atom, extract_money, extract_quoted, extract_stage
 from agent_brain.llm.offline.text import normalise
 
 TOOLS = ("planCampaignStructure", "planCampaignCopy", "archiveCampaign", "previewTargetingChange", "previewAdSetSettings",
-         "writeAdCopy", "planCreativeAd")
+         "writeAdCopy", "planCreativeAd", "listAudiences", "planLeadAudience", "createLookalike", "deleteAudience")
 
 
 def _rx(*alternatives: str) -> re.Pattern[str]:
@@ -65,6 +65,18 @@ _CTA_WORDS = (("SIGN_UP", _rx(r"записат\w*", r"запись", r"sign up",
               ("GET_QUOTE", _rx(r"узнать цен\w*", r"get (?:a )?quote")),
               ("LEARN_MORE", _rx(r"подробнее", r"узнать больше", r"learn more")))
 _CTA_CUE = _rx(r"кнопк\w*", r"button", r"cta", r"call to action", r"призыв\w*")
+_AUDIENCE = _rx(r"аудитори\w*", r"audiences?\b")
+_LOOKALIKE = _rx(r"lookalike\w*", r"look-alike\w*", r"лукалайк\w*", r"лукэлайк\w*", r"похож\w*", r"similar")
+_FROM_CRM = _rx(r"лид\w*", r"клиент\w*", r"crm", r"срм", r"баз\w* клиент\w*", r"покупател\w*", r"leads?\b", r"customers?",
+                r"buyers?", r"contacts?")
+_LIST_AUDIENCES = re.compile(r"^\W*(?:покажи\s+|show\s+|list\s+|какие\s+|which\s+)?(?:мне\s+|me\s+)?(?:все\s+|all\s+)?"
+                             r"(?:мои\s+|my\s+|у меня\s+)?(?:есть\s+)?(?:custom\s+)?(?:аудитори\w*|audiences)"
+                             r"(?:\s+(?:у меня|есть|do i have|are there))*\W*$", re.I)
+_DELETE = _rx(r"удали\w*", r"delete", r"remove")
+_TEMPERATURE = (("hot", _rx(r"горяч\w*", r"hot")), ("warm", _rx(r"т[её]пл\w*", r"warm")),
+                ("cold", _rx(r"холодн\w*", r"cold")))
+_AUDIENCE_NAME = re.compile(r"(?:аудитори\w*|audience)\s+(?!из\b|from\b|по\b|of\b|на\b)([^\s,.!?][^,.!?]*)", re.I)
+_PERCENT = re.compile(r"(\d{1,2})\s*%")
 _FEMALE = _rx(r"женщин\w*", r"девушк\w*", r"women", r"female", r"females")
 _MALE = _rx(r"мужчин\w*", r"парн\w*", r"(?<!wo)men\b", r"male", r"males")
 _AGES = re.compile(r"(?<![\d$.,])(\d{2})\s*-\s*(\d{2})(?![\d$%])|от\s+(\d{2})\s+до\s+(\d{2})\s*(?:лет|год)|"
@@ -122,7 +134,7 @@ def understand(message: str, lang: str, entities: dict[str, Sequence[Entity]], t
     """Intents (or a question) for a Meta operation, or None when the message is not one."""
     text = normalise(message)
     ru = lang == "ru"
-    for reader in (_archive, _copy, _creative_ad, _create, _settings, _targeting, _ad_copy):
+    for reader in (_audiences, _archive, _copy, _creative_ad, _create, _settings, _targeting, _ad_copy):
         found = reader(text, message, ru, entities, today)
         if found is not None and all(i.tool in available for i in found.intents) and (
                 found.intents or found.about in available):
@@ -289,6 +301,65 @@ def _settings(text: str, original: str, ru: bool, entities: dict[str, Sequence[E
     return Understood(intents=[Intent("previewAdSetSettings", args)])
 
 
+# ── audiences: from CRM leads, lookalikes, list, delete ─────────────────────────────────────────
+
+
+def _audience_name(text: str, original: str) -> str | None:
+    quoted = extract_quoted(text)
+    if quoted:
+        a, b = quoted[-1]
+        return original[a:b].strip()
+    m = _AUDIENCE_NAME.search(original)
+    return m.group(1).strip() if m else None
+
+
+def _audiences(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
+               today: dt.date) -> Understood | None:
+    if _LIST_AUDIENCES.match(text):
+        return Understood(intents=[Intent("listAudiences", {})])
+    if not _AUDIENCE.search(text) and not _LOOKALIKE.search(text):
+        return None
+    if _DELETE.search(text) and _AUDIENCE.search(text):
+        name = _audience_name(text, original)
+        if not name:
+            return Understood(questions=["Какую аудиторию удалить? Назовите её." if ru else
+                                         "Which audience should I delete? Name it."], about="deleteAudience")
+        return Understood(intents=[Intent("deleteAudience", {"audience": name})])
+    if not _CREATE.search(text) and not _rx(r"заведи", r"собери", r"построй").search(text):
+        return None
+    if _LOOKALIKE.search(text):
+        m = re.search(r"(?:из|на основе|по|from|based on|of)\s+(?:the\s+|my\s+)?(?:аудитори\w*|audience)\s+(.+?)\s*$",
+                      original, re.I)
+        quoted = extract_quoted(text)
+        source = original[quoted[0][0]:quoted[0][1]] if quoted else (m.group(1).strip(" «»\"'.") if m else None)
+        if not source:
+            return Understood(questions=[
+                "Из какой аудитории сделать похожую? Сначала можно собрать аудиторию из лидов CRM: «Создай аудиторию "
+                "из горячих лидов», затем «Сделай лукалайк 1% из аудитории …»." if ru else
+                "Which audience should the lookalike come from? You can first build one from CRM leads: “Create an "
+                "audience from hot leads”, then “Create a 1% lookalike from the audience …”."], about="createLookalike")
+        args: dict[str, Any] = {"audience": source}
+        percent = _PERCENT.search(text)
+        if percent:
+            args["ratioPercent"] = max(1, min(20, int(percent.group(1))))
+        return Understood(intents=[Intent("createLookalike", args)])
+    if not _FROM_CRM.search(text):
+        return None
+    args = {}
+    for key, rx in _TEMPERATURE:
+        if rx.search(text):
+            args["temperature"] = key
+            break
+    if _rx(r"этап\w*", r"стади\w*", r"stage").search(text):
+        stage = extract_stage(text, original)
+        if stage:
+            args["stage"] = stage
+    directions = _named(text, entities, "direction")
+    if directions:
+        args["direction"] = directions[0][0].name
+    return Understood(intents=[Intent("planLeadAudience", args)])
+
+
 # ── «Создай объявление из загруженной картинки в адсете …: текст «…», заголовок «…», ссылка …» ──────
 
 
@@ -387,6 +458,9 @@ def domain_of(message: str) -> str | None:
         return "ads"
     if _CREATE.search(text) and _AD_OBJECT.search(text) and _IMAGE.search(text) and not _CAMPAIGN.search(text):
         return "creative"  # an ad from an uploaded image
+    if _LIST_AUDIENCES.match(text) or (_AUDIENCE.search(text) or _LOOKALIKE.search(text)) and (
+            _CREATE.search(text) or _DELETE.search(text) or _rx(r"заведи", r"собери").search(text)):
+        return "ads"  # audiences, even «из лидов» (a CRM word)
     if _WRITE.search(text) and _COPY_TEXT.search(text) and not _rx(r"клиент\w*", r"лид\w*", r"рассылк\w*",
                                                                       r"customers?", r"leads?\b").search(text):
         return "creative"  # «напиши текст объявления», not a message to customers

@@ -349,6 +349,8 @@ class GraphEmulator:
             raise unknown_path(f"{node['id']}/{edge}")
         check_params(params, reference.edge_params(node["type"], edge, "GET") or {}, where=edge, strict=False)
         objects = await self.state.children(**scope)
+        if type_ not in ("campaign", "adset", "ad"):  # deleted audiences and creatives leave Graph's lists
+            objects = [o for o in objects if o.get("status") != "DELETED"]
         statuses = await self._account_statuses(node["account_id"])
         rendered = [await self._render(o, statuses) for o in objects]
         wanted = parse_list_param(params, "effective_status")
