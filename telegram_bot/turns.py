@@ -20,7 +20,7 @@ from aiogram.types import BufferedInputFile
 from agent_brain.orchestrator.events import ApprovalRequired, Done, ToolResult
 from agent_brain.orchestrator.orchestrator import TurnRequest
 from agent_brain.stores.users import UserRecord
-from telegram_bot import approvals, charts, choices
+from telegram_bot import approvals, charts, choices, exports
 from telegram_bot.deps import TelegramDeps
 from telegram_bot.streamer import TelegramStreamer
 from telegram_bot.texts import Lang
@@ -44,6 +44,7 @@ async def run_turn(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord,
     approval: ApprovalRequired | None = None
     decided_plan: str | None = None
     chart: dict[str, Any] | None = None
+    export: dict[str, Any] | None = None
     options: list[dict[str, str]] = []
     outbox = deps.outboxes.get(bot, chat_id)
     async with TelegramStreamer(outbox) as streamer:
@@ -53,12 +54,16 @@ async def run_turn(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord,
                 approval = event
             elif isinstance(event, ToolResult) and event.success and charts.chartable(event.result):
                 chart = event.result
+            elif isinstance(event, ToolResult) and event.success and exports.exported(event.result):
+                export = exports.exported(event.result)
             elif isinstance(event, Done) and event.plan_id:
                 decided_plan = event.plan_id
             elif isinstance(event, Done) and event.choices:
                 options = event.choices
     if chart is not None and deps.charts:
         await _send_chart(deps, bot, chat_id, user, chart, lang)
+    if export is not None:
+        await exports.send_export(deps, bot, chat_id, user, export)
     if options:
         await choices.send_card(deps.outboxes, bot, chat_id, options, lang)
     if approval is not None:

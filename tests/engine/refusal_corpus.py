@@ -31,12 +31,8 @@ CORPUS: list[tuple[str, Expected]] = [
     ("Напомни мне завтра проверить кампанию Виниры СПб", "refuse"),
     ("remind me to check the leads tomorrow", "refuse"),
     # ── exports ──────────────────────────────────────────────────────────────────────────────
-    ("Выгрузи отчёт в CSV", "refuse"),
-    ("Экспортируй лиды в Excel", "refuse"),
     ("Сделай PDF отчёт по расходам за месяц", "refuse"),
     ("Выгрузи расходы в Google таблицу", "refuse"),
-    ("Export the leads to CSV", "refuse"),
-    ("download the spend report as xlsx", "refuse"),
     # ── automation that is not a metric rule (metric rules and alerts moved to offline_cases.WAVE2) ─
     ("Автоматически поднимай бюджет лучшей кампании на 10% каждый день", "refuse"),
     ("Уведомляй меня, когда приходит горячий лид", "ask"),  # a rule with no threshold: asked for

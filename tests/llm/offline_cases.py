@@ -831,5 +831,13 @@ META_OPS: list[Case] = [
     ask("Сделай мне аудиторию похожих на покупателей"),
     c("Удали аудиторию «Старые лиды»", call("deleteAudience", audience="Старые лиды")),
     c("delete the audience Old leads", call("deleteAudience", audience="Old leads")),
+    c("Выгрузи это в CSV", call("exportTable", format="csv")),
+    c("выгрузи таблицу в Excel", call("exportTable", format="xlsx")),
+    c("export this to xlsx", call("exportTable", format="xlsx")),
+    c("download it as csv", call("exportTable", format="csv")),
+    ask("Выгрузи отчёт в CSV"),  # which table? show it first
+    ask("Экспортируй лиды в Excel"),
+    ask("Export the leads to CSV"),
+    ask("download the spend report as xlsx"),
 ]
 CASES += META_OPS

@@ -39,8 +39,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web_api.routes import actions, auth, chat, conversations, me, memory, plans, rules, telegram, uploads
+from web_api.routes import (
+    actions,
+    auth,
+    chat,
+    conversations,
+    exports,
+    me,
+    memory,
+    plans,
+    rules,
+    telegram,
+    uploads,
+)
 
 api_router = APIRouter()
-for module in (auth, me, chat, conversations, plans, actions, memory, rules, telegram, uploads):
+for module in (auth, me, chat, conversations, plans, actions, memory, rules, telegram, uploads, exports):
     api_router.include_router(module.router)

@@ -6,6 +6,7 @@ from agent_brain.agents.ads import (  # noqa: F401 - register their tools
     audiences,
     automation,
     breakdowns,
+    exports,
     optimize,
     structure,
     targeting,

@@ -311,6 +311,7 @@ TOOLS: dict[str, ToolInfo] = {
     "previewTargetingChange": _t("ads"),
     "previewAdSetSettings": _t("ads"),
     "listAudiences": _t("ads"),
+    "exportTable": _t("ads"),
     "planLeadAudience": _t("ads"),
     "createLookalike": _t("ads", write=True),
     "deleteAudience": _t("ads", write=True),

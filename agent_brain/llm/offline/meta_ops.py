@@ -22,7 +22,8 @@ from agent_brain.llm.offline.extract import _ATOMS, Scan, _atom, extract_money, 
 from agent_brain.llm.offline.text import normalise
 
 TOOLS = ("planCampaignStructure", "planCampaignCopy", "archiveCampaign", "previewTargetingChange", "previewAdSetSettings",
-         "writeAdCopy", "planCreativeAd", "listAudiences", "planLeadAudience", "createLookalike", "deleteAudience")
+         "writeAdCopy", "planCreativeAd", "listAudiences", "planLeadAudience", "createLookalike", "deleteAudience",
+         "exportTable")
 
 
 def _rx(*alternatives: str) -> re.Pattern[str]:
@@ -77,6 +78,12 @@ _TEMPERATURE = (("hot", _rx(r"горяч\w*", r"hot")), ("warm", _rx(r"т[её]�
                 ("cold", _rx(r"холодн\w*", r"cold")))
 _AUDIENCE_NAME = re.compile(r"(?:аудитори\w*|audience)\s+(?!из\b|from\b|по\b|of\b|на\b)([^\s,.!?][^,.!?]*)", re.I)
 _PERCENT = re.compile(r"(\d{1,2})\s*%")
+_EXPORT = _rx(r"выгруз\w*", r"экспорт\w*", r"скача\w*", r"export\w*", r"download")
+_SHOW = _rx(r"покажи\w*", r"show", r"дай\b", r"give me")
+_XLSX = _rx(r"xlsx", r"xls", r"excel", r"эксел\w*", r"иксел\w*")
+_NOT_EXPORTED = _rx(r"pdf", r"пдф", r"google", r"гугл\w*", r"sheets?\b")
+_TOPIC = _rx(r"лид\w*", r"leads?\b", r"расход\w*", r"spend", r"кампани\w*", r"campaigns?", r"креатив\w*", r"creatives?",
+             r"отч[её]т\w*", r"report", r"статистик\w*", r"stats", r"диалог\w*", r"dialogs?")
 _FEMALE = _rx(r"женщин\w*", r"девушк\w*", r"women", r"female", r"females")
 _MALE = _rx(r"мужчин\w*", r"парн\w*", r"(?<!wo)men\b", r"male", r"males")
 _AGES = re.compile(r"(?<![\d$.,])(\d{2})\s*-\s*(\d{2})(?![\d$%])|от\s+(\d{2})\s+до\s+(\d{2})\s*(?:лет|год)|"
@@ -134,7 +141,7 @@ def understand(message: str, lang: str, entities: dict[str, Sequence[Entity]], t
     """Intents (or a question) for a Meta operation, or None when the message is not one."""
     text = normalise(message)
     ru = lang == "ru"
-    for reader in (_audiences, _archive, _copy, _creative_ad, _create, _settings, _targeting, _ad_copy):
+    for reader in (_export, _audiences, _archive, _copy, _creative_ad, _create, _settings, _targeting, _ad_copy):
         found = reader(text, message, ru, entities, today)
         if found is not None and all(i.tool in available for i in found.intents) and (
                 found.intents or found.about in available):
@@ -301,6 +308,23 @@ def _settings(text: str, original: str, ru: bool, entities: dict[str, Sequence[E
     return Understood(intents=[Intent("previewAdSetSettings", args)])
 
 
+# ── «Выгрузи это в CSV» ───────────────────────────────────────────────────────────────────────
+
+
+def _export(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
+            today: dt.date) -> Understood | None:
+    if not _EXPORT.search(text) or _NOT_EXPORTED.search(text) or _SHOW.search(text):
+        return None  # «покажи … и выгрузи»: the data is shown, the export part is answered by the refusal
+    fmt = "xlsx" if _XLSX.search(text) else "csv"
+    if _TOPIC.search(text):  # the file is made from a table already shown: show it first, then export it
+        return Understood(questions=[
+            f"Я выгружаю последнюю показанную таблицу. Сначала покажите нужные данные (например, «Покажи лиды» или "
+            f"«Покажи расходы за неделю по кампаниям»), затем напишите «выгрузи в {fmt.upper()}»." if ru else
+            f"I export the latest table shown. Show the data first (e.g. “Show leads” or “Show spend for the last 7 "
+            f"days by campaign”), then say “export to {fmt.upper()}”."], about="exportTable")
+    return Understood(intents=[Intent("exportTable", {"format": fmt})])
+
+
 # ── audiences: from CRM leads, lookalikes, list, delete ─────────────────────────────────────────
 
 
@@ -453,6 +477,8 @@ def domain_of(message: str) -> str | None:
     """The agent for a message that is one of these operations as a whole («Создай кампанию … креативы …» names
     creatives but is the Ads agent's), for the classifier; None when it is not one."""
     text = normalise(message)
+    if _EXPORT.search(text) and not _NOT_EXPORTED.search(text):
+        return "ads"  # exports of any table are the Ads agent's tool
     if _CREATE.search(text) and _CAMPAIGN.search(text) and not _COPY.search(text) or \
             _ARCHIVE.search(text) and _CAMPAIGN.search(text):
         return "ads"
