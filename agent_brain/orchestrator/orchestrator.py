@@ -50,6 +50,7 @@ from agent_brain.orchestrator.resolver import TurnEntityResolver
 from agent_brain.orchestrator.user_text import clean_user_text
 from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.platforms.write_safety import WriteGuard
+from agent_brain.security import TokenCipher
 from agent_brain.stores.errors import ConversationNotFoundError, PlanNotFoundError
 from agent_brain.stores.records import ConversationRecord, NewMessage, Plan, PlanRecord, Source
 from agent_brain.stores.runs import RunRecord, RunsStore
@@ -107,8 +108,10 @@ class Orchestrator:
         store: UnifiedStore | None = None,
         dry_run: bool = False,
         context_budget_tokens: int = 8000,
+        cipher: TokenCipher | None = None,
     ) -> None:
         self.engine = engine
+        self.cipher = cipher  # reads each ad account's own encrypted token (None: the process-wide token only)
         self.model = model
         self.small_model = small_model or model
         self.agents = {a.name: a for a in agents}
@@ -184,13 +187,14 @@ class Orchestrator:
                           conversation_id: uuid.UUID | None = None, dry_run: bool | None = None) -> ToolContext:
         accounts = await self.users.ad_accounts(user_id, conversation_id=conversation_id)
         account = accounts[0] if accounts else None  # the conversation's chosen account, else the first
+        token = await self.users.access_token(account.id, self.cipher) if account and self.cipher else None
         return ToolContext(
             user_id=user_id, engine=self.engine, meta=self.meta, writes=self.writes,
             ad_account_id=account.id if account else None,
             platform_account_id=account.external_id if account else None,
             currency=account.currency if account else "USD", timezone=account.timezone if account else "UTC",
             language="ru" if language == "ru" else "en", conversation_id=conversation_id,
-            dry_run=self.dry_run if dry_run is None else dry_run, writer=self.model,
+            dry_run=self.dry_run if dry_run is None else dry_run, writer=self.model, access_token=token,
         )
 
     async def execute_plan(

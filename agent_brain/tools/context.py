@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -36,6 +36,8 @@ class ToolContext:
     dry_run: bool = False
     today: dt.date | None = None  # None → today in the account's calendar (`timezone`)
     writer: ChatModel | None = None  # the conversation's model, for tools that write text (ad copy)
+    # The ad account's own token from the encrypted store (None: the process-wide one); never in reprs.
+    access_token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.today is None:

@@ -208,7 +208,7 @@ async def run_tool(tool: Tool, args: BaseModel, ctx: ToolContext) -> ToolOutcome
 
     Cancellation propagates. Platform errors carry their own user message in the user's language.
     """
-    from agent_brain.platforms.graph.client import account_scope
+    from agent_brain.platforms.graph.client import account_scope, token_scope
     from agent_brain.platforms.graph.errors import CircuitOpenError, GraphError
     from agent_brain.platforms.write_safety import IdenticalOperationFailedError, OperationInProgressError
 
@@ -220,7 +220,7 @@ async def run_tool(tool: Tool, args: BaseModel, ctx: ToolContext) -> ToolOutcome
 
     try:
         # The scope is copied into wait_for's task: calls on object ids count against this account.
-        with account_scope(ctx.platform_account_id):
+        with account_scope(ctx.platform_account_id), token_scope(ctx.access_token):
             data = await asyncio.wait_for(tool.handler(args, ctx), timeout=tool.timeout)
     except ToolError as exc:
         return outcome(False, error=exc.message, code=exc.code)
