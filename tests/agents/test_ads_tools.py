@@ -23,7 +23,7 @@ DANGEROUS = {"pauseCampaign", "resumeCampaign", "pauseAdSet", "resumeAdSet", "up
              "updateDirectionBudget", "pauseDirection", "archiveCampaign", "createLookalike", "deleteAudience"}
 # Issue 16's Meta operations: structures are planned by reads and created by a plan-only write.
 META_OPS_READS = {"planCampaignStructure", "planCampaignCopy", "previewTargetingChange", "previewAdSetSettings",
-                  "listAudiences", "planLeadAudience", "exportTable"}
+                  "listAudiences", "planLeadAudience", "exportTable", "planCreativeABTest"}
 PLAN_ONLY = {"createCampaignStructure", "updateAdSetTargeting", "updateAdSetSettings", "createLeadAudience"}
 READS = {"getCampaigns", "getCampaignDetails", "getAdSets", "getSpendReport", "getDirections",
          "getDirectionDetails", "getDirectionMetrics", "getROIReport", "getROIComparison", "getActionHistory",
@@ -92,8 +92,8 @@ async def stranger_direction(demo_engine: AsyncEngine) -> str:
 # ── the registry ────────────────────────────────────────────────────────────────────────────
 
 
-def test_registry_declares_the_45_tools_with_descriptions_and_strict_schemas() -> None:
-    assert len(tools) == 45
+def test_registry_declares_the_46_tools_with_descriptions_and_strict_schemas() -> None:
+    assert len(tools) == 46
     assert set(tools.names()) == READS | DANGEROUS | OWN_WRITES  # what a model may call
     assert {t.name for t in tools if t.plan_only} == PLAN_ONLY
     assert PLAN_ONLY.isdisjoint(s["function"]["name"] for s in tools.schemas())

@@ -139,3 +139,23 @@ async def test_ad_copy_by_chat_is_honest_about_templates(product: Any) -> None:
     assert answer.count("Заголовок:") == 3 and "шаблоны" in answer
     english = await turn(orch, user, conv, "Write two ad texts for Брекеты")
     assert final_text(english).count("Headline:") == 2 and "templates" in final_text(english)
+
+
+async def test_ab_test_structure_one_ad_set_per_creative_budget_split(product: Any) -> None:
+    orch = product["build"]()
+    user = product["user_id"]
+    conv = await new_conversation(orch, user, mode="auto")
+    events = await turn(orch, user, conv, "Запусти A/B тест креативов «Белоснежная улыбка», «Улыбка за 2 визита» и "
+                                          "«Виниры: до и после» на Виниры, $60 в день")
+    approval = next(e for e in events if e["type"] == "approval_required")
+    [step] = approval["plan"]["steps"]
+    ad_sets = step["params"]["adSets"]
+    assert [a["ads"][0]["name"] for a in ad_sets] == ["Белоснежная улыбка", "Улыбка за 2 визита",
+                                                       "Виниры: до и после"]
+    assert [a["dailyBudgetCents"] for a in ad_sets] == [2000, 2000, 2000]
+    source = next(s for s in await product["meta"].list_ad_sets(account_id=ACCOUNT) if s.name == "СПб 22-40 женщины")
+    assert all((a["ageMin"], a["ageMax"], a["genders"]) == (22, 40, [2]) for a in ad_sets)  # the direction's audience
+    assert source.targeting is not None
+    await _approve(orch, user, events)
+    made = next(c for c in await product["meta"].list_campaigns(ACCOUNT) if c.name.startswith("A/B: Виниры"))
+    assert made.status == "PAUSED" and len(await product["meta"].list_ad_sets(campaign_id=made.id)) == 3

@@ -839,5 +839,12 @@ META_OPS: list[Case] = [
     ask("Экспортируй лиды в Excel"),
     ask("Export the leads to CSV"),
     ask("download the spend report as xlsx"),
+    c("Запусти A/B тест креативов «Белоснежная улыбка», «Улыбка за 2 визита» и «Виниры: до и после» на Виниры, "
+      "$60 в день", call("planCreativeABTest", direction="Виниры", dailyBudgetCents=6000,
+                        creatives=["Белоснежная улыбка", "Улыбка за 2 визита", "Виниры: до и после"])),
+    c("run an A/B test of «Брекеты без боли» vs «Элайнеры вместо брекетов» for Брекеты with $40 a day",
+      call("planCreativeABTest", direction="Брекеты", dailyBudgetCents=4000,
+           creatives=["Брекеты без боли", "Элайнеры вместо брекетов"])),
+    ask("Запусти A/B тест креативов «Белоснежная улыбка» и «Улыбка за 2 визита»"),  # direction and budget?
 ]
 CASES += META_OPS

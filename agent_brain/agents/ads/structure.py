@@ -401,3 +401,48 @@ async def archiveCampaign(args: CampaignIdArgs, ctx: ToolContext) -> dict[str, A
                      reversible=False),
         user_id=ctx.user_id, dry_run=ctx.dry_run)
     return {**outcome, "action": "archiveCampaign", "target": {"id": campaign.id, "name": campaign.name}}
+
+
+# ── «Запусти A/B тест креативов X, Y, Z на Виниры, $60 в день» (issue 18) ──────────────────
+
+
+class PlanABTestArgs(BaseModel):
+    direction: str = Field(min_length=1, max_length=200, description="The direction whose audience the test uses")
+    creatives: list[str] = Field(min_length=2, max_length=5, description="2–5 creative titles, one ad set each")
+    dailyBudgetCents: int = Field(gt=0, description="The test's total daily budget, split equally (minor units)")
+
+
+@tools.tool(kind=READ, timeout=60)
+async def planCreativeABTest(args: PlanABTestArgs, ctx: ToolContext) -> dict[str, Any]:
+    """Prepare an A/B test of 2–5 creatives: a new paused campaign with one ad set per creative, each with
+    the direction's current targeting and an equal share of the daily budget, so the creatives do not
+    compete inside one ad set. Checked by the platform; proposes ONE plan. Money in minor units."""
+    ctx.require_account()
+    direction = await _direction(ctx, args.direction)
+    creatives = await _creatives(ctx, args.creatives, direction.id)
+    if len({c.id for c in creatives}) != len(creatives):
+        raise ToolError(say(ctx, "В тесте каждый креатив должен быть один раз.", "Each creative may appear once."),
+                        code="duplicate")
+    async with ctx.engine.connect() as conn:
+        adset_id = (await conn.execute(select(Direction.fb_adset_id).where(Direction.id == direction.id))).scalar()
+    targeting = (await ctx.meta.get_ad_set(adset_id)).targeting if adset_id else None
+    if targeting is None or not targeting.cities:
+        raise ToolError(say(ctx, f"У направления «{direction.name}» нет адсета с городом: укажите город для теста.",
+                            f"The “{direction.name}” direction has no ad set with a city: name the test's city."),
+                        code="no_audience")
+    cities = [CityRef(key=str(c.get("key")), name=str(c.get("name") or c.get("key"))) for c in targeting.cities]
+    objective, goal = _OBJECTIVES.get(direction.objective, _DEFAULT_OBJECTIVE)
+    share = args.dailyBudgetCents // len(creatives)
+    age_min, age_max = targeting.age_min or 18, targeting.age_max or 65
+    spec = CreateStructureArgs(
+        campaignName=(f"A/B: {direction.name} — " + " vs ".join(c.title for c in creatives))[:300],
+        objective=objective, optimizationGoal=goal, specialAdCategories=[],
+        adSets=[AdSetSpec(name=f"A/B {n}: {c.title}", cities=cities, ageMin=age_min, ageMax=age_max,
+                          genders=list(targeting.genders), dailyBudgetCents=share,
+                          ads=[AdSpec(name=c.title, creativeId=c.fb_creative_id)])
+                for n, c in enumerate(creatives, 1)])
+    intro = say(ctx, f"A/B тест {len(creatives)} креативов направления «{direction.name}», по адсету на креатив, "
+                     "бюджет поровну:",
+                f"An A/B test of {len(creatives)} creatives of “{direction.name}”, one ad set each, budget split "
+                "equally:")
+    return await _checked_plan(ctx, spec, intro)

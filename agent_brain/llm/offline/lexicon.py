@@ -312,6 +312,7 @@ TOOLS: dict[str, ToolInfo] = {
     "previewAdSetSettings": _t("ads"),
     "listAudiences": _t("ads"),
     "exportTable": _t("ads"),
+    "planCreativeABTest": _t("ads"),
     "planLeadAudience": _t("ads"),
     "createLookalike": _t("ads", write=True),
     "deleteAudience": _t("ads", write=True),

@@ -23,7 +23,7 @@ from agent_brain.llm.offline.text import normalise
 
 TOOLS = ("planCampaignStructure", "planCampaignCopy", "archiveCampaign", "previewTargetingChange", "previewAdSetSettings",
          "writeAdCopy", "planCreativeAd", "listAudiences", "planLeadAudience", "createLookalike", "deleteAudience",
-         "exportTable")
+         "exportTable", "planCreativeABTest")
 
 
 def _rx(*alternatives: str) -> re.Pattern[str]:
@@ -79,6 +79,8 @@ _TEMPERATURE = (("hot", _rx(r"горяч\w*", r"hot")), ("warm", _rx(r"т[её]�
 _AUDIENCE_NAME = re.compile(r"(?:аудитори\w*|audience)\s+(?!из\b|from\b|по\b|of\b|на\b)([^\s,.!?][^,.!?]*)", re.I)
 _PERCENT = re.compile(r"(\d{1,2})\s*%")
 _EXPORT = _rx(r"выгруз\w*", r"экспорт\w*", r"скача\w*", r"export\w*", r"download")
+_AB_TEST = _rx(r"a/b", r"ab[- ]?тест\w*", r"аб[- ]?тест\w*", r"ab[- ]?test\w*", r"сплит[- ]?тест\w*", r"split[- ]?test\w*")
+_LAUNCH = _rx(r"запусти\w*", r"сделай", r"создай", r"собери", r"настрой", r"run", r"start", r"launch", r"set up", r"create")
 _SHOW = _rx(r"покажи\w*", r"show", r"дай\b", r"give me")
 _XLSX = _rx(r"xlsx", r"xls", r"excel", r"эксел\w*", r"иксел\w*")
 _NOT_EXPORTED = _rx(r"pdf", r"пдф", r"google", r"гугл\w*", r"sheets?\b")
@@ -141,7 +143,7 @@ def understand(message: str, lang: str, entities: dict[str, Sequence[Entity]], t
     """Intents (or a question) for a Meta operation, or None when the message is not one."""
     text = normalise(message)
     ru = lang == "ru"
-    for reader in (_export, _audiences, _archive, _copy, _creative_ad, _create, _settings, _targeting, _ad_copy):
+    for reader in (_ab_structure, _export, _audiences, _archive, _copy, _creative_ad, _create, _settings, _targeting, _ad_copy):
         found = reader(text, message, ru, entities, today)
         if found is not None and all(i.tool in available for i in found.intents) and (
                 found.intents or found.about in available):
@@ -306,6 +308,35 @@ def _settings(text: str, original: str, ru: bool, entities: dict[str, Sequence[E
             if ru else "What amount? For example: “bid cap $5 on the ad set …” or “$500 lifetime budget until "
                        "December 31”."], about="previewAdSetSettings")
     return Understood(intents=[Intent("previewAdSetSettings", args)])
+
+
+# ── «Запусти A/B тест креативов X, Y, Z на Виниры, $60 в день» ─────────────────────────────────
+
+
+def _ab_structure(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
+                  today: dt.date) -> Understood | None:
+    if not (_AB_TEST.search(text) and _LAUNCH.search(text)):
+        return None
+    quoted = extract_quoted(text)
+    titles = [original[a:b].strip() for a, b in quoted] or \
+        [e.name for e, _, _ in sorted(_named(text, entities, "creative"), key=lambda x: x[1])]
+    if len(titles) < 2:
+        return None  # one creative: the single-creative test (startCreativeTest) reads it
+    args: dict[str, Any] = {"creatives": titles[:5]}
+    directions = _named(_blank(text, quoted), entities, "direction")
+    if directions:
+        args["direction"] = directions[0][0].name
+    money = extract_money(Scan(_blank(text, quoted)))
+    if money:
+        args["dailyBudgetCents"] = money[0].cents
+    missing = [(r, e) for key, r, e in (("direction", "направление", "the direction"),
+                                        ("dailyBudgetCents", "дневной бюджет теста", "the test's daily budget"))
+               if key not in args]
+    if missing:
+        need = ", ".join(r if ru else e for r, e in missing)
+        return Understood(questions=[f"Для A/B теста укажите {need}." if ru else f"For the A/B test, tell me {need}."],
+                          about="planCreativeABTest")
+    return Understood(intents=[Intent("planCreativeABTest", args)])
 
 
 # ── «Выгрузи это в CSV» ───────────────────────────────────────────────────────────────────────
@@ -479,6 +510,8 @@ def domain_of(message: str) -> str | None:
     text = normalise(message)
     if _EXPORT.search(text) and not _NOT_EXPORTED.search(text):
         return "ads"  # exports of any table are the Ads agent's tool
+    if _AB_TEST.search(text) and _LAUNCH.search(text) and len(extract_quoted(text)) >= 2:
+        return "ads"  # a test structure (a campaign of ad sets) is built by the Ads agent
     if _CREATE.search(text) and _CAMPAIGN.search(text) and not _COPY.search(text) or \
             _ARCHIVE.search(text) and _CAMPAIGN.search(text):
         return "ads"
