@@ -33,8 +33,11 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
 _CREATE = _rx(r"созда\w*", r"сделай", r"заведи", r"собери", r"настрой", r"запусти\w* нов\w*", r"create", r"set up",
               r"build", r"make", r"launch a new", r"start a new")
 _CAMPAIGN = _rx(r"кампани\w*", r"компани\w*", r"campaigns?\b")
+_CREATE_CAMPAIGN = re.compile(r"(?<!\w)(?:созда\w*|сделай|заведи|собери|настрой|запусти\w*|create|set up|build|make|launch|"
+                              r"start)\s+(?:[\w-]+\s+){0,2}(?:кампани|компани|campaign)", re.IGNORECASE)
+_RULE_WORDS = _rx(r"правил\w*", r"rules?\b", r"если", r"when(?:ever)?\b", r"\bif\b", r"alert", r"предупред\w*")
 _COPY = _rx(r"скопир\w*", r"копи[юя]\b", r"продублир\w*", r"дублир\w*", r"клонир\w*", r"copy", r"duplicate", r"clone")
-_ARCHIVE = _rx(r"заархивир\w*", r"архивир\w*", r"в архив", r"archive")
+_ARCHIVE = _rx(r"заархивир\w*", r"архивируй\w*", r"(?:отправь|перенеси|убери)\w* в архив\b", r"archive\b")
 _TARGETING = _rx(r"таргет\w*", r"возраст\w*", r"гео\b", r"геогр\w*", r"аудитори\w* адсет\w*", r"targeting",
                  r"retarget\w*", r"\bages?\b", r"geo\b", r"gender", r"пол\b")
 _CHANGE = _rx(r"помен\w*", r"измени\w*", r"сделай", r"постав\w*", r"сузь", r"расширь", r"переключи\w*", r"перевед\w*",
@@ -45,6 +48,10 @@ _COST_CAP = _rx(r"cost cap", r"кост[- ]?кап\w*", r"предельн\w* (?
 _LIFETIME = _rx(r"на весь срок", r"за весь (?:срок|период)", r"lifetime", r"на всю кампанию", r"for the whole (?:run|flight)")
 _END = _rx(r"до", r"по", r"until", r"till", r"through", r"end(?:s|ing)? on", r"окончани\w*(?: в)?", r"заканчива\w*",
            r"останов\w* (?:после|в)", r"on", r"after")
+_RUN_UNTIL = _rx(r"дат\w* оконч\w*", r"окончани\w*", r"заканчива\w*", r"заверш\w*", r"останов\w*", r"работа\w*",
+                 r"крути\w*", r"показыва\w*", r"end date", r"end(?:s|ing)?\b", r"stop", r"until", r"run\b", r"running")
+_READ_WORDS = _rx(r"покажи\w*", r"сколько", r"какой", r"какие", r"расход\w*", r"show", r"how much", r"how many",
+                  r"spend", r"what")
 _START = _rx(r"начиная с", r"старт\w*", r"начало", r"с", r"from", r"starting", r"start(?:s|ing)? on")
 _WRITE = _rx(r"напиши\w*", r"придумай\w*", r"сочини\w*", r"сгенерир\w*", r"подготов\w*", r"write", r"generate",
              r"come up with", r"draft")
@@ -156,7 +163,7 @@ def understand(message: str, lang: str, entities: dict[str, Sequence[Entity]], t
 
 def _create(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
             today: dt.date) -> Understood | None:
-    if not (_CREATE.search(text) and _CAMPAIGN.search(text)) or _COPY.search(text):
+    if not _CREATE_CAMPAIGN.search(text) or _COPY.search(text) or _RULE_WORDS.search(text):
         return None
     quoted = extract_quoted(text)
     directions = [(e, a, b) for e, a, b in _named(_blank(text, quoted), entities, "direction")]
@@ -285,6 +292,8 @@ def _settings(text: str, original: str, ru: bool, entities: dict[str, Sequence[E
     named = _one_adset(text, entities)
     rest = _blank(text, [(named[1], named[2])]) if named else text
     end = _date_after(rest, _END, today)
+    if end is not None and not (bid or cost_cap or lifetime) and (not _RUN_UNTIL.search(rest) or _READ_WORDS.search(rest)):
+        end = None  # «расходы адсета … по 15.05» is a period to read, not an end date
     if named is None or not (bid or cost_cap or lifetime or end):
         return None
     args: dict[str, Any] = {"adsetId": named[0].id}
@@ -512,7 +521,7 @@ def domain_of(message: str) -> str | None:
         return "ads"  # exports of any table are the Ads agent's tool
     if _AB_TEST.search(text) and _LAUNCH.search(text) and len(extract_quoted(text)) >= 2:
         return "ads"  # a test structure (a campaign of ad sets) is built by the Ads agent
-    if _CREATE.search(text) and _CAMPAIGN.search(text) and not _COPY.search(text) or \
+    if _CREATE_CAMPAIGN.search(text) and not _COPY.search(text) and not _RULE_WORDS.search(text) or \
             _ARCHIVE.search(text) and _CAMPAIGN.search(text):
         return "ads"
     if _CREATE.search(text) and _AD_OBJECT.search(text) and _IMAGE.search(text) and not _CAMPAIGN.search(text):
