@@ -40,6 +40,7 @@ async def test_plan_then_create_a_structure_for_veneers_in_kazan(tool_ctx: ToolC
     assert plan["validation"] == "passed" and plan["reach"][0]["users_upper_bound"] > 0
     [step] = plan["proposed_steps"]
     assert step["action"] == "createCampaignStructure" and "PAUSED" in step["description"]
+    assert "• Адсет «Казань 25-45 женщины»: Казань, 25-45, женщины; $50.00 в день; охват " in step["description"]
     # Planning wrote nothing.
     assert len(await tool_ctx.meta.list_campaigns(tool_ctx.require_account())) == len(writes_before)
 

@@ -211,12 +211,11 @@ async def _checked_plan(ctx: ToolContext, spec: CreateStructureArgs, intro: str)
     for s, r in zip(spec.adSets, reach, strict=True):
         gender = {(2,): say(ctx, "женщины", "women"), (1,): say(ctx, "мужчины", "men")}.get(
             tuple(s.genders), say(ctx, "все", "all"))
+        reach_text = f"{r['users_lower_bound']:,}–{r['users_upper_bound']:,}"
         lines.append(say(ctx, f"• Адсет «{s.name}»: {', '.join(c.name for c in s.cities)}, {s.ageMin}-{s.ageMax}, "
-                              f"{gender}; {money(s.dailyBudgetCents)} в день; охват "
-                              f"{r['users_lower_bound']:,}–{r['users_upper_bound']:,}".replace(",", " "),
+                              f"{gender}; {money(s.dailyBudgetCents)} в день; охват {reach_text.replace(',', ' ')}",
                          f"• Ad set “{s.name}”: {', '.join(c.name for c in s.cities)}, {s.ageMin}-{s.ageMax}, "
-                         f"{gender}; {money(s.dailyBudgetCents)} a day; reach "
-                         f"{r['users_lower_bound']:,}–{r['users_upper_bound']:,}"))
+                         f"{gender}; {money(s.dailyBudgetCents)} a day; reach {reach_text}"))
         lines.extend(say(ctx, f"    – объявление «{a.name}»", f"    – ad “{a.name}”") for a in s.ads)
     lines.append(say(ctx, "Проверка площадки (validate_only): пройдена.", "Platform check (validate_only): passed."))
     description = "\n".join(lines)
