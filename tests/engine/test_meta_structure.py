@@ -159,3 +159,25 @@ async def test_ab_test_structure_one_ad_set_per_creative_budget_split(product: A
     await _approve(orch, user, events)
     made = next(c for c in await product["meta"].list_campaigns(ACCOUNT) if c.name.startswith("A/B: Виниры"))
     assert made.status == "PAUSED" and len(await product["meta"].list_ad_sets(campaign_id=made.id)) == 3
+
+
+async def test_a_copy_variant_goes_into_a_creative_plan(product: Any) -> None:
+    from agent_brain.agents.creative.ads import upload_ad_image
+
+    orch = product["build"]()
+    user = product["user_id"]
+    conv = await new_conversation(orch, user, mode="auto")
+    ctx = await orch.context_for(user, conversation_id=conv)
+    image = await upload_ad_image(ctx, b"\xff\xd8\xff\xe0" + bytes(range(200)), name="veneers.jpg")
+    copy = await turn(orch, user, conv, "напиши 3 варианта текста для Виниры")
+    variants = next(e for e in copy if e["type"] == "tool_result")["result"]["variants"]
+    events = await turn(orch, user, conv, "Создай объявление из варианта 2 в адсете СПб 22-40 женщины, ссылка "
+                                          "https://clinic.example/veneers")
+    approval = next(e for e in events if e["type"] == "approval_required")
+    [step] = approval["plan"]["steps"]
+    assert step["action"] == "createCreativeAd"
+    assert (step["params"]["primaryText"], step["params"]["headline"], step["params"]["imageHash"]) == \
+        (variants[1]["primary_text"], variants[1]["headline"], image["hash"])
+    missing = await turn(orch, user, conv, "Создай объявление из варианта 7 в адсете СПб 22-40 женщины, ссылка "
+                                           "https://clinic.example/veneers")
+    assert not any(e["type"] == "approval_required" for e in missing) and "варианта 7" in final_text(missing)

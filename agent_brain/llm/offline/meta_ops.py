@@ -11,6 +11,7 @@ with the user's own directions or creatives as examples; nothing is invented.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -63,6 +64,10 @@ _COUNT = re.compile(r"(?<!\w)(\d|" + "|".join(_NUMBER_WORDS) + r")\s+(?:вари
 _AD_OBJECT = _rx(r"объявлени\w*", r"креатив\w*", r"\bads?\b", r"creatives?\b")
 _IMAGE = _rx(r"картинк\w*", r"изображени\w*", r"фото\w*", r"загруж\w*", r"images?\b", r"pictures?\b", r"photos?\b",
              r"upload\w*")
+_ORDINALS = {"первого": 1, "второго": 2, "третьего": 3, "четвертого": 4, "пятого": 5, "first": 1, "second": 2,
+             "third": 3, "fourth": 4, "fifth": 5}
+_VARIANT = re.compile(r"(?:вариант\w*|variant|version|option)\s+(?:№\s*|no\.?\s*|#)?(\d|" + "|".join(_ORDINALS) + r")"
+                      r"|(" + "|".join(_ORDINALS) + r")\s+(?:вариант\w*|variant|version|option)", re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s\"«»,;]+[^\s\"«»,;.!?)]")
 _HASH = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
 _LABELS = {"primaryText": _rx(r"текст\w*", r"text", r"primary text"), "headline": _rx(r"заголов\w*", r"headline"),
@@ -146,11 +151,18 @@ def _ages(text: str) -> tuple[int, int] | None:
 
 
 def understand(message: str, lang: str, entities: dict[str, Sequence[Entity]], today: dt.date,
-               available: set[str]) -> Understood | None:
-    """Intents (or a question) for a Meta operation, or None when the message is not one."""
+               available: set[str], history: Sequence[dict[str, Any]] = ()) -> Understood | None:
+    """Intents (or a question) for a Meta operation, or None when the message is not one. `history`: the
+    conversation's messages, where «вариант 2» finds the copy variants shown before."""
     text = normalise(message)
     ru = lang == "ru"
-    for reader in (_ab_structure, _export, _audiences, _archive, _copy, _creative_ad, _create, _settings, _targeting, _ad_copy):
+    variants = _copy_variants(history) if _VARIANT.search(text) else []
+
+    def creative_ad(*a: Any) -> Understood | None:
+        return _creative_ad(*a, variants=variants)
+
+    for reader in (_ab_structure, _export, _audiences, _archive, _copy, creative_ad, _create, _settings, _targeting,
+                   _ad_copy):
         found = reader(text, message, ru, entities, today)
         if found is not None and all(i.tool in available for i in found.intents) and (
                 found.intents or found.about in available):
@@ -427,11 +439,46 @@ def _audiences(text: str, original: str, ru: bool, entities: dict[str, Sequence[
 # ── «Создай объявление из загруженной картинки в адсете …: текст «…», заголовок «…», ссылка …» ──────
 
 
+def _copy_variants(history: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The variants of the latest writeAdCopy result in the conversation (its own output, shown to the user)."""
+    names: dict[str, str] = {}
+    for message in history:
+        for call in message.get("tool_calls") or []:
+            fn = call.get("function", call)
+            names[str(call.get("id"))] = str(fn.get("name"))
+    for message in reversed(history):
+        if message.get("role") == "tool" and names.get(str(message.get("tool_call_id"))) == "writeAdCopy":
+            content: Any = message.get("content")
+            if isinstance(content, str):
+                try:
+                    content = json.loads(content or "{}")
+                except ValueError:
+                    return []
+            variants = content.get("variants") if isinstance(content, dict) else None
+            return [v for v in variants or [] if isinstance(v, dict)]
+    return []
+
+
 def _creative_ad(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
-                 today: dt.date) -> Understood | None:
-    if not (_CREATE.search(text) and _AD_OBJECT.search(text) and _IMAGE.search(text)) or _CAMPAIGN.search(text):
+                 today: dt.date, *, variants: Sequence[dict[str, Any]] = ()) -> Understood | None:
+    variant = _VARIANT.search(text)
+    if not (_CREATE.search(text) and _AD_OBJECT.search(text) and (_IMAGE.search(text) or variant)) or \
+            _CAMPAIGN.search(text):
         return None
     args: dict[str, Any] = {}
+    if variant:
+        word = (variant.group(1) or variant.group(2) or "").lower()
+        n = int(word) if word.isdigit() else _ORDINALS.get(word, 0)
+        if not 1 <= n <= len(variants):
+            return Understood(questions=[
+                f"Не вижу варианта {n or ''} среди последних текстов. Напишите «напиши 3 варианта текста для …», затем "
+                "«создай объявление из варианта 2 в адсете …, ссылка …»." if ru else
+                f"I don't see variant {n or ''} among the latest copy. Say “write 3 ad texts for …”, then “create an "
+                "ad from variant 2 in the ad set …, link …”."], about="planCreativeAd")
+        chosen = variants[n - 1]
+        args.update(primaryText=chosen.get("primary_text"), headline=chosen.get("headline"))
+        if chosen.get("description"):
+            args["description"] = chosen["description"]
     named = _one_adset(text, entities)
     if named is not None:
         args["adsetId"] = named[0].id
@@ -524,8 +571,9 @@ def domain_of(message: str) -> str | None:
     if _CREATE_CAMPAIGN.search(text) and not _COPY.search(text) and not _RULE_WORDS.search(text) or \
             _ARCHIVE.search(text) and _CAMPAIGN.search(text):
         return "ads"
-    if _CREATE.search(text) and _AD_OBJECT.search(text) and _IMAGE.search(text) and not _CAMPAIGN.search(text):
-        return "creative"  # an ad from an uploaded image
+    if _CREATE.search(text) and _AD_OBJECT.search(text) and (_IMAGE.search(text) or _VARIANT.search(text)) and \
+            not _CAMPAIGN.search(text):
+        return "creative"  # an ad from an uploaded image (and a copy variant shown before)
     if _LIST_AUDIENCES.match(text) or (_AUDIENCE.search(text) or _LOOKALIKE.search(text)) and (
             _CREATE.search(text) or _DELETE.search(text) or _rx(r"заведи", r"собери").search(text)):
         return "ads"  # audiences, even «из лидов» (a CRM word)

@@ -187,7 +187,7 @@ async def parse(message: str, hints: TurnHints, *, tools: Iterable[dict[str, Any
     lang = detect_language(_mask(message, [(m.start, m.end) for m in top_level(msg.mentions)]).replace("#", " "),
                            hints.language) if message.strip() else hints.language
     result = Parse(language=lang)
-    understood = meta_ops.understand(message, lang, entities, hints.today, set(available)) or \
+    understood = meta_ops.understand(message, lang, entities, hints.today, set(available), history) or \
         automation.understand(message, lang, entities, hints.today, set(available))
     if understood is not None:  # rules, reports, optimizer, breakdowns, accounts, experiments: read as a whole
         result.intents.extend(understood.intents)
