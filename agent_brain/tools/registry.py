@@ -220,7 +220,7 @@ async def run_tool(tool: Tool, args: BaseModel, ctx: ToolContext) -> ToolOutcome
 
     try:
         # The scope is copied into wait_for's task: calls on object ids count against this account.
-        with account_scope(ctx.platform_account_id), token_scope(ctx.access_token):
+        with account_scope(ctx.platform_account_id), token_scope(getattr(ctx, "access_token", None)):
             data = await asyncio.wait_for(tool.handler(args, ctx), timeout=tool.timeout)
     except ToolError as exc:
         return outcome(False, error=exc.message, code=exc.code)

@@ -27,6 +27,8 @@ ALL = set(lexicon.TOOLS)
     "Запусти тест креатива «Белоснежная улыбка»",
     "Поставь бюджет адсета Москва 25-45 $60",
     "Покажи кампании",
+    "Запусти кампанию Виниры СПб",
+    "launch the campaign Виниры СПб",
 ])
 def test_not_a_meta_operation(message: str) -> None:
     assert meta_ops.understand(message, "ru", ENTITIES, TODAY, ALL) is None

@@ -34,8 +34,9 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
 _CREATE = _rx(r"созда\w*", r"сделай", r"заведи", r"собери", r"настрой", r"запусти\w* нов\w*", r"create", r"set up",
               r"build", r"make", r"launch a new", r"start a new")
 _CAMPAIGN = _rx(r"кампани\w*", r"компани\w*", r"campaigns?\b")
-_CREATE_CAMPAIGN = re.compile(r"(?<!\w)(?:созда\w*|сделай|заведи|собери|настрой|запусти\w*|create|set up|build|make|launch|"
-                              r"start)\s+(?:[\w-]+\s+){0,2}(?:кампани|компани|campaign)", re.IGNORECASE)
+_CREATE_CAMPAIGN = re.compile(r"(?<!\w)(?:(?:созда\w*|сделай|заведи|собери|create|set up|build|make)\s+(?:[\w-]+\s+){0,2}|"
+                              r"(?:запусти\w*|launch|start)\s+(?:a\s+)?(?:нов\w+|new)\s+)(?:кампани|компани|campaign)",
+                              re.IGNORECASE)  # «запусти кампанию X» resumes one: only «запусти новую …» creates
 _RULE_WORDS = _rx(r"правил\w*", r"rules?\b", r"если", r"when(?:ever)?\b", r"\bif\b", r"alert", r"предупред\w*")
 _COPY = _rx(r"скопир\w*", r"копи[юя]\b", r"продублир\w*", r"дублир\w*", r"клонир\w*", r"copy", r"duplicate", r"clone")
 _ARCHIVE = _rx(r"заархивир\w*", r"архивируй\w*", r"(?:отправь|перенеси|убери)\w* в архив\b", r"archive\b")
