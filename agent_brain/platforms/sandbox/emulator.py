@@ -204,6 +204,8 @@ class GraphEmulator:
         return "objects"
 
     async def _dispatch(self, method: str, parts: list[str], params: dict[str, str]) -> Any:
+        if parts == ["search"] and method == "GET":  # Graph's targeting search (a root node, not an object)
+            return targeting_search.search(params)
         if not parts:
             if method == "POST" and "batch" in params:
                 return await self._batch(params)
@@ -213,8 +215,6 @@ class GraphEmulator:
         node_id, edge = parts[0], "/".join(parts[1:])
         if node_id == "me":
             return await self._me(method, edge, params)
-        if node_id == "search" and method == "GET" and not edge:
-            return targeting_search.search(params)
         node = await self._node(node_id)
         if node.get("status") == "DELETED" and method != "GET":
             raise GraphAPIError("The object has been deleted.", code=100, subcode=1487390)
