@@ -99,3 +99,16 @@ async def test_a_dry_run_validates_and_creates_nothing(tool_ctx: ToolContext) ->
                    **plan["proposed_steps"][0]["params"])
     assert dry["dry_run"] is True
     assert len(await tool_ctx.meta.list_campaigns(account)) == before
+
+
+async def test_the_users_naming_convention_from_the_business_specs(tool_ctx: ToolContext) -> None:
+    from agent_brain.memory.specs import BusinessSpecsStore
+
+    await BusinessSpecsStore(tool_ctx.engine).update(tool_ctx.user_id, tool_ctx.ad_account_id, tracking={"naming": {
+        "campaign": "{direction} | {city} | {date}", "adset": "{city} / {age_min}-{age_max}", "ad": "{unknown}"}})
+    plan = await ok(tool_ctx, "planCampaignStructure", direction="Виниры", cities=["Казань"], dailyBudgetCents=5000,
+                    ageMin=25, ageMax=45, creatives=["Виниры: до и после"])
+    spec = plan["structure"]
+    assert spec["campaignName"] == f"Виниры | Казань | {tool_ctx.today}"
+    assert spec["adSets"][0]["name"] == "Казань / 25-45"
+    assert spec["adSets"][0]["ads"][0]["name"] == "Виниры: до и после"  # an unknown placeholder keeps the default

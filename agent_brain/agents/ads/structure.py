@@ -11,8 +11,10 @@ through the write path (journal, exactly once, read-back of the campaign and its
 failure half way deletes what it created. «Запусти кампанию …» is then `resumeCampaign`; undo is
 `archiveCampaign`.
 
-Names follow `NAMING` (campaign «Виниры Казань», ad set «Казань 25-45 женщины», ad = creative title);
-a name the user gives for the campaign wins.
+Names follow `NAMING` (campaign «Виниры Казань», ad set «Казань 25-45 женщины», ad = creative title), or the
+user's own convention in the business specs (`tracking.naming`, e.g. {"campaign": "{direction} | {city} |
+{date}"}; placeholders {direction} {city} {age_min} {age_max} {gender} {creative} {date}); a name the user
+gives for the campaign wins.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sqlalchemy import select
 from agent_brain.agents.ads.tools import tools
 from agent_brain.db.models import Creative, Direction
 from agent_brain.journal.records import WriteTarget
+from agent_brain.memory.specs import BusinessSpecsStore
 from agent_brain.money import format_money
 from agent_brain.platforms.base import Targeting
 from agent_brain.platforms.graph.errors import GraphError
@@ -176,9 +179,29 @@ def _missing(ctx: ToolContext, args: PlanStructureArgs) -> list[str]:
     return [say(ctx, ru, en) for value, ru, en in parts if not value]
 
 
-def _adset_name(city: str, age_min: int, age_max: int, gender: str) -> str:
+_SAMPLE = {"direction": "D", "city": "C", "age_min": 18, "age_max": 65, "gender": "", "creative": "X", "date": "D"}
+
+
+async def _naming(ctx: ToolContext) -> dict[str, str]:
+    """The naming convention: the user's templates from the business specs where they format, else ours."""
+    spec = await BusinessSpecsStore(ctx.engine).get(ctx.user_id, ctx.ad_account_id)
+    own = spec.tracking.get("naming")
+    out = dict(NAMING)
+    for kind, template in (own.items() if isinstance(own, dict) else ()):
+        if kind in out and isinstance(template, str) and template.strip():
+            try:
+                template.format(**_SAMPLE)
+            except (KeyError, IndexError, ValueError):
+                continue  # a template with an unknown placeholder is ignored, the default stays
+            out[kind] = template
+    return out
+
+
+def _adset_name(naming: dict[str, str], city: str, age_min: int, age_max: int, gender: str, *, direction: str,
+                date: str) -> str:
     word = _GENDER_WORDS[gender][1 if city.isascii() else 0]  # the name reads in one language: the place's
-    return NAMING["adset"].format(city=city, age_min=age_min, age_max=age_max, gender=word)
+    return naming["adset"].format(city=city, age_min=age_min, age_max=age_max, gender=word, direction=direction,
+                                  creative="", date=date).strip()
 
 
 # ── the preview (validate_only, reach) and the proposed step ────────────────────────────────
@@ -250,13 +273,17 @@ async def planCampaignStructure(args: PlanStructureArgs, ctx: ToolContext) -> di
     cities = [await _city(ctx, c) for c in dict.fromkeys(args.cities)]
     objective, goal = _OBJECTIVES.get(direction.objective, _DEFAULT_OBJECTIVE)
     share = args.dailyBudgetCents // len(cities)
-    ads = [AdSpec(name=NAMING["ad"].format(creative=c.title), creativeId=c.fb_creative_id) for c in creatives]
+    naming, date = await _naming(ctx), str(ctx.today)
+    place = ", ".join(c.name for c in cities)
+    fill = {"direction": direction.name, "city": place, "age_min": age_min, "age_max": age_max, "gender": "",
+            "date": date}
+    ads = [AdSpec(name=naming["ad"].format(**{**fill, "creative": c.title}).strip()[:300], creativeId=c.fb_creative_id)
+           for c in creatives]
     spec = CreateStructureArgs(
-        campaignName=args.campaignName or NAMING["campaign"].format(direction=direction.name,
-                                                                   city=", ".join(c.name for c in cities)),
+        campaignName=args.campaignName or naming["campaign"].format(**{**fill, "creative": ""}).strip()[:300],
         objective=objective, optimizationGoal=goal, specialAdCategories=[],
-        adSets=[AdSetSpec(name=_adset_name(c.name, age_min, age_max, args.gender), cities=[c], ageMin=age_min,
-                          ageMax=age_max, genders=_GENDER_CODES[args.gender], dailyBudgetCents=share, ads=ads)
+        adSets=[AdSetSpec(name=_adset_name(naming, c.name, age_min, age_max, args.gender, direction=direction.name,
+                                           date=date)[:300], cities=[c], ageMin=age_min, ageMax=age_max, genders=_GENDER_CODES[args.gender], dailyBudgetCents=share, ads=ads)
                 for c in cities])
     intro = say(ctx, f"Собрал структуру для направления «{direction.name}»:",
                 f"I put together a structure for the “{direction.name}” direction:")
