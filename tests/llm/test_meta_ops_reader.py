@@ -44,3 +44,25 @@ def test_not_a_meta_operation(message: str) -> None:
 def test_a_meta_operation(message: str, tool: str) -> None:
     found = meta_ops.understand(message, "ru", ENTITIES, TODAY, ALL)
     assert found is not None and [i.tool for i in found.intents] == [tool]
+
+
+async def test_amounts_in_a_currency_without_minor_units() -> None:
+    """In a JPY account «бюджет 5000» is 5000 yen (Graph counts whole yen), in a USD one 500000 cents."""
+    import json
+
+    from offline_cases import resolver
+
+    from agent_brain.agents.ads import tools as ads_tools
+    from agent_brain.llm.base import ModelRequest, TurnHints, complete
+    from agent_brain.llm.offline import OfflineModel
+
+    async def args(message: str, currency: str) -> dict:
+        request = ModelRequest(messages=[{"role": "user", "content": message}], tools=ads_tools.schemas(),
+                               hints=TurnHints(resolver=resolver(), today=TODAY, currency=currency))
+        turn = await complete(OfflineModel(), request)
+        return json.loads(turn.tool_calls[0].arguments)
+
+    message = "Создай кампанию на направление Виниры в Казани, 5000 в день, креативы «Виниры: до и после»"
+    assert (await args(message, "JPY"))["dailyBudgetCents"] == 5000
+    assert (await args(message, "USD"))["dailyBudgetCents"] == 500000
+    assert (await args(message.replace("5000", "$50"), "USD"))["dailyBudgetCents"] == 5000

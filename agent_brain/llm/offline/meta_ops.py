@@ -21,6 +21,7 @@ from agent_brain.llm.offline.automation import Understood
 from agent_brain.llm.offline.clause import Intent
 from agent_brain.llm.offline.extract import _ATOMS, Scan, _atom, extract_money, extract_quoted, extract_stage
 from agent_brain.llm.offline.text import normalise
+from agent_brain.money import to_cents
 
 TOOLS = ("planCampaignStructure", "planCampaignCopy", "archiveCampaign", "previewTargetingChange", "previewAdSetSettings",
          "writeAdCopy", "planCreativeAd", "listAudiences", "planLeadAudience", "createLookalike", "deleteAudience",
@@ -39,6 +40,7 @@ _CREATE_CAMPAIGN = re.compile(r"(?<!\w)(?:(?:созда\w*|сделай|заве
                               re.IGNORECASE)  # «запусти кампанию X» resumes one: only «запусти новую …» creates
 _RULE_WORDS = _rx(r"правил\w*", r"rules?\b", r"если", r"when(?:ever)?\b", r"\bif\b", r"alert", r"предупред\w*")
 _COPY = _rx(r"скопир\w*", r"копи[юя]\b", r"продублир\w*", r"дублир\w*", r"клонир\w*", r"copy", r"duplicate", r"clone")
+_PER_DAY = re.compile(r"(?<![\w$.,-])(\d{1,3}(?: \d{3})+|\d+)\s*(?:в день|в сутки|/\s*день|a day|per day|daily)")
 _ARCHIVE = _rx(r"заархивир\w*", r"архивируй\w*", r"(?:отправь|перенеси|убери)\w* в архив\b", r"archive\b")
 _TARGETING = _rx(r"таргет\w*", r"возраст\w*", r"гео\b", r"геогр\w*", r"аудитори\w* адсет\w*", r"targeting",
                  r"retarget\w*", r"\bages?\b", r"geo\b", r"gender", r"пол\b")
@@ -194,8 +196,11 @@ def _create(text: str, original: str, ru: bool, entities: dict[str, Sequence[Ent
     if places:
         args["cities"] = places
     money = extract_money(Scan(_blank(text, quoted)))
+    per_day = _PER_DAY.search(_blank(text, quoted))
     if money:
         args["dailyBudgetCents"] = money[0].cents
+    elif per_day:  # «5000 в день» without a currency: the account's own
+        args["dailyBudgetCents"] = to_cents(per_day.group(1).replace(" ", ""))
     ages = _ages(_blank(text, quoted))
     if ages:
         args["ageMin"], args["ageMax"] = ages
