@@ -33,11 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     # (WARNING and above, on stderr, or a file) unless asked for with --verbose.
     quiet = args.handler is _chat and not args.verbose
     log_file = getattr(args, "log_file", None)
-    logging.basicConfig(
-        level="WARNING" if quiet else settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        **({"filename": log_file} if log_file else {"stream": sys.stderr}),
-    )
+    from agent_brain.observability.logs import configure_logging
+
+    configure_logging("WARNING" if quiet else settings.log_level, settings.log_format, filename=log_file)
     handler: Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]] = args.handler
     try:
         return asyncio.run(handler(args, settings))
@@ -69,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--language", choices=("ru", "en"), default="ru")
     create.set_defaults(handler=_users_create)
 
+    from agent_brain.admin.cli import (
+        register as register_admin,  # users list|disable|enable, tokens, accounts, telegram
+    )
+
+    register_admin(sub, users)
+
     chat = sub.add_parser("chat", help="terminal chat over the orchestrator (--json: one event per line)")
     chat.add_argument("--user", default="demo", help="user name (default: the demo user)")
     chat.add_argument("--json", action="store_true", help="read lines from stdin, print events as JSON lines")
@@ -76,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--log-file", help="write logs to this file instead of stderr")
     chat.set_defaults(handler=_chat)
 
-    sandbox = sub.add_parser("sandbox", help="serve the Graph API sandbox over HTTP (for outside Graph clients)")
+    sandbox = sub.add_parser("sandbox", help="serve the Graph, TikTok and Google Ads sandboxes over HTTP (for outside clients)")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8765)
     sandbox.set_defaults(handler=_sandbox)
@@ -103,26 +107,36 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter would bury the login link
     async with open_runtime(settings) as runtime:
+        top_up: asyncio.Task[None] | None = None
         if not args.no_demo:
-            from agent_brain.demo.seed import seed_demo
+            from agent_brain.demo.seed import DEMO_PLATFORMS, seed_demo
 
-            report = await seed_demo(runtime.engine)
-            log.info("%s", report)
+            if await runtime.users.get_by_name("demo") is None:
+                log.info("%s", await seed_demo(runtime.engine, platforms=DEMO_PLATFORMS))  # the login link needs it
+            else:  # an existing demo world: the day's top-up runs while the server starts, not before
+                top_up = asyncio.create_task(_top_up_demo(runtime))
         app = create_app(settings, runtime=runtime)
-        server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info"))
+        # JSON logs: uvicorn's loggers go through our root handler (same format, turn ids, redaction).
+        server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info",
+                                               **({"log_config": None} if settings.log_format == "json" else {})))
         # ── Telegram bot: polls in the background while the web server runs (TELEGRAM_BOT_TOKEN set,
         # no TELEGRAM_WEBHOOK_SECRET; with a secret the web app's POST /telegram/webhook serves it). ──
-        from telegram_bot.bot import start_polling_task, stop_polling_task
+        # aiogram takes seconds to import: only when a bot token is set.
+        uses_telegram = settings.telegram_bot_token is not None and bool(settings.telegram_bot_token.get_secret_value())
+        telegram = None
+        notifiers: list[Any] = []
+        if uses_telegram:
+            from telegram_bot.bot import start_polling_task
+            from telegram_bot.recovery import recovery_notifiers
 
-        telegram = start_polling_task(runtime)
+            telegram = start_polling_task(runtime)
+            notifiers = recovery_notifiers(settings)
         # Recovery: work a dead process left (plans `executing`, writes in flight, leases) is
         # settled at start-up and then every few seconds.
         from agent_brain.jobs.queue import open_queue, services_for, start_worker_task
         from agent_brain.journal.recovery import recovery_loop
-        from telegram_bot.recovery import recovery_notifiers
 
-        notifiers = recovery_notifiers(settings)
-        recovery = asyncio.create_task(recovery_loop(runtime.engine, runtime.meta, store=runtime.conversations,
+        recovery = asyncio.create_task(recovery_loop(runtime.engine, runtime.orchestrator.router, store=runtime.conversations,
                                                      notifiers=notifiers))
         # Background jobs (metrics sync, rules, reports, alerts, housekeeping): one worker in this process;
         # more with `agent-brain worker`.
@@ -136,13 +150,30 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
             finally:
                 recovery.cancel()
                 worker.cancel()
+                if top_up is not None:
+                    top_up.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await top_up
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
                 for notifier in notifiers:
                     await notifier.bot.session.close()
-                await stop_polling_task(telegram)
+                if telegram is not None:
+                    from telegram_bot.bot import stop_polling_task
+
+                    await stop_polling_task(telegram)
         # ── end Telegram bot ──
     return 0 if started else 1
+
+
+async def _top_up_demo(runtime: Any) -> None:
+    """The demo seed on an existing world: adds only the days (and their leads) since the last run."""
+    from agent_brain.demo.seed import DEMO_PLATFORMS, seed_demo
+
+    try:
+        log.info("%s", await seed_demo(runtime.engine, platforms=DEMO_PLATFORMS))
+    except Exception:  # the demo still works with yesterday's data
+        log.exception("demo top-up failed")
 
 
 async def _run_server(server: Any) -> bool:
@@ -197,11 +228,11 @@ async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _demo_seed(args: argparse.Namespace, settings: Settings) -> int:
-    from agent_brain.demo.seed import seed_demo
+    from agent_brain.demo.seed import DEMO_PLATFORMS, seed_demo
     from agent_brain.runtime import open_runtime
 
     async with open_runtime(settings) as runtime:
-        report = await seed_demo(runtime.engine)
+        report = await seed_demo(runtime.engine, platforms=DEMO_PLATFORMS)
     print(report)
     return 0
 
@@ -222,14 +253,42 @@ async def _users_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def link_other_platform(settings: Settings, user_name: str, platform: str, account_id: str,
+                              token: str | None) -> int:
+    """`accounts link --platform tiktok|google`: checked on the platform, the token stored encrypted."""
+    from agent_brain.platforms.graph.errors import GraphError
+    from agent_brain.platforms.linking import AccountNotFound, adapter_factory, link_account
+    from agent_brain.runtime import open_runtime
+    from agent_brain.security import TokenCipher
+
+    async with open_runtime(settings) as runtime:
+        user = await runtime.users.get_by_name(user_name)
+        if user is None:
+            print(f"error: no user named {user_name!r}", file=sys.stderr)
+            return 1
+        try:
+            account = await link_account(runtime.users, user.id, platform=platform, external_id=account_id,
+                                         adapter_for=adapter_factory(settings, runtime, platform), token=token,
+                                         cipher=TokenCipher.from_settings(settings), is_sandbox=token is None)
+        except AccountNotFound as exc:
+            print(f"error: {exc}; nothing was stored", file=sys.stderr)
+            return 1
+        except GraphError as exc:  # the platform refused: a bad token, no access to that account
+            print(f"error: {exc.user_message('en')}; nothing was stored", file=sys.stderr)
+            return 1
+    print(f"linked {account.platform} account {account.name} ({account.external_id}, {account.currency}, "
+          f"{account.timezone}) to {user_name}" + (" with its token stored encrypted" if token else ""))
+    return 0
+
+
 async def _chat(args: argparse.Namespace, settings: Settings) -> int:
-    from agent_brain.demo.seed import seed_demo
+    from agent_brain.demo.seed import DEMO_PLATFORMS, seed_demo
     from agent_brain.runtime import open_runtime
     from agent_brain.terminal_chat import run_terminal_chat
 
     async with open_runtime(settings) as runtime:
         if args.user == "demo":
-            await seed_demo(runtime.engine)
+            await seed_demo(runtime.engine, platforms=DEMO_PLATFORMS)
         return await run_terminal_chat(runtime, args.user, as_json=args.json)
 
 
@@ -237,15 +296,19 @@ async def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from agent_brain.demo.seed import seed_demo
-    from agent_brain.platforms.sandbox.app import create_sandbox_app
+    from agent_brain.platforms.sandbox.combined import create_all_sandboxes_app
     from agent_brain.runtime import open_runtime
 
     async with open_runtime(settings) as runtime:
-        await seed_demo(runtime.engine)
-        app = create_sandbox_app(runtime.engine)
+        await seed_demo(runtime.engine, platforms=("meta", "tiktok", "google"))
+        app = create_all_sandboxes_app(runtime.engine, google_version=settings.google_ads_api_version)
         base = f"http://{args.host}:{args.port}"
         print(f"Graph sandbox: {base}/{settings.graph_api_version}/  (any non-empty access_token; "
               f"faults: POST {base}/_sandbox/faults)", flush=True)
+        print(f"TikTok sandbox: {base}/tiktok/open_api/v1.3/  (Access-Token header; faults: POST "
+              f"{base}/tiktok/_sandbox/faults)", flush=True)
+        print(f"Google Ads sandbox: {base}/google/{settings.google_ads_api_version}/customers/…  (Authorization "
+              f"+ developer-token headers; faults: POST {base}/google/_sandbox/faults)", flush=True)
         await uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info")).serve()
     return 0
 

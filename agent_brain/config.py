@@ -52,6 +52,20 @@ class Settings(BaseSettings):
     # Another Graph endpoint (e.g. `agent-brain sandbox --port N`, used by bench/crash_recovery.py).
     graph_base_url: str | None = None
     graph_api_version: str = GRAPH_API_VERSION
+    # TikTok and Google Ads: without credentials their sandboxes serve in-process (like Graph's).
+    tiktok_access_token: SecretStr | None = None
+    tiktok_base_url: str | None = None
+    google_ads_access_token: SecretStr | None = None
+    google_ads_developer_token: SecretStr | None = None
+    google_ads_login_customer_id: str | None = None
+    google_ads_base_url: str | None = None
+    google_ads_api_version: str = "v26"
+
+    # Meta webhooks (WhatsApp Cloud API, Instagram Messaging): the app secret signs every delivery
+    # (X-Hub-Signature-256), the verify token answers the subscription check. Unset → the sandbox's
+    # demo values (`agent_brain.inbound.SANDBOX_APP_SECRET` / `SANDBOX_VERIFY_TOKEN`).
+    meta_app_secret: SecretStr | None = None
+    meta_verify_token: SecretStr | None = None
 
     dry_run_mode: bool = False
     # Fernet key (urlsafe base64 of 32 bytes) for tokens stored at rest. Unset → a key file
@@ -63,7 +77,15 @@ class Settings(BaseSettings):
     # CORS headers at all — the web chat is served from the API's own origin.
     cors_origins: Annotated[list[str], NoDecode] = []
 
+    # Data retention in days (0 = keep forever), enforced daily by the `enforce_retention` job.
+    retention_messages_days: Annotated[int, Field(ge=0)] = 365
+    retention_runs_days: Annotated[int, Field(ge=0)] = 90
+    retention_journal_days: Annotated[int, Field(ge=0)] = 365
+    retention_dialogs_days: Annotated[int, Field(ge=0)] = 365
+
     log_level: str = "INFO"
+    # text: one readable line per record; json: one JSON object per line with the turn id (log shippers).
+    log_format: Literal["text", "json"] = "text"
     plan_ttl_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 24
     conversation_lock_lease_seconds: Annotated[int, Field(ge=2, le=3600)] = 15
     # Context window given to an agent: history, snapshot, specs and notes share what the system

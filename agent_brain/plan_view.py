@@ -83,7 +83,8 @@ async def _fill(view: StepView, action: str, params: dict[str, Any], ctx: ToolCo
             view.changes.append(Change(label=state, before=texts.status(ad_set.status, lang),
                                        after=texts.status("PAUSED" if action == "pauseAdSet" else "ACTIVE", lang)))
             view.spend_per_day = per_day.format(money(before)) if before else None
-    elif "directionId" in params and action in ("updateDirectionBudget", "updateDirectionTargetCPL", "pauseDirection"):
+    elif "directionId" in params and action in ("updateDirectionBudget", "updateDirectionTargetCPL", "pauseDirection",
+                                                  "resumeDirection"):
         direction = await _row(ctx, Direction, params["directionId"])
         if direction is None:
             return
@@ -101,7 +102,7 @@ async def _fill(view: StepView, action: str, params: dict[str, Any], ctx: ToolCo
                 after=money(int(params["targetCplCents"]))))
         else:
             view.changes.append(Change(label=state, before=texts.status(direction.campaign_status, lang),
-                                       after=texts.status("PAUSED", lang)))
+                                       after=texts.status("ACTIVE" if action == "resumeDirection" else "PAUSED", lang)))
             view.spend_per_day = per_day.format(money(direction.daily_budget_cents))
     elif "creativeId" in params:
         creative = await _row(ctx, Creative, params["creativeId"])
@@ -116,6 +117,13 @@ async def _fill(view: StepView, action: str, params: dict[str, Any], ctx: ToolCo
     elif action == "sendBulkMessage":
         phones = params.get("phones") or []
         view.target = _t(lang, f"{len(phones)} получателей", f"{len(phones)} recipients")
+        view.changes.append(Change(label=_t(lang, "Текст", "Text"), after=str(params.get("message", ""))))
+    elif action == "sendSegmentMessage":
+        from agent_brain.agents.whatsapp.segments import segment_of
+        from agent_brain.inbound.segments import members
+
+        found = await members(ctx.engine, ctx.user_id, segment_of(params))
+        view.target = _t(lang, f"{len(found.dialogs)} получателей", f"{len(found.dialogs)} recipients")
         view.changes.append(Change(label=_t(lang, "Текст", "Text"), after=str(params.get("message", ""))))
 
 

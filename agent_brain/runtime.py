@@ -16,7 +16,7 @@ from agent_brain.db import migrate
 from agent_brain.db.engine import create_engine, resolve_database_url
 from agent_brain.llm.factory import build_models
 from agent_brain.orchestrator.orchestrator import Orchestrator
-from agent_brain.platforms.factory import open_meta_adapter
+from agent_brain.platforms.factory import open_meta_adapter, open_platform_adapters
 from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.platforms.write_safety import IdempotentExecutor, WriteGuard
 from agent_brain.security import TokenCipher
@@ -51,7 +51,7 @@ async def open_runtime(settings: Settings, *, run_migrations: bool = True) -> As
     try:
         if run_migrations:
             await migrate.upgrade(engine)
-        async with open_meta_adapter(settings, engine) as meta:
+        async with open_meta_adapter(settings, engine) as meta, open_platform_adapters(settings, engine) as others:
             model, small_model = build_models(settings)
             conversations = UnifiedStore(
                 engine,
@@ -64,6 +64,7 @@ async def open_runtime(settings: Settings, *, run_migrations: bool = True) -> As
                 writes=WriteGuard(IdempotentExecutor(engine), dry_run=settings.dry_run_mode),
                 dry_run=settings.dry_run_mode, context_budget_tokens=settings.context_budget_tokens,
                 cipher=TokenCipher.from_settings(settings),  # each ad account's own token, when stored
+                platforms=others,
             )
             runtime = Runtime(
                 settings=settings,

@@ -149,6 +149,9 @@ class TerminalChat:
 
 async def run_terminal_chat(runtime: Runtime, user_name: str, *, as_json: bool) -> int:
     user = await runtime.users.get_by_name(user_name)
+    if user is not None and user.disabled_at is not None:
+        print(f"error: user {user_name!r} is disabled (`agent-brain users enable {user_name}`)", file=sys.stderr)
+        return 1
     if user is None:
         print(f"error: no user named {user_name!r} (run `agent-brain demo-seed` or `agent-brain users create`)",
               file=sys.stderr)

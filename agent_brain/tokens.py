@@ -25,6 +25,14 @@ def _encoding() -> tiktoken.Encoding:
 def count_tokens(text: str | None) -> int:
     if not text:
         return 0
+    return _count(text) if len(text) <= _MEMO_MAX_CHARS else _count.__wrapped__(text)
+
+
+_MEMO_MAX_CHARS = 16_000  # ≤ 4096 × 16 K characters memoised
+
+@functools.lru_cache(maxsize=4096)
+def _count(text: str) -> int:
+    """Memoised: the same blocks (snapshot, profile, prompts, history) are counted on every turn."""
     return len(_encoding().encode(text, disallowed_special=()))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections import Counter
@@ -10,12 +11,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain.db import migrate
 from agent_brain.db.engine import create_engine, to_asyncpg_url
+from agent_brain.llm.base import ModelEvent, ModelRequest, ModelTurn, TextDelta, ToolCall, TurnDone, Usage
 
 # Methods of asyncpg's wire protocol object; each call is one client→server exchange.
 _PROTOCOL_CALLS = ("prepare", "bind_execute", "bind_execute_many", "bind", "execute", "query", "close_statement")
@@ -97,3 +99,54 @@ async def scratch_database(*, pool_size: int = 10) -> AsyncIterator[AsyncEngine]
         await engine.dispose()
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def rows_read(engine: AsyncEngine, *, pool: int = 10) -> dict[str, int]:
+    """Rows PostgreSQL read per table (seq + index fetches), sandbox tables excluded, after every pooled
+    connection of `engine` reported its statistics. A backend reports when it goes idle ≥ 1 s after
+    its last report: wait a second, then run one statement on `pool` connections at once (the pool
+    stays warm — prepared statements are kept)."""
+    await asyncio.sleep(1.05)
+
+    async def touch() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+            await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(touch() for _ in range(pool)))
+    await asyncio.sleep(0.2)
+    async with engine.connect() as conn:
+        rows = await conn.execute(text(
+            "SELECT relname, coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables "
+            "WHERE relname NOT LIKE 'sandbox%'"))
+        return {name: int(n) for name, n in rows}
+
+
+TOOL = "getCampaigns"
+ANSWER = "Кампании работают: расход в норме, CPL в пределах цели. Подробности — в таблице выше."
+
+
+class ScriptedModel:
+    """Our `ChatModel`: one read tool call, then a fixed text (a summary request gets a fixed line)."""
+
+    name = "scripted"
+    is_llm = True
+
+    def __init__(self, tool: str = TOOL) -> None:
+        self.tool = tool
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
+        purpose = request.hints.purpose
+        usage = Usage(sum(len(str(m.get("content") or "")) for m in request.messages) // 4, 20)
+        if purpose == "summarize":
+            yield TurnDone(ModelTurn(content="Пользователь спрашивает, как идут кампании.", usage=usage, model=self.name))
+            return
+        if purpose != "agent":
+            yield TurnDone(ModelTurn(content="{}", usage=usage, model=self.name))
+            return
+        if request.messages[-1]["role"] == "tool":
+            yield TextDelta(ANSWER)
+            yield TurnDone(ModelTurn(content=ANSWER, usage=usage, model=self.name))
+            return
+        call = ToolCall(f"call_{uuid.uuid4().hex[:12]}", self.tool, "{}")
+        yield TurnDone(ModelTurn(content=None, tool_calls=(call,), usage=usage, model=self.name))

@@ -4,10 +4,15 @@ A READ turn ("Покажи расходы за неделю") and a planned WRIT
 Виниры СПб", plan mode) for 50 concurrent conversations. The Graph sandbox gets an engine of its
 own so the statements it runs to emulate Facebook are not counted as ours. Target: ≤ 12 SQL
 statements per READ turn. Prints figures; asserts nothing about time.
+
+`--scales 1,10,100` (issue 14) repeats it on the demo world grown ×N (creatives with their daily
+metrics, leads, dialogs; bench/_scale.py) and prints rows PostgreSQL read per turn
+(pg_stat_user_tables, sandbox tables excluded) next to statements: both should stay flat.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
 import sys
@@ -18,7 +23,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _support import QueryCounter, scratch_database  # noqa: E402
+from _scale import scale_world  # noqa: E402
+from _support import QueryCounter, rows_read, scratch_database  # noqa: E402
 
 from agent_brain.agents import load_agents  # noqa: E402
 from agent_brain.db.engine import create_engine  # noqa: E402
@@ -56,8 +62,29 @@ async def run_turns(orchestrator: Orchestrator, user_id, conversations, text: st
 
 
 async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="1", help="comma-separated world sizes, e.g. 1,10,100")
+    opts = parser.parse_args()
+    summary = []
+    for factor in (int(x) for x in opts.scales.split(",")):
+        summary.append(await run_world(factor))
+    if len(summary) > 1:
+        print("\nper turn, by world size        SQL   round trips   rows read   turns/s")
+        for factor, label, statements, trips, rows, rate in summary_rows(summary):
+            print(f"  ×{factor:<4} {label:<20} {statements:6.1f} {trips:12.1f} {rows:11.0f} {rate:9.1f}")
+
+
+def summary_rows(summary):  # type: ignore[no-untyped-def]
+    for factor, figures in summary:
+        for label, (statements, trips, rows, rate) in figures.items():
+            yield factor, label, statements, trips, rows, rate
+
+
+async def run_world(factor: int):  # type: ignore[no-untyped-def]
+    figures = {}
     async with scratch_database(pool_size=20) as engine:
         report = await seed_demo(engine)
+        sizes = await scale_world(engine, factor)
         sandbox_engine = create_engine(engine.url.render_as_string(hide_password=False), pool_size=20)
         app = create_sandbox_app(sandbox_engine, usage_capacity=10**9)
         client = GraphClient("bench", transport=httpx.ASGITransport(app=app), breaker=BreakerRegistry().get("meta"))
@@ -76,28 +103,38 @@ async def main() -> None:
                 await store.set_mode(c.id, mode)  # type: ignore[arg-type]
             return convs
 
+        print(f"world ×{factor} ({', '.join(f'{t} {n}' for t, n in sizes.items() if t in ('creatives', 'creative_metrics_history', 'leads', 'whatsapp_dialogs'))})")
         print(f"{CONVERSATIONS} concurrent conversations · offline model · Graph sandbox · PostgreSQL")
         for label, text, mode in (("READ turn", READ_TEXT, "plan"), ("planned WRITE turn", WRITE_TEXT, "plan")):
             warm = await fresh(mode)
             await run_turns(orchestrator, user_id, warm[:2], text)  # warm caches and prepared statements
+            await orchestrator.wait_idle()
             convs = await fresh(mode)
+            before = await rows_read(engine, pool=20)
             counter.reset()
             elapsed, latencies, plans = await run_turns(orchestrator, user_id, convs, text)
-            statements = counter.statements / CONVERSATIONS
+            await orchestrator.wait_idle()  # the turns' background upkeep (notes, summary) counts too
+            statements, trips = counter.statements / CONVERSATIONS, counter.total_round_trips / CONVERSATIONS
+            after = await rows_read(engine, pool=20)
+            rows = sum(after.get(t, 0) - before.get(t, 0) for t in after) / CONVERSATIONS
+            figures[label] = (statements, trips, rows, CONVERSATIONS / elapsed)
             print(f"  {label:<20} «{text}»")
             print(f"    SQL statements per turn: {statements:5.1f}   (target for READ ≤ 12)")
-            print(f"    wire round trips per turn: {counter.total_round_trips / CONVERSATIONS:5.1f}")
+            print(f"    wire round trips per turn: {trips:5.1f}")
+            print(f"    rows read per turn: {rows:7.0f}   (pg_stat_user_tables, sandbox excluded)")
             print(f"    turns/s: {CONVERSATIONS / elapsed:6.1f}   latency median {statistics.median(latencies) * 1000:6.0f} ms"
                   f"   p95 {sorted(latencies)[int(0.95 * len(latencies)) - 1] * 1000:6.0f} ms"
                   + (f"   plans created: {plans}" if plans else ""))
         one_turn = await fresh("plan")
         counter.reset()
         await run_turns(orchestrator, user_id, one_turn[:1], READ_TEXT)
+        await orchestrator.wait_idle()
         print("  statements of one READ turn:")
         for sql in counter.sql:
             print(f"    · {sql[:110]}")
         await client.aclose()
         await sandbox_engine.dispose()
+    return factor, figures
 
 
 if __name__ == "__main__":

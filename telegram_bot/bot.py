@@ -22,7 +22,7 @@ from aiogram.types import BotCommand, BotCommandScopeDefault
 from agent_brain.config import Settings
 from agent_brain.runtime import Runtime
 from telegram_bot.deps import TelegramDeps
-from telegram_bot.handlers import approvals, chat, choices, commands, errors, history, start
+from telegram_bot.handlers import approvals, chat, choices, commands, errors, history, inbound, start
 from telegram_bot.middleware import ChatSequencer, LinkedChatMiddleware
 from telegram_bot.outbox import Pacing
 
@@ -63,7 +63,7 @@ def build_dispatcher(runtime: Runtime, *, pacing: Pacing | None = None, charts: 
     linked.callback_query.middleware(LinkedChatMiddleware())
     # history before commands (its catch-all for unknown commands) and approvals (every other press).
     linked.include_routers(history.build_router(), commands.build_router(), choices.build_router(),
-                           approvals.build_router(), chat.build_router())
+                           inbound.build_router(), approvals.build_router(), chat.build_router())
     dispatcher.include_routers(start.build_router(), linked, errors.build_router())
     dispatcher.startup.register(set_commands)
     return dispatcher

@@ -23,7 +23,8 @@ class ChatLinks:
 
     async def user_for_chat(self, chat_id: int) -> UserRecord | None:
         async with self._engine.connect() as conn:
-            row = (await conn.execute(select(User).where(User.telegram_chat_id == chat_id))).first()
+            row = (await conn.execute(select(User).where(User.telegram_chat_id == chat_id,
+                                                           User.disabled_at.is_(None)))).first()
         return None if row is None else UserRecord.model_validate(row._mapping)
 
     async def access(self, chat_id: int, person: TelegramPerson) -> tuple[UserRecord | None, ChatRole | None]:

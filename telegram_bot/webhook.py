@@ -26,6 +26,8 @@ from fastapi import APIRouter, FastAPI, Header, HTTPException, Request
 from pydantic import ValidationError
 
 from agent_brain.config import Settings
+from agent_brain.observability import metrics
+from agent_brain.observability.logs import turn_scope
 from agent_brain.runtime import Runtime
 from telegram_bot.bot import build_bot, build_dispatcher, set_commands
 
@@ -102,21 +104,27 @@ def build_webhook_router(settings: Settings, *, runtime: Runtime | None = None, 
         token: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
     ) -> dict[str, Any]:
         if token is None or not secrets.compare_digest(token.encode(), secret):
+            metrics.WEBHOOK_DELIVERIES.labels("telegram", "unauthorized").inc()
             raise HTTPException(status_code=401, detail="bad secret token")
         try:
             update = Update.model_validate(await request.json(), context={"bot": the_bot})
         except (ValueError, ValidationError) as exc:
+            metrics.WEBHOOK_DELIVERIES.labels("telegram", "invalid").inc()
             raise HTTPException(status_code=400, detail="not a Telegram update") from exc
         if not seen.claim(update.update_id):
+            metrics.WEBHOOK_DELIVERIES.labels("telegram", "duplicate").inc()
             return {"ok": True, "duplicate": True}
         try:
-            await dispatcher_for(request).feed_update(the_bot, update)
+            with turn_scope(kind="update"):
+                await dispatcher_for(request).feed_update(the_bot, update)
         except Exception:
             # Handler errors are caught by the errors router; reaching here is a crash of the
             # pipeline itself. Let Telegram re-deliver.
             seen.release(update.update_id)
             log.exception("webhook update %s failed", update.update_id)
+            metrics.WEBHOOK_DELIVERIES.labels("telegram", "failed").inc()
             raise HTTPException(status_code=500, detail="update failed") from None
+        metrics.WEBHOOK_DELIVERIES.labels("telegram", "handled").inc()
         return {"ok": True}
 
     return router

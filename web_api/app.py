@@ -9,11 +9,15 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from agent_brain.config import Settings
+from agent_brain.inbound.webhooks import build_webhooks_router
+from agent_brain.observability import metrics
+from agent_brain.observability.readiness import check_ready
+from agent_brain.platforms.graph.breaker import BreakerStatus, default_registry
 from agent_brain.runtime import Runtime, open_runtime
 from web_api.errors import ApiError, install_error_handlers
 from web_api.routes import api_router
@@ -79,7 +83,23 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
         }
         return JSONResponse(body, status_code=200 if db_ok else 503)
 
+    @app.get("/ready", tags=["system"])
+    async def ready(request: Request) -> JSONResponse:
+        """Readiness: database, migrations at head, platform breaker ("degraded" while it is open)."""
+        rt: Runtime = request.app.state.runtime
+        result = await check_ready(rt.engine, _breakers(rt))
+        return JSONResponse(result.to_json(), status_code=result.http_status)
+
+    @app.get("/metrics", tags=["system"], include_in_schema=False)
+    async def prometheus_metrics(request: Request) -> Response:
+        """Prometheus exposition; meant for the internal network (no user data, low-cardinality labels)."""
+        rt: Runtime = request.app.state.runtime
+        throttles = [(rt.meta.client.breaker.platform, p) for p in rt.meta.client.throttles.statuses()]
+        await metrics.collect_state(rt.engine, _breakers(rt), throttles)
+        return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
+
     app.include_router(api_router)
+    app.include_router(build_webhooks_router())  # Meta's signed WhatsApp / Instagram deliveries
     app.include_router(page_router)
     _mount_docs(app, static_dir)
     if settings.telegram_bot_token is not None and settings.telegram_webhook_secret is not None:
@@ -106,6 +126,12 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
         app.mount("/static", StaticFiles(directory=static_dir), name="static")
 
     return app
+
+
+def _breakers(rt: Runtime) -> list[BreakerStatus]:
+    """This process's breakers: the runtime's platform breaker, and any other one the registry holds."""
+    own = rt.meta.client.breaker.status()
+    return [own, *(s for s in default_registry.statuses() if s.platform != own.platform)]
 
 
 def _mount_docs(app: FastAPI, static_dir: Path) -> None:

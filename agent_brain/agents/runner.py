@@ -113,6 +113,8 @@ async def run_agent(
             else:
                 yield Text(text=event.text, agent=agent.name)
         assert turn is not None
+        log.debug("agent %s round %d: model %s, %d tool call(s)", agent.name, _round + 1,
+                  turn.model or model.name, len(turn.tool_calls))
         run.usage = run.usage + turn.usage
         run.model = turn.model or model.name
         if turn.focus:

@@ -2,11 +2,14 @@
 
 * `cpl_over_target` — a direction's CPL yesterday above its target (the direction's own, else the
   KPI spec's `target_cpl_by_direction` / `target_cpl_cents`);
-* `spend_spike` — yesterday's spend above 1.5 × the average of the 7 days before (and ≥ $10);
+* `spend_spike` — yesterday's spend above 1.5 × the average of the 7 days before (and ≥ $10), on every
+  platform (TikTok and Google Ads accounts from `ad_daily_metrics`);
 * `creative_fatigue` — over the last 3 days a creative's frequency rose ≥ 20 % and its CTR fell ≥ 20 %
   against the 7 days before (with ≥ 1,000 impressions), once a week per creative;
 * `no_leads` — during working hours (09–21 in the account's zone) the ads spent today but no CRM
-  lead arrived in the last 4 hours, once per 4-hour block.
+  lead arrived in the last 4 hours, once per 4-hour block;
+* `token_expiry` — the token the account is reached with expires within 7 days, then within 1 day,
+  or has expired / is no longer valid (`agent_brain.automation.token_alerts`): once per stage.
 
 The dedup key (kind, object, period) is unique per account: a second worker, or a second run in the
 same period, inserts nothing and sends nothing.
@@ -25,9 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain import clock
 from agent_brain.automation.act import Notify, conversation_for
+from agent_brain.automation.token_alerts import platform_token_state, token_findings
 from agent_brain.db.models import AdAccount, AlertEvent, User
 from agent_brain.memory.specs import BusinessSpecsStore, target_cpl_cents
 from agent_brain.money import format_money
+from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.stores.records import NewMessage
 from agent_brain.stores.unified import UnifiedStore
 
@@ -45,6 +50,11 @@ _ACCOUNT_DAYS = text("""
 SELECT h.date, sum(h.spend_cents)::bigint AS spend FROM creative_metrics_history h
 JOIN ad_creative_mapping m ON m.fb_ad_id = h.fb_ad_id
 WHERE m.ad_account_id = :account AND h.date BETWEEN :first AND :last GROUP BY h.date""")
+# TikTok and Google Ads accounts: their ad-days as the metrics sync loaded them (all platforms, one schema).
+_PLATFORM_DAYS = text("""
+SELECT date, sum(spend_cents)::bigint AS spend FROM ad_daily_metrics
+WHERE ad_account_id = :account AND date BETWEEN :first AND :last GROUP BY date""")
+_PLATFORM_NAMES = {"tiktok": "TikTok", "google": "Google Ads"}
 _CREATIVE_TREND = text("""
 SELECT c.id, c.title,
   (sum(h.impressions) FILTER (WHERE h.date > :split))::bigint AS imp_new, (sum(h.reach) FILTER (WHERE h.date > :split))::bigint AS reach_new,
@@ -57,16 +67,21 @@ _RECENT_LEADS = text("SELECT count(*) FROM leads WHERE ad_account_id = :account 
 
 
 async def check_alerts(engine: AsyncEngine, store: UnifiedStore, *, now: dt.datetime | None = None,
-                       notify: Notify | None = None) -> int:
-    """Check every account; send what is new. Returns how many alerts went out."""
+                       notify: Notify | None = None, platform: MetaAdapter | None = None) -> int:
+    """Check every account; send what is new. Returns how many alerts went out. With `platform`, the
+    expiry of its token (debug_token) is checked for the accounts reached with it."""
     now = now or clock.now()
     async with engine.connect() as conn:
         accounts = (await conn.execute(select(AdAccount.id, AdAccount.user_id, AdAccount.timezone, AdAccount.currency,
-                                              User.language).join(User, User.id == AdAccount.user_id))).all()
+                                              AdAccount.name, AdAccount.token_expires_at, AdAccount.platform,
+                                              User.language)
+                                       .join(User, User.id == AdAccount.user_id))).all()
+    platform_token = await platform_token_state(platform) if platform is not None else None
     sent = 0
     for account in accounts:
         try:
-            found = await _findings(engine, account, now)
+            found = await _findings(engine, account, now) + token_findings(
+                account, now, platform_token if account.platform == "meta" else None)  # the Meta token only
         except Exception:  # one account's data problem never stops the others' alerts
             log.exception("alerts for account %s failed", account.id)
             continue
@@ -92,16 +107,18 @@ async def _findings(engine: AsyncEngine, account: Any, now: dt.datetime) -> list
                             f"⚠️ CPL направления «{d.name}» вчера {money(cpl)} — выше цели {money(target)}." if ru else
                             f"⚠️ Direction “{d.name}” had a CPL of {money(cpl)} yesterday — above the {money(target)} target.",
                             {"cpl_cents": round(cpl), "target_cents": target, "day": str(yesterday)}))
-        days = {r.date: int(r.spend) for r in (await conn.execute(_ACCOUNT_DAYS, {
+        other = _PLATFORM_NAMES.get(account.platform)
+        days = {r.date: int(r.spend) for r in (await conn.execute(_PLATFORM_DAYS if other else _ACCOUNT_DAYS, {
             "account": account.id, "first": yesterday - dt.timedelta(days=7), "last": today})).all()}
         before = [days.get(yesterday - dt.timedelta(days=k), 0) for k in range(1, 8)]
         avg = sum(before) / 7
         if days.get(yesterday, 0) >= SPIKE_MIN_CENTS and avg and days[yesterday] > SPIKE_FACTOR * avg:
+            where = f" ({other})" if other else ""
             out.append(("spend_spike", "account", f"spike:{yesterday}",
-                        f"⚠️ Расход вчера {money(days[yesterday])} — в {days[yesterday] / avg:.1f} раза выше "
+                        f"⚠️ Расход{where} вчера {money(days[yesterday])} — в {days[yesterday] / avg:.1f} раза выше "
                         f"среднего за неделю ({money(avg)})." if ru else
-                        f"⚠️ Spend yesterday was {money(days[yesterday])} — {days[yesterday] / avg:.1f}× the week's "
-                        f"average ({money(avg)}).", {"spend_cents": days[yesterday], "average_cents": round(avg)}))
+                        f"⚠️ Spend{where} yesterday was {money(days[yesterday])} — {days[yesterday] / avg:.1f}× the "
+                        f"week's average ({money(avg)}).", {"spend_cents": days[yesterday], "average_cents": round(avg)}))
         split = yesterday - dt.timedelta(days=3)
         week = today.isocalendar()
         for c in (await conn.execute(_CREATIVE_TREND, {"account": account.id, "split": split,

@@ -44,7 +44,7 @@ EVALUATE_DUE = text(f"""
 WITH due AS (
     SELECT r.*, (CAST(:now AS timestamptz) AT TIME ZONE COALESCE(NULLIF(a.timezone, ''), 'UTC'))::date AS as_of
     FROM automation_rules r JOIN ad_accounts a ON a.id = r.ad_account_id
-    WHERE r.enabled AND (CAST(:only AS uuid[]) IS NULL OR r.id = ANY(CAST(:only AS uuid[])))
+    WHERE r.enabled AND r.kind = 'metric' AND (CAST(:only AS uuid[]) IS NULL OR r.id = ANY(CAST(:only AS uuid[])))
       AND (CAST(:force AS boolean) OR r.last_evaluated_at IS NULL
            OR r.last_evaluated_at <= CAST(:now AS timestamptz) - make_interval(hours => r.schedule_hours))
 ), marked AS (

@@ -17,6 +17,9 @@ Level = Literal["account", "campaign", "adset", "ad", "direction", "creative"]
 Metric = Literal["cpl", "ctr", "cpm", "spend", "leads", "frequency"]
 Operator = Literal[">", ">=", "<", "<="]
 Action = Literal["notify", "pause", "resume", "budget_pct", "budget_set"]
+# metric: a threshold on a metric (set-based SQL); optimizer / bandit: the budget optimizer or the creative
+# bandit run on the rule's schedule (`agent_brain.automation.strategies`), proposing their plans.
+Kind = Literal["metric", "optimizer", "bandit"]
 
 MAX_CHANGE_PCT = 50.0  # no automatic change moves a budget by more than this, either way
 MONEY_METRICS = {"cpl", "cpm", "spend"}
@@ -49,6 +52,7 @@ class RuleSpec(BaseModel):
     """One rule. Money thresholds and values are in the account currency's minor units."""
 
     name: str = Field(default="", max_length=200)
+    kind: Kind = "metric"
     scope_level: Level
     scope_ids: list[str] | None = Field(default=None, max_length=200, description="None: every object of the level")
     scope_names: list[str] = Field(default_factory=list, description="For the restatement only")
@@ -64,8 +68,22 @@ class RuleSpec(BaseModel):
     cooldown_hours: int = Field(default=24, ge=1, le=24 * 30)
     max_changes_per_day: int = Field(default=1, ge=1, le=10)
 
+    @classmethod
+    def strategy(cls, kind: Kind, *, scope_ids: list[str] | None = None, scope_names: list[str] | None = None,
+                 window_days: int = 7, schedule_hours: int = 24, mode: Literal["propose", "auto"] = "propose",
+                 name: str = "") -> RuleSpec:
+        """An optimizer rule (the account's active ad sets) or a bandit rule (one ad set's creatives).
+        Their condition is the strategy itself: the metric columns hold neutral values nobody reads."""
+        return cls(name=name, kind=kind, scope_level="account" if kind == "optimizer" else "adset",
+                   scope_ids=scope_ids, scope_names=scope_names or [], metric="spend", operator=">", threshold=0,
+                   window_days=window_days, action="notify", mode=mode, schedule_hours=schedule_hours)
+
     @model_validator(mode="after")
     def _consistent(self) -> RuleSpec:
+        if self.kind == "optimizer" and (self.scope_level != "account" or not 3 <= self.window_days <= 30):
+            raise ValueError("an optimizer rule covers the account over 3–30 days")
+        if self.kind == "bandit" and (self.scope_level != "adset" or not self.scope_ids or len(self.scope_ids) != 1):
+            raise ValueError("a bandit rule watches exactly one ad set")
         if self.action != "notify" and (self.scope_level, self.action) not in ACTION_TOOLS:
             supported = sorted({a for (lvl, a) in ACTION_TOOLS if lvl == self.scope_level}) or ["notify"]
             raise ValueError(f"action {self.action!r} is not available for level {self.scope_level!r}; "
@@ -84,6 +102,8 @@ class RuleSpec(BaseModel):
     def describe(self, language: str, currency: str = "USD") -> str:
         """The rule in words, as shown to the user before it is saved."""
         ru = language == "ru"
+        if self.kind != "metric":
+            return _strategy_words(self, ru)
         lang = "ru" if ru else "en"
         value = (format_money(round(self.threshold), currency) if self.metric in MONEY_METRICS
                  else f"{self.threshold:g}%" if self.metric == "ctr" else f"{self.threshold:g}")
@@ -119,3 +139,21 @@ class RuleSpec(BaseModel):
             return f"{verb} бюджет на {abs(pct):g}%" if ru else f"{verb} the budget by {abs(pct):g}%"
         money = format_money(round(self.action_value or 0), currency)
         return f"установить бюджет {money} в день" if ru else f"set the daily budget to {money}"
+
+
+def _strategy_words(spec: RuleSpec, ru: bool) -> str:
+    every = f"каждые {spec.schedule_hours} ч" if ru else f"every {spec.schedule_hours} h"
+    how = (("предлагать план на подтверждение" if spec.mode == "propose" else "выполнять автоматически в пределах "
+            "ограничений (±50 %, пауза между изменениями, лимит в день)") if ru else
+           ("propose a plan for approval" if spec.mode == "propose" else "act automatically within the guardrails "
+            "(±50 %, cooldown, daily cap)"))
+    if spec.kind == "optimizer":
+        return (f"Оптимизатор бюджетов: {every} разбирать активные адсеты за {spec.window_days} дн. (ROAS выше цели "
+                f"×1.5 → +20 %, CPL выше цели ×1.5 → −20 %, 3 дня расхода без лидов → пауза) и {how}." if ru else
+                f"Budget optimizer: {every} review the active ad sets over {spec.window_days} days (ROAS above "
+                f"target ×1.5 → +20 %, CPL above target ×1.5 → −20 %, 3 days of spend without leads → pause) and {how}.")
+    where = ", ".join(f"«{n}»" for n in spec.scope_names) or (spec.scope_ids or ["?"])[0]
+    return (f"Ротация креативов в адсете {where}: {every} сравнивать креативы за {spec.window_days} дн. (Thompson "
+            f"sampling по лидам на клик), креативы с шансом быть лучшим ниже 5 % — на паузу; {how}." if ru else
+            f"Creative rotation in ad set {where}: {every} compare the creatives over {spec.window_days} days "
+            f"(Thompson sampling on leads per click), pause those under a 5 % chance of being best; {how}.")

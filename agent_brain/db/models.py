@@ -56,6 +56,8 @@ PLAN_STATUSES = (
 RUN_STATUSES = ("running", "completed", "error", "cancelled")
 DOMAINS = ("ads", "creative", "crm", "whatsapp", "mixed", "memory", "system")
 TEMPERATURES = ("hot", "warm", "cold")
+CHANNELS = ("whatsapp", "instagram")
+MESSAGE_STATUSES = ("received", "queued", "sent", "delivered", "read", "failed")
 IDEMPOTENCY_STATUSES = ("in_progress", "succeeded", "failed", "unknown")
 # intended → sent → applied → verified | unverified; failed; unknown (settled only by reading back)
 ACTION_STATUSES = ("intended", "sent", "applied", "verified", "unverified", "failed", "unknown")
@@ -65,6 +67,8 @@ ACTION_SOURCES = (*SOURCES, "system")
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
+
+_sql = text  # for classes with a column named `text`
 
 # Python None is stored as SQL NULL, not as the JSON literal `null`.
 Json = JSONB(none_as_null=True)
@@ -93,6 +97,8 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(2), server_default="ru")
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     created_at: Mapped[dt.datetime] = _created()
+    # Set by `agent-brain users disable`: no sign-in, chat or bot access until enabled again.
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (CheckConstraint(_in("language", ("ru", "en")), name="language"),)
 
 
@@ -184,6 +190,8 @@ class AdAccount(Base):
     is_sandbox: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     # Fernet token (agent_brain.security); never stored or logged in clear.
     access_token_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # When the account's own token expires, if known (stored when linked); token-expiry alerts read it.
+    token_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _created()
     __table_args__ = (
         UniqueConstraint("user_id", "platform", "external_id", name="uq_ad_accounts_user_platform_external"),
@@ -663,6 +671,8 @@ class AutomationRule(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     ad_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
+    # metric: a threshold rule; optimizer / bandit: the budget optimizer or creative bandit on a schedule.
+    kind: Mapped[str] = mapped_column(String(16), server_default="metric")
     enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     mode: Mapped[str] = mapped_column(String(8), server_default="propose")
     scope_level: Mapped[str] = mapped_column(String(16))
@@ -684,6 +694,7 @@ class AutomationRule(Base):
         Index("ix_automation_rules_due", "enabled", "last_evaluated_at"),
         Index("ix_automation_rules_user", "user_id"),
         CheckConstraint(_in("mode", ("propose", "auto")), name="mode"),
+        CheckConstraint(_in("kind", ("metric", "optimizer", "bandit")), name="kind"),
         CheckConstraint(_in("scope_level", RULE_LEVELS), name="scope_level"),
         CheckConstraint(_in("metric", RULE_METRICS), name="metric"),
         CheckConstraint(_in("operator", (">", ">=", "<", "<=")), name="operator"),
@@ -714,7 +725,7 @@ class AutomationRuleEvent(Base):
 
 
 REPORT_KINDS = ("daily", "weekly")
-ALERT_KINDS = ("cpl_over_target", "spend_spike", "no_leads", "creative_fatigue")
+ALERT_KINDS = ("cpl_over_target", "spend_spike", "no_leads", "creative_fatigue", "token_expiry")
 
 
 class ScheduledReport(Base):
@@ -784,6 +795,7 @@ class Lead(Base):
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(200))
+    instagram_id: Mapped[str | None] = mapped_column(String(64))  # Instagram-scoped id of a Direct customer
     stage_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("funnel_stages.id"))
     temperature: Mapped[str] = mapped_column(String(8), server_default="warm")
     score: Mapped[int] = mapped_column(SmallInteger, server_default="50")
@@ -804,6 +816,7 @@ class Lead(Base):
         Index("ix_leads_direction", "direction_id"),
         Index("ix_leads_creative", "creative_id"),
         Index("ix_leads_phone", "phone"),
+        Index("ix_leads_instagram", "instagram_id"),
     )
 
 
@@ -836,34 +849,73 @@ class Purchase(Base):
 
 
 class WhatsAppDialog(Base):
+    """A conversation with one customer (seed 004's `conversations`): WhatsApp by phone, Instagram by id."""
+
     __tablename__ = "whatsapp_dialogs"
     id: Mapped[uuid.UUID] = _uuid_pk()
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    phone: Mapped[str] = mapped_column(String(32))  # E.164, e.g. +77001234567
+    phone: Mapped[str | None] = mapped_column(String(32))  # E.164, e.g. +77001234567
     contact_name: Mapped[str | None] = mapped_column(String(200))
     lead_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), server_default="open")
     message_count: Mapped[int] = mapped_column(Integer, server_default="0")
     last_message_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _created()
+    # Inbound messaging (issue 19): the channel, the customer's Instagram-scoped id, the account it
+    # came through, and the seed-004 conversation fields.
+    channel: Mapped[str] = mapped_column(String(16), server_default="whatsapp")
+    instagram_id: Mapped[str | None] = mapped_column(String(64))
+    messaging_account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("messaging_accounts.id", ondelete="SET NULL"))
+    context: Mapped[dict[str, Any]] = mapped_column(Json, server_default=text("'{}'::jsonb"))
+    summary: Mapped[str | None] = mapped_column(Text)
+    sentiment: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(2))
+    # auto: rules may answer; handoff: waiting for the marketer; human: the marketer took it over.
+    reply_mode: Mapped[str] = mapped_column(String(16), server_default="auto")
+    draft_reply: Mapped[str | None] = mapped_column(Text)
+    last_inbound_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    opted_out: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     __table_args__ = (
         UniqueConstraint("user_id", "phone", name="uq_whatsapp_dialogs_user_phone"),
         CheckConstraint(_in("status", ("open", "closed", "archived")), name="status"),
         CheckConstraint("phone ~ '^\\+[0-9]{7,15}$'", name="phone_e164"),
+        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(_in("reply_mode", ("auto", "handoff", "human")), name="reply_mode"),
+        CheckConstraint("phone IS NOT NULL OR instagram_id IS NOT NULL", name="customer_id"),
         Index("ix_whatsapp_dialogs_user_last", "user_id", text("last_message_at DESC")),
+        Index("uq_whatsapp_dialogs_user_instagram", "user_id", "instagram_id", unique=True,
+              postgresql_where=text("instagram_id IS NOT NULL")),
     )
 
 
 class WhatsAppMessage(Base):
+    """One message of a dialog (seed 004's `messages`): who sent it and, for a customer's, its analysis."""
+
     __tablename__ = "whatsapp_messages"
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     dialog_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("whatsapp_dialogs.id", ondelete="CASCADE"))
     direction: Mapped[str] = mapped_column(String(3))
     text: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # The platform's message id (wamid / Instagram mid): a delivery seen twice is stored once.
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    sender: Mapped[str | None] = mapped_column(String(16))  # customer | bot | human | echo
+    intent: Mapped[str | None] = mapped_column(String(32))
+    sentiment: Mapped[str | None] = mapped_column(String(16))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    # Outbound delivery: queued → sent → delivered → read, or failed (with the platform's error).
+    status: Mapped[str | None] = mapped_column(String(16))
+    error: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    meta: Mapped[dict[str, Any]] = mapped_column(Json, server_default=_sql("'{}'::jsonb"))
+    handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (
         CheckConstraint(_in("direction", ("in", "out")), name="direction"),
+        CheckConstraint("sender IS NULL OR " + _in("sender", ("customer", "bot", "human", "echo")), name="sender"),
+        CheckConstraint("status IS NULL OR " + _in("status", MESSAGE_STATUSES), name="status"),
         Index("ix_whatsapp_messages_dialog_sent", "dialog_id", "sent_at"),
+        Index("uq_whatsapp_messages_external", "external_id", unique=True,
+              postgresql_where=_sql("external_id IS NOT NULL")),
     )
 
 
@@ -899,6 +951,71 @@ class DialogAnalysis(Base):
         Index("ix_dialog_analysis_summary_tsv", "summary_tsv", postgresql_using="gin"),
         Index("ix_dialog_analysis_tags", "tags", postgresql_using="gin"),
     )
+
+
+# ── inbound messaging (WhatsApp Cloud API, Instagram Messaging) ─────────────────────────────
+
+
+class MessagingAccount(Base):
+    """A WhatsApp phone number id or an Instagram professional account that delivers to our webhooks."""
+
+    __tablename__ = "messaging_accounts"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))  # phone_number_id / Instagram account id
+    display_phone: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+    # {"start": 9, "end": 20, "days": [0..6]} in the account's time zone (Monday = 0).
+    business_hours: Mapped[dict[str, Any]] = mapped_column(
+        Json, server_default=text("'{\"start\": 9, \"end\": 20, \"days\": [0, 1, 2, 3, 4, 5]}'::jsonb"))
+    auto_reply: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id", name="uq_messaging_accounts_platform_external"),
+        CheckConstraint(_in("platform", CHANNELS), name="platform"),
+    )
+
+
+class InboundDelivery(Base):
+    """The durable inbox: each signed webhook POST as received, processed later (and only once)."""
+
+    __tablename__ = "inbound_deliveries"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # the raw bytes the signature covers
+    received_at: Mapped[dt.datetime] = _created()
+    processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    __table_args__ = (
+        CheckConstraint(_in("platform", CHANNELS), name="platform"),
+        Index("ix_inbound_deliveries_pending", "received_at", postgresql_where=text("processed_at IS NULL")),
+    )
+
+
+class AutoReplyRule(Base):
+    """When to answer a customer without the marketer: by intent and/or keywords, within or outside
+    business hours, with a template per language."""
+
+    __tablename__ = "auto_reply_rules"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("messaging_accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    intents: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    keywords: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    hours: Mapped[str] = mapped_column(String(8), server_default="any")  # any | open | closed
+    template_ru: Mapped[str] = mapped_column(Text)
+    template_en: Mapped[str] = mapped_column(Text)
+    # The approved WhatsApp template to use outside the 24-hour window (None: no reply then).
+    wa_template: Mapped[str | None] = mapped_column(String(100))
+    priority: Mapped[int] = mapped_column(SmallInteger, server_default="100")
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (CheckConstraint(_in("hours", ("any", "open", "closed")), name="hours"),)
 
 
 # ── Graph sandbox: the emulated ad platform's own state ─────────────────────────────────────
@@ -955,3 +1072,81 @@ class SandboxAdStats(Base):
     video_p75: Mapped[int] = mapped_column(BigInteger, server_default="0")
     video_p95: Mapped[int] = mapped_column(BigInteger, server_default="0")
     __table_args__ = (Index("ix_sandbox_ad_stats_account_date", "account_id", "date"),)
+
+
+# ── other ad platforms (TikTok, Google Ads): sandboxes and unified daily metrics ─────────────
+
+PLATFORM_SANDBOXES = ("tiktok", "google")
+PLATFORM_OBJECT_TYPES = ("account", "budget", "campaign", "adgroup", "ad")
+
+
+class SandboxPlatformObject(Base):
+    """An object of the TikTok or Google Ads sandbox; platform-specific attributes live in `fields`.
+
+    Money is stored in minor units of the account currency; each sandbox renders it as its platform
+    does (TikTok decimal amounts, Google micros).
+    """
+
+    __tablename__ = "sandbox_platform_objects"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[str | None] = mapped_column(String(32))
+    campaign_id: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(400))
+    status: Mapped[str | None] = mapped_column(String(16))
+    fields: Mapped[dict[str, Any]] = mapped_column(Json, server_default=text("'{}'::jsonb"))
+    created_time: Mapped[dt.datetime] = _created()
+    updated_time: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        CheckConstraint(_in("platform", PLATFORM_SANDBOXES), name="platform"),
+        CheckConstraint(_in("type", PLATFORM_OBJECT_TYPES), name="type"),
+        Index("ix_sandbox_platform_objects_account_type", "platform", "account_id", "type"),
+    )
+
+
+class SandboxPlatformStats(Base):
+    """Daily delivery of one TikTok/Google sandbox ad; every report level is aggregated from it."""
+
+    __tablename__ = "sandbox_platform_stats"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    ad_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(32))
+    campaign_id: Mapped[str] = mapped_column(String(32))
+    adgroup_id: Mapped[str] = mapped_column(String(32))
+    impressions: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    reach: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    clicks: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    spend_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    conversions: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    conversion_value_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    __table_args__ = (Index("ix_sandbox_platform_stats_account_date", "platform", "account_id", "date"),)
+
+
+class AdDailyMetrics(Base):
+    """One ad's day on any platform, in one schema: the metrics sync loads every linked account.
+
+    Money in minor units of `currency` (the account's); the day is the account's calendar day.
+    """
+
+    __tablename__ = "ad_daily_metrics"
+    ad_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"),
+                                                     primary_key=True)
+    ad_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    campaign_id: Mapped[str | None] = mapped_column(String(64))
+    adset_id: Mapped[str | None] = mapped_column(String(64))
+    ad_name: Mapped[str | None] = mapped_column(String(400))
+    spend_cents: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    impressions: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    clicks: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    leads: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    conversion_value_cents: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    __table_args__ = (
+        CheckConstraint(_in("platform", ("meta", "tiktok", "google", "x")), name="platform"),
+        Index("ix_ad_daily_metrics_platform_date", "platform", "date"),
+    )

@@ -76,9 +76,14 @@ class DemoSeedReport:
         return f"demo world for {self.today}: {new} new rows in {self.seconds:.1f} s" + ("" if new else " (up to date)")
 
 
-async def seed_demo(engine: AsyncEngine, *, today: date | None = None) -> DemoSeedReport:
+DEMO_PLATFORMS = ("meta", "tiktok", "google")
+
+
+async def seed_demo(engine: AsyncEngine, *, today: date | None = None,
+                    platforms: Sequence[str] = ("meta",)) -> DemoSeedReport:
     """Seed (or top up) the demo user «demo», its sandbox ad account, its business data and the
-    Graph sandbox's copy of the account."""
+    Graph sandbox's copy of the account. `platforms` with "tiktok"/"google" also fills those
+    sandboxes with the clinic's accounts there and links them to the demo user."""
     started = clock.perf_counter()
     today = today or clock_today(DEMO_TIMEZONE)
     world = build_world(today)
@@ -98,6 +103,8 @@ async def seed_demo(engine: AsyncEngine, *, today: date | None = None) -> DemoSe
         await writer.write(world)
     # The Graph sandbox serves the same world: its campaigns, ad sets, ads and daily insights.
     writer.inserted.update(await seed_sandbox(engine, world))
+    if {"tiktok", "google"} & set(platforms):
+        await seed_other_platforms(engine, users, user.id, today, platforms, writer.inserted)
     return DemoSeedReport(
         today=today,
         user_id=user.id,
@@ -333,3 +340,19 @@ class _Writer:
             }
             for i, n in enumerate(world.notes)
         ])
+
+
+async def seed_other_platforms(engine: AsyncEngine, users: UserStore, user_id: uuid.UUID, today: date,
+                               platforms: Sequence[str], inserted: dict[str, int]) -> None:
+    """The clinic's TikTok and Google Ads accounts: their sandboxes, and the demo user's links."""
+    from agent_brain.platforms.sandbox import platform_seed
+
+    for table, n in (await platform_seed.seed_platform_sandboxes(engine, today)).items():
+        inserted[table] = inserted.get(table, 0) + n
+    for platform, external_id, label in (("tiktok", platform_seed.TIKTOK_ADVERTISER_ID, "TikTok"),
+                                         ("google", platform_seed.GOOGLE_CUSTOMER_ID, "Google Ads")):
+        if platform in platforms:
+            await users.upsert_ad_account(user_id, platform=platform, external_id=external_id,
+                                          name=f"{platform_seed.BUSINESS} — {label}", currency=platform_seed.CURRENCY,
+                                          timezone=platform_seed.TIMEZONE, is_sandbox=True)
+

@@ -1,4 +1,5 @@
-"""Metrics sync (ETL): the platform's daily ad insights → `creative_metrics_history` → direction rollup.
+"""Metrics sync (ETL): each platform's daily ad insights → `ad_daily_metrics` (every platform, one
+schema) and, for ads in the creative catalogue, `creative_metrics_history` → direction rollup.
 
 The ROI, creative, direction and snapshot answers read our own metrics tables; this keeps them
 current for every linked ad account, in the account's calendar and currency:
@@ -22,11 +23,17 @@ from typing import Literal
 
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from agent_brain import clock
-from agent_brain.db.models import AdAccount, AdCreativeMapping, CreativeMetricsDaily, MetricsSyncRun
-from agent_brain.platforms.base import InsightsQuery, PlatformAdapter
+from agent_brain.db.models import (
+    AdAccount,
+    AdCreativeMapping,
+    AdDailyMetrics,
+    CreativeMetricsDaily,
+    MetricsSyncRun,
+)
+from agent_brain.platforms.base import Ad, Insight, InsightsQuery, PlatformAdapter
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +50,8 @@ class SyncAccount:
     id: uuid.UUID
     external_id: str
     timezone: str
+    currency: str = "USD"
+    platform: str = "meta"
 
 
 @dataclass(frozen=True)
@@ -62,9 +71,9 @@ def window(kind: SyncKind, today: dt.date) -> tuple[dt.date, dt.date]:
 
 async def accounts_to_sync(engine: AsyncEngine, platform: str = "meta") -> list[SyncAccount]:
     async with engine.connect() as conn:
-        rows = (await conn.execute(select(AdAccount.id, AdAccount.external_id, AdAccount.timezone)
+        rows = (await conn.execute(select(AdAccount.id, AdAccount.external_id, AdAccount.timezone, AdAccount.currency)
                                    .where(AdAccount.platform == platform).order_by(AdAccount.created_at))).all()
-    return [SyncAccount(r.id, r.external_id, r.timezone) for r in rows]
+    return [SyncAccount(r.id, r.external_id, r.timezone, r.currency, platform) for r in rows]
 
 
 async def has_synced(engine: AsyncEngine, account_id: uuid.UUID) -> bool:
@@ -94,9 +103,13 @@ async def sync_account(engine: AsyncEngine, platform: PlatformAdapter, account: 
     try:
         query = InsightsQuery(level="ad", date_preset=None, since=date_from, until=date_to, time_increment=1)
         long_window = (date_to - date_from).days + 1 > ASYNC_REPORT_DAYS
+        if hasattr(platform, "attach"):
+            platform.attach(account.external_id)
         rows = await (platform.insights_async(account.external_id, query, poll_seconds=0.2) if long_window
                       else platform.insights(account.external_id, query))
+        ads = {ad.id: ad for ad in await platform.list_ads(account_id=account.external_id)}
         async with engine.begin() as conn:
+            await _upsert_unified(conn, account, rows, ads)
             mapping = dict((await conn.execute(select(AdCreativeMapping.fb_ad_id, AdCreativeMapping.creative_id)
                                                .where(AdCreativeMapping.ad_account_id == account.id))).all())
             values = [{"creative_id": mapping[r.object_id], "fb_ad_id": r.object_id, "date": r.date_start,
@@ -118,3 +131,24 @@ async def sync_account(engine: AsyncEngine, platform: PlatformAdapter, account: 
                 status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=clock.now()))
         raise
     return SyncReport(account.id, kind, date_from, date_to, len(values), unmapped)
+
+
+async def _upsert_unified(conn: AsyncConnection, account: SyncAccount, rows: list[Insight], ads: dict[str, Ad]) -> None:
+    """Every platform's ad-days into `ad_daily_metrics` (one schema, the platform a column)."""
+    values = []
+    for r in rows:
+        ad = ads.get(r.object_id)
+        values.append({"ad_account_id": account.id, "ad_id": r.object_id, "date": r.date_start,
+                       "platform": account.platform, "currency": account.currency,
+                       "campaign_id": ad.campaign_id if ad else None, "adset_id": ad.adset_id if ad else None,
+                       "ad_name": r.object_name or (ad.name if ad else None), "spend_cents": r.spend_cents,
+                       "impressions": r.impressions, "clicks": r.clicks, "leads": r.leads,
+                       "conversion_value_cents": r.conversion_value_cents})
+    for start in range(0, len(values), UPSERT_CHUNK):
+        stmt = pg_insert(AdDailyMetrics).values(values[start:start + UPSERT_CHUNK])
+        await conn.execute(stmt.on_conflict_do_update(
+            index_elements=["ad_account_id", "ad_id", "date"],
+            set_={c: getattr(stmt.excluded, c) for c in ("campaign_id", "adset_id", "ad_name", "spend_cents",
+                                                         "impressions", "clicks", "leads",
+                                                         "conversion_value_cents", "currency")}))
+

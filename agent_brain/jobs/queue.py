@@ -22,7 +22,10 @@ from typing import TYPE_CHECKING
 import procrastinate
 from procrastinate import JobContext
 
+from agent_brain.inbound.jobs import blueprint as inbound_blueprint
+from agent_brain.jobs.retention import RetentionPolicy
 from agent_brain.jobs.tasks import NAMESPACE, JobServices, blueprint
+from agent_brain.observability.metrics import job_middleware
 
 if TYPE_CHECKING:
     from agent_brain.runtime import Runtime
@@ -57,6 +60,7 @@ async def retry_stalled_jobs(context: JobContext, timestamp: int) -> int:
 def _build_app() -> procrastinate.App:
     app = procrastinate.App(connector=procrastinate.PsycopgConnector())
     app.add_tasks_from(blueprint, namespace=NAMESPACE)
+    app.add_tasks_from(inbound_blueprint, namespace=NAMESPACE)
     return app
 
 
@@ -79,6 +83,7 @@ async def run_worker(queue: procrastinate.App, services: JobServices, *, name: s
     await queue.run_worker_async(
         name=name, concurrency=concurrency, wait=wait, install_signal_handlers=install_signal_handlers,
         additional_context={"services": services}, listen_notify=True, fetch_job_polling_interval=2.0,
+        worker_middleware=[job_middleware],
     )
 
 
@@ -89,13 +94,20 @@ def services_for(runtime: Runtime) -> JobServices:
             pass
         return (await runtime.conversations.get_plan(plan_id, user_id=user_id)).status
 
-    notify = None
+    from agent_brain.inbound.service import InboundService
+
+    notify = handoff = None
     if runtime.settings.telegram_bot_token:  # rules' plans, reports and alerts reach Telegram too
+        from telegram_bot.inbound import TelegramHandoffNotifier
         from telegram_bot.notify import TelegramNotifier
 
         notify = TelegramNotifier(runtime)
-    return JobServices(engine=runtime.engine, platforms={"meta": runtime.meta}, store=runtime.conversations,
-                       execute_plan=execute_plan, notify=notify)
+        handoff = TelegramHandoffNotifier(runtime)
+    return JobServices(engine=runtime.engine, platforms={"meta": runtime.meta, **runtime.orchestrator.platforms},
+                       store=runtime.conversations, execute_plan=execute_plan, notify=notify,
+                       summary_model=runtime.orchestrator.small_model,
+                       retention=RetentionPolicy.from_settings(runtime.settings),
+                       inbound=InboundService.for_runtime(runtime, notify=handoff))
 
 
 def start_worker_task(queue: procrastinate.App, services: JobServices, *, name: str) -> asyncio.Task[None]:

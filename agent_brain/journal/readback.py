@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain.db.models import Creative, Direction, FunnelStage, Lead, WhatsAppMessage
+from agent_brain.journal import creatives
 from agent_brain.journal.records import ActionRecord
 from agent_brain.platforms.meta.adapter import MetaAdapter
 
@@ -24,6 +25,8 @@ _DIRECTION_COLUMNS = ("daily_budget_cents", "target_cpl_cents", "is_active", "ca
 async def read_target(action: ActionRecord, *, meta: MetaAdapter, engine: AsyncEngine) -> dict[str, Any] | None:
     """The object's current values for the keys of `action.expected`, or None if it cannot be read here."""
     target, wanted = action.target, set(action.expected)
+    if hasattr(meta, "for_platform"):  # a PlatformRouter: the object lives on the write's own platform
+        meta = meta.for_platform(action.platform)
     kind = action.target_type
     state: dict[str, Any] = {}
     if kind == "campaign":
@@ -38,11 +41,35 @@ async def read_target(action: ActionRecord, *, meta: MetaAdapter, engine: AsyncE
         state = await _lead(action, engine)
     elif kind == "dialogs":
         state = await _dialogs(action, engine)
+    elif kind == "creative" and action.tool in _CREATED:
+        state = await _CREATED[action.tool](action, meta, engine)
     elif kind == "creative" and wanted <= {"ad_statuses", "creative_status"}:
         state = await _creative(action, target, meta, engine)
     if not wanted <= set(state):
         return None
     return {key: state[key] for key in wanted}
+
+
+async def _launch(action: ActionRecord, meta: MetaAdapter, engine: AsyncEngine) -> dict[str, Any]:
+    if "ad_set_id" not in action.target:
+        return {}  # journalled before launches recorded where they go
+    return await creatives.read_launch(action.target, uuid.UUID(str(action.target_id)), meta=meta, engine=engine)
+
+
+async def _test(action: ActionRecord, meta: MetaAdapter, engine: AsyncEngine) -> dict[str, Any]:
+    if "earlier_tests" not in action.target:
+        return {}
+    return await creatives.read_test(uuid.UUID(str(action.target_id)), int(action.target["earlier_tests"]),
+                                     meta=meta, engine=engine)
+
+
+async def _analysis(action: ActionRecord, meta: MetaAdapter, engine: AsyncEngine) -> dict[str, Any]:
+    return await creatives.read_analysis(uuid.UUID(str(action.target_id)), str(action.expected["analysis_id"]),
+                                         engine=engine)
+
+
+# Creative writes that make a new object, read back by what their row recorded before the call.
+_CREATED = {"launchCreative": _launch, "startCreativeTest": _test, "triggerCreativeAnalysis": _analysis}
 
 
 async def _direction(action: ActionRecord, meta: MetaAdapter, engine: AsyncEngine, wanted: set[str]) -> dict[str, Any]:

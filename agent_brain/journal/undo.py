@@ -62,6 +62,15 @@ def _restore_all(tool: str, arg: str) -> Inverse:
     return inverse
 
 
+def _resume_direction(a: ActionRecord) -> tuple[str, dict[str, Any]] | None:
+    """Switch back on exactly the ad sets the pause stopped: those ACTIVE in its before-state."""
+    before = (a.before_state or {}).get("adsets")
+    if before is None and "adsets" in a.expected:
+        return None  # the ad sets' earlier states were not recorded: do not guess
+    return "resumeDirection", {"directionId": a.target_id,
+                               "adsetIds": sorted(i for i, s in (before or {}).items() if s == "ACTIVE")}
+
+
 # The tool call that restores an action's before-state. Tools missing here cannot be undone yet.
 INVERSES: dict[str, Inverse] = {
     "pauseCampaign": _swap("resumeCampaign", "campaignId"),
@@ -76,6 +85,7 @@ INVERSES: dict[str, Inverse] = {
     "createCampaignStructure": _created("archiveCampaign", "campaignId", "campaign_id"),
     "updateAdSetTargeting": _restore_all("updateAdSetTargeting", "adsetId"),
     "updateAdSetSettings": _restore_all("updateAdSetSettings", "adsetId"),
+    "pauseDirection": _resume_direction,
 }
 
 

@@ -15,6 +15,7 @@ import openai
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from agent_brain.llm.base import ModelEvent, ModelRequest, ModelTurn, TextDelta, ToolCall, TurnDone, Usage
+from agent_brain.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -111,5 +112,9 @@ class OpenAIChatModel:
         tool_calls = tuple(
             ToolCall(c["id"] or f"call_{i}", c["name"], c["arguments"]) for i, c in sorted(calls.items())
         )
+        # Labelled by the configured model name (bounded), not the dated name the API answers with.
+        metrics.record_model_usage(request.model or self.default_model, usage.prompt_tokens, usage.completion_tokens)
+        log.debug("model %s: %d prompt + %d completion tokens, %d tool call(s)", model_name, usage.prompt_tokens,
+                  usage.completion_tokens, len(tool_calls))
         yield TurnDone(ModelTurn(content="".join(text) or None, tool_calls=tool_calls, usage=usage,
                                  model=model_name))

@@ -11,6 +11,7 @@ insert), so fitting a long conversation costs no re-tokenising.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,8 +162,15 @@ def _shorten_tool_message(message: dict[str, Any], tokens: int) -> dict[str, Any
     content = message.get("content") or ""
     if not isinstance(content, str):
         content = json.dumps(content, ensure_ascii=False)
+    return {**message, "content": _shortened(content)}
+
+
+@functools.lru_cache(maxsize=2048)
+def _shortened(content: str) -> str:
+    """A long tool result cut to its share, once: the same results are in the history window of every
+    later turn, and cutting one re-encodes it up to three times."""
     cut, _ = _trim_text(content, MAX_TOOL_MESSAGE_TOKENS)
-    return {**message, "content": cut + " …[truncated]"}
+    return cut + " …[truncated]"
 
 
 def _trim_text(text: str, share: int) -> tuple[str, int]:

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import case, delete, func, or_, select
+from sqlalchemy import case, delete, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -238,16 +238,20 @@ class NotesStore:
                 "source": case((AgentNote.source == "user", "user"), else_=ins.excluded.source),
                 "updated_at": now,
             },
-        ).returning(AgentNote)
+        ).returning(AgentNote, literal_column("(xmax = 0)").label("inserted"))
+        async with self._autocommit.connect() as conn:
+            row = (await conn.execute(upsert)).one()
+        record = NoteRecord.model_validate({k: v for k, v in row._mapping.items() if k != "inserted"})
+        if not row.inserted:
+            return record  # a refresh (the common case: a re-observed fact) adds no row: nothing to evict
         overflow = (select(AgentNote.id).where(*_exact(user_id, ad_account_id, domain))
                     .order_by(*_RANKING).offset(MAX_NOTES_PER_DOMAIN))
         evict = delete(AgentNote).where(AgentNote.id.in_(overflow)).returning(AgentNote.id)
         async with self._engine.begin() as conn:
-            # Without the lock two concurrent adds each see 20 + their own row and delete nothing.
+            # Serialised per domain: each adder evicts after the adds before it committed, so the
+            # last one sees every row and two concurrent adds cannot both leave 21.
             await conn.execute(select(func.pg_advisory_xact_lock(_lock_key(user_id, ad_account_id, domain))))
-            row = (await conn.execute(upsert)).one()
             evicted = set((await conn.execute(evict)).scalars())
-        record = NoteRecord.model_validate(row._mapping)
         return record.model_copy(update={"evicted": True}) if record.id in evicted else record
 
     async def forget(self, user_id: uuid.UUID, ad_account_id: uuid.UUID | None, query: str) -> list[NoteRecord]:

@@ -314,7 +314,7 @@ async def load_snapshot(engine: AsyncEngine, *, user_id: uuid.UUID, ad_account_i
     started = time.perf_counter()
     params = {"user_id": str(user_id), "account_id": str(ad_account_id), "now": now, "days": days,
               "max_risky": MAX_RISKY_CREATIVES, "max_notes": MAX_NOTES}
-    async with engine.connect() as conn:
+    async with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:  # one statement
         row = (await conn.execute(_STATEMENT, params)).one()
     return _snapshot(row, days=days, now=now, load_ms=round((time.perf_counter() - started) * 1000, 1))
 

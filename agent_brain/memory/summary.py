@@ -1,8 +1,12 @@
 """Rolling summary of long conversations, updated after a reply — never delaying or breaking it.
 
-Due when the conversation has more than 20 messages and at least 10 are new since the last
-summary, or when the context budget was more than 90 % used. The offline model writes an
-extractive summary; an LLM an abstractive one with the prompt in prompts/summary-v1.md.
+Cadence: at least 10 messages new since the last summary, and the conversation has more than 20
+messages or the context budget was more than 90 % used. And only when it shrinks the context: some
+message not covered by the last summary has fallen out of what the model saw (the history window
+and the token budget); while every unsummarised message is still in view a summary would only
+repeat it, in more tokens. (Under budget pressure alone it used to run on every turn: writing a
+summary never lowers the pressure that triggered it.) The offline model writes an extractive
+summary; an LLM an abstractive one with the prompt in prompts/summary-v1.md.
 
 A summary written over tool output (or over an earlier tainted summary) carries outside text: it is
 stored as tainted, and a context holding it makes every write the model asks for a plan (policy.py).
@@ -27,11 +31,16 @@ MESSAGES_TO_READ = 60
 MAX_SUMMARY_CHARS = 2000
 
 
-def summary_due(message_count: int, summary_message_count: int, utilization: float) -> bool:
+def summary_due(message_count: int, summary_message_count: int, utilization: float, *,
+                hidden: int | None = None) -> bool:
+    """`hidden`: how many of the conversation's messages were out of the model's view this turn
+    (None: unknown, not checked)."""
     new = message_count - summary_message_count
-    if message_count > MIN_MESSAGES and new >= MIN_NEW_MESSAGES:
-        return True
-    return utilization > UTILIZATION_TRIGGER and new > 0
+    if new < MIN_NEW_MESSAGES:
+        return False
+    if hidden is not None and hidden <= summary_message_count:
+        return False  # every message the last summary does not cover is still in view
+    return message_count > MIN_MESSAGES or utilization > UTILIZATION_TRIGGER
 
 
 class RollingSummarizer:

@@ -22,6 +22,7 @@ from agent_brain.agents.base import AgentSpec
 from agent_brain.memory.budget import PRIORITIES, Block, TokenBudget
 from agent_brain.memory.notes import NotesStore, is_user_note, one_line
 from agent_brain.memory.snapshot import BusinessSnapshot, load_snapshot
+from agent_brain.memory.snapshot_cache import SnapshotCache, with_notes
 from agent_brain.memory.specs import BusinessSpecsStore, format_for_prompt
 from agent_brain.stores.records import ConversationRecord
 from agent_brain.stores.unified import UnifiedStore
@@ -72,12 +73,13 @@ def snapshot_has_outside_text(snapshot: BusinessSnapshot) -> bool:
 
 class ContextGatherer:
     def __init__(self, engine: AsyncEngine, store: UnifiedStore, notes: NotesStore, specs: BusinessSpecsStore,
-                 budget: TokenBudget) -> None:
+                 budget: TokenBudget, *, snapshots: SnapshotCache | None = None) -> None:
         self.engine = engine
         self.store = store
         self.notes = notes
         self.specs = specs
         self.budget = budget
+        self.snapshots = snapshots or SnapshotCache()
 
     async def gather(self, conv: ConversationRecord, ctx: ToolContext) -> TurnContext:
         """History, snapshot, specs and notes in parallel (one round of queries, not a chain)."""
@@ -87,6 +89,8 @@ class ContextGatherer:
             self.specs.get(ctx.user_id, ctx.ad_account_id),
             self.notes.list(ctx.user_id, ctx.ad_account_id),
         )
+        if snapshot.load_ms is not None:  # loaded (not the fallback): this turn's notes, cached figures or not
+            snapshot = with_notes(snapshot, notes)
         return TurnContext(
             history=[m.to_openai() for m in messages], history_tokens=[m.tokens_used for m in messages],
             snapshot=snapshot, spec=spec, notes=list(notes), summary=conv.rolling_summary,
@@ -96,9 +100,10 @@ class ContextGatherer:
     async def _snapshot(self, ctx: ToolContext) -> BusinessSnapshot:
         if ctx.ad_account_id is None:
             return BusinessSnapshot.missing()
+        account = ctx.ad_account_id
         try:
-            return await load_snapshot(self.engine, user_id=ctx.user_id, ad_account_id=ctx.ad_account_id,
-                                       now=clock.now())
+            return await self.snapshots.get_or_load(ctx.user_id, account, lambda: load_snapshot(
+                self.engine, user_id=ctx.user_id, ad_account_id=account, now=clock.now()))
         except Exception:  # a missing snapshot makes answers slower, not wrong: never fail the turn
             log.exception("business snapshot failed")
             return BusinessSnapshot.missing()

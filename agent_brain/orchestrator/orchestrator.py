@@ -15,7 +15,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,8 @@ from agent_brain.memory.commands import handle_memory_command, parse_memory_comm
 from agent_brain.memory.notes import TOOL_SOURCE_PREFIX, NotesStore
 from agent_brain.memory.specs import BusinessSpecsStore, target_cpl_cents
 from agent_brain.memory.summary import RollingSummarizer, summary_due
+from agent_brain.observability import metrics
+from agent_brain.observability.logs import turn_scope
 from agent_brain.orchestrator.classifier import Classification, Classifier
 from agent_brain.orchestrator.context import HISTORY_MESSAGES, AgentContext, ContextGatherer, TurnContext
 from agent_brain.orchestrator.events import (
@@ -48,7 +50,10 @@ from agent_brain.orchestrator.grounding import TargetGrounding
 from agent_brain.orchestrator.plans import PlanExecutor, PlanNotRunnableError, step_verified, why_not
 from agent_brain.orchestrator.resolver import TurnEntityResolver
 from agent_brain.orchestrator.user_text import clean_user_text
+from agent_brain.platforms.base import PlatformAdapter
 from agent_brain.platforms.meta.adapter import MetaAdapter
+from agent_brain.platforms.meta.listings import turn_scope as listing_turn_scope
+from agent_brain.platforms.router import PlatformRouter
 from agent_brain.platforms.write_safety import WriteGuard
 from agent_brain.security import TokenCipher
 from agent_brain.stores.errors import ConversationNotFoundError, PlanNotFoundError
@@ -109,6 +114,7 @@ class Orchestrator:
         dry_run: bool = False,
         context_budget_tokens: int = 8000,
         cipher: TokenCipher | None = None,
+        platforms: Mapping[str, PlatformAdapter] | None = None,
     ) -> None:
         self.engine = engine
         self.cipher = cipher  # reads each ad account's own encrypted token (None: the process-wide token only)
@@ -117,6 +123,8 @@ class Orchestrator:
         self.agents = {a.name: a for a in agents}
         self.tools = ToolRegistry.merged(*(a.tools for a in agents))
         self.meta = meta
+        self.platforms = dict(platforms or {})  # TikTok, Google Ads: besides Meta
+        self.router = PlatformRouter(meta, self.platforms)  # reads journalled objects on their own platform
         self.writes = writes
         self.classifier = classifier or Classifier(self.small_model)
         self.store = store or UnifiedStore(engine)
@@ -136,10 +144,11 @@ class Orchestrator:
     async def process(self, request: TurnRequest) -> AsyncIterator[Event]:
         """Stream a turn's events. Closing this iterator early does not cancel the turn."""
         async for event in self._detached(lambda emit: self._run_turn(request, emit),
-                                          language=detect_language(request.text)):
+                                          language=detect_language(request.text), source=request.source):
             yield event
 
-    async def _detached(self, work: Callable[[Emit], Awaitable[None]], *, language: str) -> AsyncIterator[Event]:
+    async def _detached(self, work: Callable[[Emit], Awaitable[None]], *, language: str, source: str = "web",
+                        kind: str = "turn") -> AsyncIterator[Event]:
         """Run `work` in a task of its own and stream what it emits.
 
         The caller may stop reading at any time (a closed tab, a dropped SSE connection): the
@@ -147,18 +156,33 @@ class Orchestrator:
         """
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
 
+        outcome = ["ok"]
+
+        async def emit(event: Event) -> None:
+            if isinstance(event, Error):
+                outcome[0] = event.code
+            await queue.put(event)
+
         async def run() -> None:
+            started = time.perf_counter()
+            log.debug("%s started (%s)", kind, source)
             try:
-                await work(queue.put)
+                await work(emit)
             except Exception:
                 log.exception("detached work failed")
-                await queue.put(Error(code="internal", message=(
+                await emit(Error(code="internal", message=(
                     "Внутренняя ошибка: запрос не выполнен, повторите его позже." if language == "ru"
                     else "Internal error: the request was not completed, please try again later.")))
             finally:
+                elapsed = time.perf_counter() - started
+                metrics.TURNS.labels(source, outcome[0]).inc()
+                metrics.TURN_SECONDS.labels(source).observe(elapsed)
+                log.info("%s finished: %s in %.0f ms", kind, outcome[0], elapsed * 1000)
                 await queue.put(None)
 
-        self._background(run())
+        # The task copies this context: everything the turn does logs this id (LOG_FORMAT=json).
+        with turn_scope(kind=kind):
+            self._background(run())
         while True:
             event = await queue.get()
             if event is None:
@@ -186,16 +210,24 @@ class Orchestrator:
     async def context_for(self, user_id: uuid.UUID, *, language: str = "ru",
                           conversation_id: uuid.UUID | None = None, dry_run: bool | None = None) -> ToolContext:
         accounts = await self.users.ad_accounts(user_id, conversation_id=conversation_id)
-        account = accounts[0] if accounts else None  # the conversation's chosen account, else the first
-        token = await self.users.access_token(account.id, self.cipher) if account and self.cipher else None
-        return ToolContext(
+        # The conversation's chosen account, else the first (of a platform this process can reach).
+        account = next((a for a in accounts if a.platform == "meta" or a.platform in self.platforms), None)
+        meta_account = account if account is None or account.platform == "meta" else None
+        token = await self.users.access_token(meta_account.id, self.cipher) if meta_account and self.cipher \
+            else None
+        ctx = ToolContext(
             user_id=user_id, engine=self.engine, meta=self.meta, writes=self.writes,
-            ad_account_id=account.id if account else None,
-            platform_account_id=account.external_id if account else None,
-            currency=account.currency if account else "USD", timezone=account.timezone if account else "UTC",
+            ad_account_id=meta_account.id if meta_account else None,
+            platform_account_id=meta_account.external_id if meta_account else None,
+            currency=meta_account.currency if meta_account else "USD",
+            timezone=meta_account.timezone if meta_account else "UTC",
             language="ru" if language == "ru" else "en", conversation_id=conversation_id,
             dry_run=self.dry_run if dry_run is None else dry_run, writer=self.model, access_token=token,
+            platforms={"meta": self.meta, **self.platforms}, accounts=list(accounts),
         )
+        if account is not None and account.platform != "meta":
+            return ctx.on(account.platform) or ctx
+        return ctx
 
     async def execute_plan(
         self, user_id: uuid.UUID, plan_id: uuid.UUID, *, step_index: int | None = None, auto_retry: bool = False,
@@ -233,7 +265,7 @@ class Orchestrator:
             finally:
                 await asyncio.shield(self.store.release_lock(plan.conversation_id, owner))
 
-        async for event in self._detached(work, language=language):
+        async for event in self._detached(work, language=language, source="plan", kind="plan"):
             yield event
 
     async def reject_plan(self, user_id: uuid.UUID, plan_id: uuid.UUID, *, language: str = "ru") -> PlanRecord:
@@ -274,7 +306,8 @@ class Orchestrator:
         self._running[conv.id] = turn
         try:
             async with self.store.heartbeat(conv.id, owner):
-                await self._locked_turn(conv, pending_id, request, text, language, turn, emit)
+                with listing_turn_scope():  # each platform list fetched at most once in the turn
+                    await self._locked_turn(conv, pending_id, request, text, language, turn, emit)
         finally:
             self._running.pop(conv.id, None)
             if not turn.released:
@@ -327,6 +360,8 @@ class Orchestrator:
         else:
             final_text = await self._run_mixed(runs, contexts, text, ctx, conv.mode, hints, grounding, emit, turn.stop)
         latency_ms = int((time.perf_counter() - agent_started) * 1000)
+        if any(self.tools.get(name).is_write for r in runs for name in r.tools_executed if name in self.tools):
+            self.context.snapshots.forget(request.user_id)  # the next turn sees what this one changed
         stopped = turn.stop.is_set()
         if stopped:
             final_text = _mark_stopped(runs, final_text, language)
@@ -384,7 +419,11 @@ class Orchestrator:
                                              source=f"{TOOL_SOURCE_PREFIX}{message.tool_name}")
         except Exception:
             log.exception("note capture failed")
-        if summary_due(conv.message_count + added, conv.summary_message_count, utilization):
+        # Messages before this turn that no agent saw (history window, token budget).
+        visible = min((r.context_stats.get("budget", {}).get("blocks", {}).get("history", {}).get("kept", 0)
+                       for r in runs), default=0)
+        if summary_due(conv.message_count + added, conv.summary_message_count, utilization,
+                       hidden=max(0, conv.message_count - visible)):
             await self.summarizer.update(conv.id, language=ctx.language)
 
     async def _memory_command(self, conv: ConversationRecord, command: Any, text: str, ctx: ToolContext,
@@ -404,7 +443,7 @@ class Orchestrator:
         """«отмени последнее изменение» / "undo that": a plan restoring the journalled before-state."""
         await emit(Classified(domain="system", agents=[], path="command"))
         await self.store.add_message(conv.id, NewMessage(role="user", content=text, domain="system"))
-        proposal = await propose_undo(engine=self.engine, meta=self.meta, store=self.store, user_id=request.user_id,
+        proposal = await propose_undo(engine=self.engine, meta=self.router, store=self.store, user_id=request.user_id,
                                       language=ctx.language, conversation_id=conv.id, source=request.source,
                                       telegram_chat_id=request.telegram_chat_id)
         if proposal.plan is None:
@@ -424,6 +463,7 @@ class Orchestrator:
                            mode=mode, hints=_for_agent(hints, run.agent.name), run=run,
                            system_extra=agent_ctx.system_extra, taint=agent_ctx.taint, grounding=grounding)
         streamed: list[str] = []
+        started = time.perf_counter()
         try:
             # A stop takes effect at the next text delta or just before the next tool runs (ToolStart is
             # yielded before the call): never inside a tool, and never before a finished tool's result
@@ -444,6 +484,9 @@ class Orchestrator:
             await emit(Text(text=run.final_text, agent=run.agent.name))
         finally:
             await events.aclose()
+            metrics.AGENT_SECONDS.labels(run.agent.name, run.status).observe(time.perf_counter() - started)
+            log.debug("agent %s: %s in %.0f ms, tools %s", run.agent.name, run.status,
+                      (time.perf_counter() - started) * 1000, ",".join(run.tools_executed) or "-")
 
     async def _run_mixed(self, runs: list[AgentRun], contexts: dict[str, AgentContext], text: str, ctx: ToolContext,
                          mode: str, hints: TurnHints, grounding: TargetGrounding, emit: Any, stop: asyncio.Event) -> str:
@@ -525,6 +568,8 @@ class Orchestrator:
         except PlanNotRunnableError as exc:
             yield Error(code="plan_not_runnable", message=str(exc), state=exc.state)
             return
+        finally:
+            self.context.snapshots.forget(ctx.user_id)  # a plan's writes change what the snapshot shows
         for step in steps:
             yield step
         reply = await self._render_plan_outcome(execution.plan, steps, ctx)

@@ -36,11 +36,29 @@ class TurnEntityResolver:
         return self._cache.get(kind, [])
 
     async def _load_platform(self, kind: EntityKind) -> list[Entity]:
-        ctx = self.ctx
+        """Campaigns or ad sets of every linked platform (a platform that fails is left out)."""
+        from agent_brain.platforms.graph.errors import GraphError
+
+        out: list[Entity] = []
+        subs = [s for s in (self.ctx.on(p) for p in self.ctx.linked_platforms()) if s is not None] or [self.ctx]
+        for sub in subs:
+            try:
+                found = await self._load_platform_on(sub, kind)
+            except GraphError:
+                if sub is subs[0]:
+                    raise
+                continue
+            if len(subs) > 1:
+                found = [Entity(e.kind, e.id, e.name, {**e.extra, "platform": sub.platform}) for e in found]
+            out.extend(found)
+        return out
+
+    async def _load_platform_on(self, ctx: ToolContext, kind: EntityKind) -> list[Entity]:
         if not ctx.platform_account_id:
             return []
         if kind == "campaign":
-            directions = {e.extra.get("campaign_id"): e for e in await self.entities("direction")}
+            directions = ({e.extra.get("campaign_id"): e for e in await self.entities("direction")}
+                          if ctx.platform == "meta" else {})
             out = []
             for c in await ctx.meta.list_campaigns(ctx.platform_account_id):
                 extra: dict[str, Any] = {"status": c.status, "daily_budget_cents": c.daily_budget_cents}

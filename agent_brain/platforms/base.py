@@ -159,6 +159,8 @@ class Insight(BaseModel):
     video_p50: int = 0
     video_p75: int = 0
     video_p95: int = 0
+    # Purchase value the platform attributes (TikTok, Google Ads); 0 where it reports none.
+    conversion_value_cents: int = 0
     breakdowns: dict[str, str] = Field(default_factory=dict)
 
     @property
@@ -242,6 +244,10 @@ class PlatformAdapter(abc.ABC):
 
     @abc.abstractmethod
     async def insights(self, account_id: str, query: InsightsQuery) -> list[Insight]: ...
+
+    async def object_version(self, object_id: str) -> str | None:
+        """The platform's last-modified marker of a campaign or ad set (None: it keeps none)."""
+        return None
 
     async def insights_async(self, account_id: str, query: InsightsQuery, *, poll_seconds: float = 1.0,
                              max_polls: int = 60) -> list[Insight]:

@@ -1,7 +1,8 @@
-"""Build the process's ad-platform adapter from settings: Meta with a real token, else the sandbox."""
+"""Build the process's ad-platform adapters from settings: each real API with credentials, else its sandbox."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,12 +10,28 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain.config import Settings
+from agent_brain.platforms.base import PlatformAdapter
+from agent_brain.platforms.google.adapter import GoogleAdsAdapter, google_client
+from agent_brain.platforms.google.sandbox import create_google_sandbox_app
 from agent_brain.platforms.graph.client import GraphClient
 from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.platforms.sandbox.app import create_sandbox_app
+from agent_brain.platforms.sandbox.messaging import MessagingSandbox
+from agent_brain.platforms.tiktok.adapter import TikTokAdapter, tiktok_client
+from agent_brain.platforms.tiktok.sandbox import create_tiktok_sandbox_app
 
 # The sandbox accepts any non-empty token; this one makes sandbox traffic easy to recognise.
 SANDBOX_TOKEN = "sandbox-access-token"
+# Campaign / ad-set lists are shared this long between turns (our own writes show at once).
+LIST_TTL_SECONDS = 5.0
+
+# The messaging side of each in-process sandbox, by its client (the demo's customer simulator needs it).
+_MESSAGING: weakref.WeakKeyDictionary[GraphClient, MessagingSandbox] = weakref.WeakKeyDictionary()
+
+
+def messaging_sandbox_of(client: GraphClient) -> MessagingSandbox | None:
+    """The in-process sandbox's WhatsApp/Instagram side behind `client` (None for the real Meta)."""
+    return _MESSAGING.get(client)
 
 
 @asynccontextmanager
@@ -25,12 +42,40 @@ async def open_meta_adapter(settings: Settings, engine: AsyncEngine) -> AsyncIte
     its state in this database, so the whole product works with no keys.
     """
     if settings.uses_graph_sandbox:
-        app = create_sandbox_app(engine)
+        messaging = MessagingSandbox()
+        app = create_sandbox_app(engine, messaging=messaging)
         client = GraphClient(SANDBOX_TOKEN, version=settings.graph_api_version,
                              transport=httpx.ASGITransport(app=app))
+        _MESSAGING[client] = messaging
     else:
         assert settings.fb_access_token is not None
         client = GraphClient(settings.fb_access_token, version=settings.graph_api_version,
                              **({"base_url": settings.graph_base_url} if settings.graph_base_url else {}))
     async with client:
-        yield MetaAdapter(client)
+        yield MetaAdapter(client, list_ttl=LIST_TTL_SECONDS)
+
+
+@asynccontextmanager
+async def open_platform_adapters(settings: Settings, engine: AsyncEngine) -> AsyncIterator[dict[str, PlatformAdapter]]:
+    """TikTok and Google Ads adapters, one pooled client each: the real APIs with credentials in
+    settings, else their sandboxes in-process (state in this database). Accounts are attached as
+    the user's linked accounts are used (`ToolContext.on`)."""
+    if settings.tiktok_access_token is not None and settings.tiktok_access_token.get_secret_value():
+        tiktok = tiktok_client(settings.tiktok_access_token.get_secret_value(),
+                               **({"base_url": settings.tiktok_base_url} if settings.tiktok_base_url else {}))
+    else:
+        tiktok = tiktok_client(SANDBOX_TOKEN, base_url="http://tiktok.sandbox",
+                               transport=httpx.ASGITransport(app=create_tiktok_sandbox_app(engine)))
+    access, developer = settings.google_ads_access_token, settings.google_ads_developer_token
+    if access is not None and developer is not None and access.get_secret_value():
+        google = google_client(access.get_secret_value(), developer.get_secret_value(),
+                               login_customer_id=settings.google_ads_login_customer_id,
+                               version=settings.google_ads_api_version,
+                               **({"base_url": settings.google_ads_base_url} if settings.google_ads_base_url else {}))
+    else:
+        google = google_client(SANDBOX_TOKEN, "sandbox-developer-token", base_url="http://google.sandbox",
+                               version=settings.google_ads_api_version,
+                               transport=httpx.ASGITransport(app=create_google_sandbox_app(
+                                   engine, version=settings.google_ads_api_version)))
+    async with tiktok, google:
+        yield {"tiktok": TikTokAdapter(tiktok), "google": GoogleAdsAdapter(google)}

@@ -103,7 +103,8 @@ class TelegramLinkStore:
             user_id = (await conn.execute(
                 update(TelegramLinkCode)
                 .where(TelegramLinkCode.code_hash == hash_token(normalize_code(code)),
-                       TelegramLinkCode.used_at.is_(None), TelegramLinkCode.expires_at > func.now())
+                       TelegramLinkCode.used_at.is_(None), TelegramLinkCode.expires_at > func.now(),
+                       TelegramLinkCode.user_id.in_(select(User.id).where(User.disabled_at.is_(None))))
                 .values(used_at=func.now(), used_by_chat_id=chat_id)
                 .returning(TelegramLinkCode.user_id)
             )).scalar_one_or_none()
@@ -142,7 +143,7 @@ class TelegramLinkStore:
                        TelegramChatMember.role.label("member_role"),
                        TelegramChatMember.telegram_user_id.label("member_telegram_id"))
                 .outerjoin(TelegramChatMember, member)
-                .where(User.telegram_chat_id == chat_id)
+                .where(User.telegram_chat_id == chat_id, User.disabled_at.is_(None))
                 .order_by(TelegramChatMember.telegram_user_id.is_(None))  # an id match first
                 .limit(1)
             )).first()

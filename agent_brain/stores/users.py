@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from pydantic import BaseModel, ConfigDict
@@ -19,6 +20,8 @@ class UserRecord(BaseModel):
     name: str
     language: str
     telegram_chat_id: int | None
+    # Disabled by the operator (`agent-brain users disable`): no sign-in, chat or bot.
+    disabled_at: dt.datetime | None = None
 
 
 class AdAccountRecord(BaseModel):
@@ -36,6 +39,7 @@ class AdAccountRecord(BaseModel):
 class UserStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")  # one-statement reads
 
     async def create_user(self, name: str, *, language: str = "ru") -> tuple[UserRecord, str]:
         """Create a user and a first API token. Returns the user and the token (shown once)."""
@@ -82,7 +86,7 @@ class UserStore:
             .returning(ApiToken.user_id)
             .cte("used")
         )
-        stmt = select(User).where(User.id.in_(select(used.c.user_id)))
+        stmt = select(User).where(User.id.in_(select(used.c.user_id)), User.disabled_at.is_(None))
         async with self._engine.begin() as conn:
             row = (await conn.execute(stmt)).first()
         return None if row is None else UserRecord.model_validate(row._mapping)
@@ -147,7 +151,7 @@ class UserStore:
         stmt = select(AdAccount).where(AdAccount.user_id == user_id)
         if chosen is not None:
             stmt = stmt.order_by((AdAccount.id == chosen).is_(True).desc())
-        async with self._engine.connect() as conn:
+        async with self._autocommit.connect() as conn:  # every turn: no BEGIN/ROLLBACK round trips
             rows = (await conn.execute(stmt.order_by(AdAccount.created_at, AdAccount.id))).all()
         return [AdAccountRecord.model_validate(r._mapping) for r in rows]
 

@@ -63,7 +63,8 @@ class WebSessionStore:
             user_id = (await conn.execute(
                 update(LoginCode)
                 .where(LoginCode.code_hash == hash_token(code.strip()), LoginCode.used_at.is_(None),
-                       LoginCode.expires_at > func.now())
+                       LoginCode.expires_at > func.now(),
+                       LoginCode.user_id.in_(select(User.id).where(User.disabled_at.is_(None))))
                 .values(used_at=func.now())
                 .returning(LoginCode.user_id)
             )).scalar_one_or_none()
@@ -94,7 +95,8 @@ class WebSessionStore:
             .returning(WebSession.id, WebSession.user_id)
             .cte("used")
         )
-        stmt = select(User, used.c.id.label("session_id")).join(used, used.c.user_id == User.id)
+        stmt = (select(User, used.c.id.label("session_id")).join(used, used.c.user_id == User.id)
+                .where(User.disabled_at.is_(None)))
         async with self._engine.begin() as conn:
             row = (await conn.execute(stmt)).first()
         if row is None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,6 +19,7 @@ from agent_brain.platforms.write_safety import WriteGuard
 
 if TYPE_CHECKING:
     from agent_brain.llm.base import ChatModel
+    from agent_brain.stores.users import AdAccountRecord
 
 
 @dataclass
@@ -38,6 +39,11 @@ class ToolContext:
     writer: ChatModel | None = None  # the conversation's model, for tools that write text (ad copy)
     # The ad account's own token from the encrypted store (None: the process-wide one); never in reprs.
     access_token: str | None = field(default=None, repr=False)
+    # Other ad platforms: their adapters, and every account the user linked (any platform).
+    # `meta` and `platform_account_id` above are the adapter and account of `platform`.
+    platforms: dict[str, Any] = field(default_factory=dict)
+    accounts: list[AdAccountRecord] = field(default_factory=list)
+    platform: str = "meta"
 
     def __post_init__(self) -> None:
         if self.today is None:
@@ -54,3 +60,26 @@ class ToolContext:
                 code="no_ad_account",
             )
         return self.platform_account_id
+
+    def linked_platforms(self) -> list[str]:
+        """Platforms with a linked account and an adapter, this context's own first."""
+        found = [self.platform] if self.platform_account_id else []
+        for account in self.accounts:
+            if account.platform not in found and (account.platform == "meta" or account.platform in self.platforms):
+                found.append(account.platform)
+        return found
+
+    def on(self, platform: str) -> ToolContext | None:
+        """This context moved to the user's account on `platform` (None: no such account linked)."""
+        if platform == self.platform and self.platform_account_id:
+            return self
+        account = next((a for a in self.accounts if a.platform == platform), None)
+        adapter = self.platforms.get(platform) if platform != "meta" else self.platforms.get("meta", self.meta)
+        if account is None or adapter is None:
+            return None
+        if hasattr(adapter, "attach"):
+            adapter.attach(account.external_id)
+        return replace(self, meta=adapter, platform=platform, ad_account_id=account.id,
+                       platform_account_id=account.external_id, currency=account.currency,
+                       timezone=account.timezone)
+

@@ -67,7 +67,7 @@ def build_router() -> Router:
         if action_id is not None:
             conversation = await deps.runtime.conversations.get_or_create(
                 user_id=user.id, source="telegram", telegram_chat_id=message.chat.id)
-            proposal = await propose_undo(engine=deps.runtime.engine, meta=deps.runtime.meta,
+            proposal = await propose_undo(engine=deps.runtime.engine, meta=deps.runtime.orchestrator.router,
                                           store=deps.runtime.conversations, user_id=user.id, language=lang,
                                           action_id=action_id, conversation_id=conversation.id, source="telegram",
                                           telegram_chat_id=message.chat.id)

@@ -20,7 +20,8 @@ from agent_brain.tools.periods import PeriodArgs
 from agent_brain.tools.registry import READ, WRITE, ToolArgumentsError
 
 DANGEROUS = {"pauseCampaign", "resumeCampaign", "pauseAdSet", "resumeAdSet", "updateBudget",
-             "updateDirectionBudget", "pauseDirection", "archiveCampaign", "createLookalike", "deleteAudience"}
+             "updateDirectionBudget", "pauseDirection", "resumeDirection", "archiveCampaign", "createLookalike",
+             "deleteAudience"}
 # Issue 16's Meta operations: structures are planned by reads and created by a plan-only write.
 META_OPS_READS = {"planCampaignStructure", "planCampaignCopy", "previewTargetingChange", "previewAdSetSettings",
                   "listAudiences", "planLeadAudience", "exportTable", "planCreativeABTest"}
@@ -28,12 +29,12 @@ PLAN_ONLY = {"createCampaignStructure", "updateAdSetTargeting", "updateAdSetSett
 READS = {"getCampaigns", "getCampaignDetails", "getAdSets", "getSpendReport", "getDirections",
          "getDirectionDetails", "getDirectionMetrics", "getROIReport", "getROIComparison", "getActionHistory",
          "optimizeBudgets", "getBreakdownReport", "listAdAccounts", "previewRule", "listRules", "getRuleActivity",
-         "listReportSchedules", *META_OPS_READS}
+         "listReportSchedules", "previewRuleUpdate", *META_OPS_READS}
 # Writes that touch our own records only (rules, reports, the conversation's account), not the platform;
 # creating or deleting a rule still always needs confirmation (an auto rule acts on the platform later).
 OWN_WRITES = {"updateDirectionTargetCPL", "switchAdAccount", "createRule", "setRuleEnabled", "deleteRule",
-              "createReportSchedule", "cancelReportSchedule"}
-ALWAYS_CONFIRMED = DANGEROUS | PLAN_ONLY | {"createRule", "deleteRule"}
+              "createReportSchedule", "cancelReportSchedule", "updateRule", "createStrategyRule"}
+ALWAYS_CONFIRMED = DANGEROUS | PLAN_ONLY | {"createRule", "deleteRule", "updateRule", "createStrategyRule"}
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────────
@@ -92,8 +93,8 @@ async def stranger_direction(demo_engine: AsyncEngine) -> str:
 # ── the registry ────────────────────────────────────────────────────────────────────────────
 
 
-def test_registry_declares_the_46_tools_with_descriptions_and_strict_schemas() -> None:
-    assert len(tools) == 46
+def test_registry_declares_the_50_tools_with_descriptions_and_strict_schemas() -> None:
+    assert len(tools) == 50
     assert set(tools.names()) == READS | DANGEROUS | OWN_WRITES  # what a model may call
     assert {t.name for t in tools if t.plan_only} == PLAN_ONLY
     assert PLAN_ONLY.isdisjoint(s["function"]["name"] for s in tools.schemas())
@@ -491,3 +492,20 @@ async def test_dry_run_changes_nothing(tool_ctx: ToolContext, demo_engine: Async
     assert await sql(demo_engine, snapshot) == directions_before
     assert (await sandbox(demo_engine, young))[1]["daily_budget"] == 5000
     assert (await sql(demo_engine, "SELECT count(*) FROM ai_idempotent_operations"))[0][0] == 0
+
+
+async def test_resume_direction_switches_on_what_its_last_pause_stopped(
+    tool_ctx: ToolContext, demo_engine: AsyncEngine
+) -> None:
+    implant = await direction_id(demo_engine, "Имплантация")
+    [veneers] = await sql(demo_engine, "SELECT fb_adset_id FROM directions WHERE name = 'Виниры'")
+    paused = await ok(tool_ctx, "pauseDirection", directionId=implant)
+    stopped = sorted(s["id"] for s in paused["adsets"])
+    foreign = await call(tool_ctx, "resumeDirection", directionId=implant, adsetIds=[veneers.fb_adset_id])
+    assert not foreign.success and foreign.error_code == "not_found"  # only the direction's own ad sets
+    data = await ok(tool_ctx, "resumeDirection", directionId=implant)
+    assert data["verification"]["verified"] and sorted(s["id"] for s in data["adsets"]) == stopped
+    for ad_set_id in stopped:
+        assert (await sandbox(demo_engine, ad_set_id))[0] == "ACTIVE"
+    row = (await sql(demo_engine, "SELECT is_active, campaign_status FROM directions WHERE id = :id", id=implant))[0]
+    assert tuple(row) == (True, "ACTIVE")

@@ -55,13 +55,13 @@ async def foreign_dialog(ctx: ToolContext, phone: str = "+79990000002") -> str:
 
 def test_tools_are_declared_with_descriptions_and_strict_schemas() -> None:
     assert tools.names() == ["getDialogs", "getDialogMessages", "analyzeDialog", "searchDialogSummaries",
-                             "sendBulkMessage"]
+                             "sendBulkMessage", "getInboundStats", "sendSegmentMessage"]
     for tool in tools:
         assert len(tool.description) > 40, tool.name
         params = tool.openai_schema()["function"]["parameters"]
         assert params["additionalProperties"] is False
         assert set(params["required"]) == set(params["properties"])
-        write = tool.name == "sendBulkMessage"
+        write = tool.name in ("sendBulkMessage", "sendSegmentMessage")
         assert tool.kind is (WRITE if write else READ) and tool.dangerous is write
     assert AGENT.tools is tools and AGENT.domain == "whatsapp"
     assert "NEVER INSTRUCTIONS" in AGENT.prompt.text and len(AGENT.prompt.text.splitlines()) <= 50

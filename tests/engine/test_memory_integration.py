@@ -10,6 +10,7 @@ from turns import new_conversation, turn
 from agent_brain.db.models import AgentNote, Run
 from agent_brain.llm.base import ModelRequest
 from agent_brain.llm.offline import OfflineModel
+from agent_brain.orchestrator.context import HISTORY_MESSAGES
 from agent_brain.stores.records import NewMessage
 
 
@@ -96,7 +97,7 @@ async def test_summary_runs_after_the_reply_and_its_failure_changes_nothing(prod
         conv = await new_conversation(orch, product["user_id"])
         await orch.store.add_messages(conv, [NewMessage(role="user" if i % 2 == 0 else "assistant",
                                                         content=f"Сообщение {i} про кампанию Виниры СПб")
-                                             for i in range(22)])
+                                             for i in range(HISTORY_MESSAGES + 12)])  # some out of view
         events = await turn(orch, product["user_id"], conv, "Покажи расходы за неделю")
         assert events[-1]["type"] == "done" and events[-1]["text"]
         await orch.wait_idle()

@@ -207,6 +207,10 @@ CASES: list[Case] = [
     c("поставь на паузу направление Виниры", call("pauseDirection", directionId=D("Виниры"))),
     c("pause the direction Брекеты", call("pauseDirection", directionId=D("Брекеты"))),
     c("Отключи направление Отбеливание", call("pauseDirection", directionId=D("Отбеливание"))),
+    c("включи направление Виниры", call("resumeDirection", directionId=D("Виниры"))),
+    c("включи обратно направление Брекеты", call("resumeDirection", directionId=D("Брекеты"))),
+    c("resume the direction Брекеты", call("resumeDirection", directionId=D("Брекеты"))),
+    c("unpause direction Отбеливание", call("resumeDirection", directionId=D("Отбеливание"))),
     c("останови неэффективные кампании", call("getCampaigns")),
     # ── creative ────────────────────────────────────────────────────────────────────────────
     c("Покажи все креативы", call("getCreatives")),
@@ -458,6 +462,19 @@ CASES: list[Case] = [
     ask("Переведи Кузнецову на этап Отказ"),  # several leads fit: a question with them, never a guess
     ask("Move Елена to Отказ"),
     ask("Переведи лид с телефоном +79000000009 на этап Записана", focus={"leadId": L("Анна Иванова")}),
+    # Issue 19: a broadcast to a segment (temperature, stage, direction) with the text after a colon.
+    c("Разошли всем горячим клиентам: Скидка 10% до пятницы!",
+      call("sendSegmentMessage", temperature="hot", message="Скидка 10% до пятницы!")),
+    c("Send to all hot customers: 10% off until Friday!",
+      call("sendSegmentMessage", temperature="hot", message="10% off until Friday!")),
+    c("разошли лидам на этапе Отказ: Мы скучаем, приходите на бесплатную консультацию",
+      call("sendSegmentMessage", stage="Отказ", message="Мы скучаем, приходите на бесплатную консультацию")),
+    ask("Разошли всем горячим клиентам сообщение о скидке 10%"),
+    c("Разошли тёплым клиентам в инстаграм: Ждём вас на консультацию!",
+      call("sendSegmentMessage", temperature="warm", channel="instagram", message="Ждём вас на консультацию!")),
+    c("Что спрашивают чаще всего за неделю?", call("getInboundStats", period="last_7d")),
+    c("Какие частые вопросы от клиентов за месяц?", call("getInboundStats", period="last_30d")),
+    c("what do customers ask about most in the last 30 days?", call("getInboundStats", period="last_30d")),
 ]
 
 # Blind batch 1 (see the module docstring).
@@ -722,6 +739,21 @@ WAVE2: list[Case] = [
     c("enable rule 1", call("setRuleEnabled", ruleNumber=1, enabled=True)),
     c("удали правило 3", call("deleteRule", ruleNumber=3)),
     c("delete rule 1", call("deleteRule", ruleNumber=1)),
+    c("поменяй порог правила 2 на $35", call("previewRuleUpdate", ruleNumber=2, threshold=3500),
+      call("updateRule", ruleNumber=2, threshold=3500)),
+    c("сделай правило про CPL каждые 2 часа", call("previewRuleUpdate", ruleMetric="cpl", scheduleHours=2),
+      call("updateRule", ruleMetric="cpl", scheduleHours=2)),
+    c("переведи правило 1 в автоматический режим", call("previewRuleUpdate", ruleNumber=1, mode="auto"),
+      call("updateRule", ruleNumber=1, mode="auto")),
+    c("поменяй правило про расход: порог $300", call("previewRuleUpdate", ruleMetric="spend", threshold=30000),
+      call("updateRule", ruleMetric="spend", threshold=30000)),
+    c("change rule 2 threshold to $35", call("previewRuleUpdate", ruleNumber=2, threshold=3500),
+      call("updateRule", ruleNumber=2, threshold=3500)),
+    c("make the CPL rule run every 2 hours", call("previewRuleUpdate", ruleMetric="cpl", scheduleHours=2),
+      call("updateRule", ruleMetric="cpl", scheduleHours=2)),
+    c("update rule 2 to check over 3 days", call("previewRuleUpdate", ruleNumber=2, windowDays=3),
+      call("updateRule", ruleNumber=2, windowDays=3)),
+    ask("change rule 1"),
     c("Что сделали правила за неделю?", call("getRuleActivity", days=7)),
     c("what did the rules do this month?", call("getRuleActivity", days=30)),
     c("Присылай мне отчёт каждое утро в 9", call("createReportSchedule", kind="daily", hour=9, minute=0)),
@@ -737,6 +769,16 @@ WAVE2: list[Case] = [
     c("cancel report 2", call("cancelReportSchedule", reportNumber=2)),
     c("Оптимизируй бюджеты", call("optimizeBudgets", days=7)),
     c("optimise budgets over the last 14 days", call("optimizeBudgets", days=14)),
+    c("Оптимизируй бюджеты каждый день", call("createStrategyRule", kind="optimizer")),
+    c("оптимизируй бюджеты каждые 12 часов автоматически",
+      call("createStrategyRule", kind="optimizer", scheduleHours=12, mode="auto")),
+    c("optimise budgets weekly over the last 14 days",
+      call("createStrategyRule", kind="optimizer", scheduleHours=168, days=14)),
+    c("Каждый день предлагай ротацию креативов в адсете Москва 25-45",
+      call("createStrategyRule", kind="bandit", adsetId=A("Москва 25-45"))),
+    c("rotate the creatives in ad set Москва 25-45 daily",
+      call("createStrategyRule", kind="bandit", adsetId=A("Москва 25-45"))),
+    ask("каждый день делай ротацию креативов"),
     c("Покажи разбивку по возрасту и полу за неделю", call("getBreakdownReport", breakdown="age_gender",
                                                           period="last_7d")),
     c("spend by placement last 30 days", call("getBreakdownReport", breakdown="placement", period="last_30d")),
@@ -848,3 +890,29 @@ META_OPS: list[Case] = [
     ask("Запусти A/B тест креативов «Белоснежная улыбка» и «Улыбка за 2 визита»"),  # direction and budget?
 ]
 CASES += META_OPS
+
+
+# Issue 20: TikTok and Google Ads next to Meta (these phrases were refused before, `refusal_corpus.py`).
+PLATFORMS: list[Case] = [
+    c("Покажи кампании в TikTok", call("getCampaigns", platform="tiktok")),
+    c("Show TikTok campaigns", call("getCampaigns", platform="tiktok")),
+    c("Покажи кампании в фейсбуке за месяц", call("getCampaigns", platform="meta", period="last_30d")),
+    c("Сколько мы потратили в Google Ads за неделю?", call("getSpendReport", platform="google", period="last_7d")),
+    c("Google Ads spend by campaign last 30 days",
+      call("getSpendReport", platform="google", groupBy="campaign", period="last_30d")),
+    c("расход за неделю по всем площадкам", call("getSpendReport", groupBy="platform", period="last_7d",
+                                                 platform=ABSENT)),
+    c("compare CPL on Meta, TikTok and Google this month",
+      call("getSpendReport", groupBy="platform", period="this_month", platform=ABSENT)),
+    c("What is our Google Ads spend and TikTok ROAS?", call("getSpendReport", groupBy="platform", platform=ABSENT)),
+    c("TikTok ROAS", call("getSpendReport", groupBy="platform", platform="tiktok")),
+    c("ROAS в тиктоке за неделю", call("getSpendReport", groupBy="platform", platform="tiktok", period="last_7d")),
+    c("Останови кампанию Виниры СПб в Meta", call("pauseCampaign", campaignId=C("Виниры СПб"), platform="meta")),
+    c("расходы по площадкам за неделю", call("getBreakdownReport", breakdown="placement", period="last_7d")),
+    ask("Подними бюджет в тикток до $100"),
+    # TikTok and Google Ads say "ad group" / «группа» for an ad set.
+    c("Поставь на паузу группу Москва 25-45", call("pauseAdSet", adsetId=A("Москва 25-45"))),
+    c("pause the ad group Москва 25-45 on Meta", call("pauseAdSet", adsetId=A("Москва 25-45"), platform="meta")),
+]
+CASES += PLATFORMS
+

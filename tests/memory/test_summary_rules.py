@@ -18,13 +18,28 @@ from agent_brain.stores.users import UserRecord
         (21, 0, 0.1, True),
         (21, 12, 0.1, False),  # only 9 new
         (22, 12, 0.1, True),   # 10 new
-        (15, 10, 0.91, True),  # budget pressure
+        (15, 5, 0.91, True),   # budget pressure, 10 new
+        (15, 10, 0.95, False),  # under pressure too, fewer than 10 new: not on every turn
         (15, 15, 0.95, False),  # nothing new to summarise
-        (15, 10, 0.90, False),  # not above 90 %
+        (15, 5, 0.90, False),  # not above 90 %
     ],
 )
 def test_summary_rules(count: int, summarised: int, utilization: float, due: bool) -> None:
     assert summary_due(count, summarised, utilization) is due
+
+
+@pytest.mark.parametrize(
+    ("count", "summarised", "hidden", "due"),
+    [
+        (40, 0, 0, False),    # the whole conversation is in view: a summary would only repeat it
+        (40, 0, 1, True),     # a message fell out of view, nothing covers it
+        (70, 40, 40, False),  # what fell out is what the last summary covers
+        (70, 40, 41, True),
+        (70, 65, 60, False),  # fewer than 10 new
+    ],
+)
+def test_summary_only_when_it_shrinks_the_context(count: int, summarised: int, hidden: int, due: bool) -> None:
+    assert summary_due(count, summarised, 0.5, hidden=hidden) is due
 
 
 class _Model:

@@ -42,3 +42,15 @@ async def test_an_invalid_rule_says_why(api) -> None:  # type: ignore[no-untyped
     bad = await api.http.post("/api/brain/rules", json={**RULE, "action": "budget_pct", "action_value": 90},
                               headers={**api.auth, "Accept-Language": "en"})
     assert bad.status_code == 422 and "at most 50%" in bad.text
+
+
+async def test_an_optimizer_rule_is_saved_without_a_threshold_backtest(api) -> None:  # type: ignore[no-untyped-def]
+    body = {"kind": "optimizer", "scope_level": "account", "metric": "spend", "operator": ">", "threshold": 0,
+            "window_days": 7, "schedule_hours": 24}
+    created = await api.http.post("/api/brain/rules", json=body, headers=api.auth)
+    assert created.status_code == 201, created.text
+    out = created.json()
+    assert out["backtest"] is None and out["rule"]["spec"]["kind"] == "optimizer"
+    assert out["description"].startswith("Оптимизатор бюджетов: каждые 24 ч")
+    wrong = await api.http.post("/api/brain/rules", json={**body, "kind": "bandit"}, headers=api.auth)
+    assert wrong.status_code == 422 and "exactly one ad set" in wrong.text

@@ -45,6 +45,7 @@ from web_api.routes import (
     chat,
     conversations,
     exports,
+    inbound,
     me,
     memory,
     plans,
@@ -54,5 +55,5 @@ from web_api.routes import (
 )
 
 api_router = APIRouter()
-for module in (auth, me, chat, conversations, plans, actions, memory, rules, telegram, uploads, exports):
+for module in (auth, me, chat, conversations, plans, actions, memory, rules, telegram, inbound, uploads, exports):
     api_router.include_router(module.router)

@@ -101,7 +101,7 @@ _REFUSED = {"not_found": 404, "already_reverted": 409, "irreversible": 422, "not
 async def revert_action(action_id: uuid.UUID, user: CurrentUser, runtime: RuntimeDep, lang: Lang) -> RevertOut:
     """Propose undoing an action: a pending plan restoring its journalled before-state, approved and run
     like any plan. A second undo is 409; an action nothing can take back (a sent message) is 422."""
-    proposal = await propose_undo(engine=runtime.engine, meta=runtime.meta, store=runtime.conversations,
+    proposal = await propose_undo(engine=runtime.engine, meta=runtime.orchestrator.router, store=runtime.conversations,
                                   user_id=user.id, language=lang, action_id=action_id)
     if proposal.plan is None:
         raise ApiError(_REFUSED[proposal.code], proposal.code, text=proposal.text)

@@ -50,6 +50,8 @@ def _rule_out(rule: StoredRule, language: str, currency: str) -> dict[str, Any]:
 
 async def _preview(runtime: Runtime, spec: RuleSpec, account: uuid.UUID, currency: str, timezone: str,
                    language: str) -> dict[str, Any]:
+    if spec.kind != "metric":  # the optimizer and the bandit have no threshold to backtest: they propose plans
+        return {"description": spec.describe(language, currency), "backtest": None}
     result = await backtest(runtime.engine, spec, ad_account_id=account,
                             last_day=clock.today_in(timezone) - dt.timedelta(days=1))
     return {"description": spec.describe(language, currency), "backtest": {

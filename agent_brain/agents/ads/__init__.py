@@ -6,8 +6,11 @@ from agent_brain.agents.ads import (  # noqa: F401 - register their tools
     audiences,
     automation,
     breakdowns,
+    directions,
     exports,
     optimize,
+    rule_edits,
+    strategy_rules,
     structure,
     targeting,
 )

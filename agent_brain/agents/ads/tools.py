@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Date, Row, and_, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from agent_brain.agents.ads import platforms as ad_platforms
 from agent_brain.agents.ads.args import (
     MIN_BUDGET_CENTS,
     AdSetRefArgs,
@@ -410,7 +411,13 @@ async def getCampaigns(args: GetCampaignsArgs, ctx: ToolContext) -> dict[str, An
     """List the ad account's campaigns with their delivery over the period: status, daily budget
     (cents), spend_cents, impressions, clicks, ctr (%), leads, cpl_cents; sorted by spend, with
     totals. Use it for "how are my campaigns doing" and to find a campaign's id by its name
-    before any other campaign tool."""
+    before any other campaign tool. Covers every linked ad platform (Meta, TikTok, Google Ads) with
+    a per-platform breakdown unless `platform` names one."""
+    parts, caveats = await ad_platforms.gather(ctx, args.platform, lambda sub: _campaigns_on(args, sub))
+    return ad_platforms.merge(ctx, parts, caveats, title=("Кампании по площадкам", "Campaigns by platform"))
+
+
+async def _campaigns_on(args: GetCampaignsArgs, ctx: ToolContext) -> dict[str, Any]:
     period = _period(args, ctx)
     account = ctx.require_account()
     campaigns, ad_sets, rows = await _gather(
@@ -431,6 +438,7 @@ async def getCampaignDetails(args: CampaignArgs, ctx: ToolContext) -> dict[str, 
     """One campaign in detail over the period: its status, budget and metrics, plus its ad sets
     (budget, status, metrics) and ads (status, metrics). Money in cents, ctr in %. Needs the
     campaign's platform id (get it from getCampaigns)."""
+    ctx = await ad_platforms.owner(ctx, args.platform, lambda sub: _campaign(sub, args.campaignId))
     period = _period(args, ctx)
     campaign = await _campaign(ctx, args.campaignId)
     ad_sets, ads, set_rows, ad_rows = await _gather(
@@ -457,6 +465,7 @@ async def getAdSets(args: CampaignArgs, ctx: ToolContext) -> dict[str, Any]:
     """The ad sets of one campaign with daily budget (cents), status and metrics over the period
     (spend_cents, impressions, clicks, ctr %, leads, cpl_cents), sorted by spend. Use it before
     changing an ad set's budget or status, to get its id and current budget."""
+    ctx = await ad_platforms.owner(ctx, args.platform, lambda sub: _campaign(sub, args.campaignId))
     period = _period(args, ctx)
     campaign = await _campaign(ctx, args.campaignId)
     ad_sets, rows = await _gather(ctx.meta.list_ad_sets(campaign_id=campaign.id),
@@ -472,8 +481,18 @@ async def getSpendReport(args: GetSpendReportArgs, ctx: ToolContext) -> dict[str
     """Spend report over the period, broken down by day (a chartable daily series), campaign,
     adset or direction: spend_cents, impressions, clicks, ctr %, leads, cpl_cents per row and a
     total that equals the sum of the rows. Use it for "how much did we spend", "spend by day",
-    "which campaign spends most"."""
+    "which campaign spends most". `groupBy=platform` compares Meta, TikTok and Google Ads (ROAS
+    included); any other grouping covers every linked platform unless `platform` names one."""
     period = _period(args, ctx)
+    if args.groupBy == "platform":
+        return await ad_platforms.by_platform(ctx, args.platform, period)
+    if args.groupBy == "direction":  # directions are the business's Meta campaigns
+        return await _spend_on(args, ctx, period)
+    parts, caveats = await ad_platforms.gather(ctx, args.platform, lambda sub: _spend_on(args, sub, _period(args, sub)))
+    return ad_platforms.merge(ctx, parts, caveats, title=("Расходы по площадкам", "Spend by platform"))
+
+
+async def _spend_on(args: GetSpendReportArgs, ctx: ToolContext, period: Period) -> dict[str, Any]:
     if args.groupBy == "day":
         per_day = {row.date_start: Counts.of(row) for row in await _insights(ctx, "account", period, daily=True)}
         return {"period": period.as_json(), "group_by": "day", "series": _series(per_day, period),
@@ -653,6 +672,7 @@ async def _guarded(
     key_args = {**args.model_dump(mode="json", exclude={"reason"}), "from": before, "version": version}
     outcome = await ctx.writes.run(
         GuardedWrite(tool=action, args=key_args, account_id=ctx.platform_account_id or str(ctx.ad_account_id),
+                     platform=ctx.platform,
                      expected=expected, read=read, apply=apply,
                      target=WriteTarget(_TARGET_TYPES[action], str(target["id"]), target.get("name"), locator or {})),
         user_id=ctx.user_id, dry_run=ctx.dry_run,
@@ -667,11 +687,15 @@ async def _guarded(
 
 _TARGET_TYPES = {"pauseCampaign": "campaign", "resumeCampaign": "campaign", "pauseAdSet": "adset",
                  "resumeAdSet": "adset", "updateBudget": "adset", "updateDirectionBudget": "direction",
-                 "updateDirectionTargetCPL": "direction", "pauseDirection": "direction"}
+                 "updateDirectionTargetCPL": "direction", "pauseDirection": "direction",
+                 "resumeDirection": "direction"}
 
 
 async def _platform_version(ctx: ToolContext, object_id: str) -> str | None:
-    """Meta's `updated_time` of a campaign or ad set (the unified models do not carry it)."""
+    """The platform's last-modified time of a campaign or ad set (the unified models do not carry it):
+    Meta's `updated_time`, TikTok's `modify_time`, Google Ads' last change."""
+    if ctx.platform != "meta":
+        return await ctx.meta.object_version(object_id)
     return (await ctx.meta.client.get(object_id, {"fields": "updated_time"})).get("updated_time")
 
 
@@ -681,6 +705,7 @@ def _refuse_final(ctx: ToolContext, name: str, status: str) -> None:
 
 
 async def _set_campaign_status(args: CampaignRefArgs, ctx: ToolContext, status: Status, action: str) -> dict[str, Any]:
+    ctx = await ad_platforms.owner(ctx, args.platform, lambda sub: _campaign(sub, args.campaignId))
     campaign = await _campaign(ctx, args.campaignId)
     _refuse_final(ctx, campaign.name, campaign.status)
 
@@ -696,6 +721,7 @@ async def _set_campaign_status(args: CampaignRefArgs, ctx: ToolContext, status: 
 
 
 async def _set_ad_set_status(args: AdSetRefArgs, ctx: ToolContext, status: Status, action: str) -> dict[str, Any]:
+    ctx = await ad_platforms.owner(ctx, args.platform, lambda sub: _ad_set(sub, args.adsetId))
     ad_set = await _ad_set(ctx, args.adsetId)
     _refuse_final(ctx, ad_set.name, ad_set.status)
     extra: dict[str, Any] = {}
@@ -746,10 +772,14 @@ async def resumeAdSet(args: AdSetRefArgs, ctx: ToolContext) -> dict[str, Any]:
 async def updateBudget(args: UpdateBudgetArgs, ctx: ToolContext) -> dict[str, Any]:
     """Set an ad set's daily budget, in cents of the account currency ($50/day = 5000). Always
     confirmed by the user. Returns the verified before/after budget. Meta allows about 4 budget
-    changes per ad set per hour. Get the ad set id and current budget from getAdSets."""
+    changes per ad set per hour. Get the ad set id and current budget from getAdSets. On Google Ads
+    an ad group has no budget: its campaign's budget is set (the result says so)."""
+    ctx = await ad_platforms.owner(ctx, args.platform, lambda sub: _ad_set(sub, args.adsetId))
     ad_set = await _ad_set(ctx, args.adsetId)
-    # Under a campaign budget (CBO) Meta refuses ad-set budgets; say so instead of a Graph error.
     campaign = await ctx.meta.get_campaign(ad_set.campaign_id)
+    if ctx.platform == "google":
+        return await ad_platforms.campaign_budget(ctx, args, campaign, ad_set, _guarded)
+    # Under a campaign budget (CBO) Meta refuses ad-set budgets; say so instead of a Graph error.
     if ad_set.daily_budget_cents is None or campaign.daily_budget_cents is not None:
         raise _error(ctx, "campaign_budget", code="campaign_budget", name=ad_set.name)
 

@@ -45,6 +45,7 @@ from agent_brain.db.models import (
     CreativeTest,
     Direction,
 )
+from agent_brain.journal.creatives import read_analysis, read_launch, read_test
 from agent_brain.journal.records import WriteTarget
 from agent_brain.money import format_money
 from agent_brain.platforms.graph.errors import GraphError
@@ -647,12 +648,6 @@ async def _heuristic_analysis(ctx: ToolContext, creative: Row[Any]) -> dict[str,
     }
 
 
-async def _latest_analysis_id(ctx: ToolContext, creative_id: uuid.UUID) -> str | None:
-    value = await _scalar(ctx, select(CreativeAnalysis.id).where(CreativeAnalysis.creative_id == creative_id)
-                          .order_by(CreativeAnalysis.created_at.desc(), CreativeAnalysis.id).limit(1))
-    return str(value) if value else None
-
-
 @tools.tool(kind=WRITE, timeout=30)
 async def triggerCreativeAnalysis(args: CreativeRefArgs, ctx: ToolContext) -> dict[str, Any]:
     """Analyse a creative now and store the analysis (score 0–100, verdict, strengths, weaknesses,
@@ -665,7 +660,7 @@ async def triggerCreativeAnalysis(args: CreativeRefArgs, ctx: ToolContext) -> di
     stored = {k: analysis[k] for k in ("score", "verdict", "summary", "strengths", "weaknesses", "recommendations")}
 
     async def read() -> dict[str, Any]:
-        return {"analysis_id": await _latest_analysis_id(ctx, creative.id)}
+        return await read_analysis(creative.id, str(analysis_id), engine=ctx.engine)
 
     async def apply(validate_only: bool) -> dict[str, Any]:
         row = {"id": analysis_id, "creative_id": creative.id, **stored, "model": HEURISTIC_MODEL,
@@ -751,19 +746,21 @@ async def launchCreative(args: LaunchCreativeArgs, ctx: ToolContext) -> dict[str
                              f"The creative “{creative.title}” already runs in “{direction.name}”."),
                         code="already_running")
     campaign_id = direction.fb_campaign_id or (await ctx.meta.get_ad_set(ad_set_id)).campaign_id
-    created: dict[str, str] = {}
+
+    existing_ads = sorted(a.fb_ad_id for a in existing)
+    locator = {"ad_set_id": ad_set_id, "fb_creative_id": creative.fb_creative_id, "existing_ads": existing_ads,
+               "campaign_id": campaign_id, "direction_id": str(direction.id)}
 
     async def read() -> dict[str, Any]:
-        ad_status = (await _ad_statuses(ctx, [(created["ad_id"], ad_set_id)]))[created["ad_id"]] \
-            if created else None
-        return {"ad_status": ad_status, "creative_status": await _creative_status(ctx, creative.id)}
+        # Found by the ad set and creative, not by the id `apply` returns: a call that timed out
+        # after the ad was created is settled as applied, never launched twice.
+        return await read_launch(locator, creative.id, meta=ctx.meta, engine=ctx.engine)
 
     async def apply(validate_only: bool) -> dict[str, Any]:
         result = await ctx.meta.create_ad(account, ad_set_id=ad_set_id, creative_id=creative.fb_creative_id,
                                           name=creative.title, status="ACTIVE", validate_only=validate_only)
         if validate_only:
             return {"validated": True}
-        created["ad_id"] = result.object_id
         async with ctx.engine.begin() as conn:
             await conn.execute(insert(AdCreativeMapping).values(
                 ad_account_id=creative.ad_account_id, fb_ad_id=result.object_id, fb_adset_id=ad_set_id,
@@ -779,10 +776,9 @@ async def launchCreative(args: LaunchCreativeArgs, ctx: ToolContext) -> dict[str
     return await _guarded(
         ctx, tool="launchCreative",
         # The ads already in the ad set make a relaunch after a pause a new operation, not a replay.
-        args={"creativeId": str(creative.id), "directionId": str(direction.id),
-              "existingAds": sorted(a.fb_ad_id for a in existing)},
+        args={"creativeId": str(creative.id), "directionId": str(direction.id), "existingAds": existing_ads},
         expected={"ad_status": "ACTIVE", "creative_status": "active"},
-        read=read, apply=apply, action="launch", target=_target(creative),
+        read=read, apply=apply, action="launch", target=_target(creative), locator=locator,
     )
 
 
@@ -838,15 +834,10 @@ async def startCreativeTest(args: StartCreativeTestArgs, ctx: ToolContext) -> di
                         code="no_targeting")
     daily = args.budgetCents // TEST_DAYS
     name = say(ctx, f"Тест: {creative.title}", f"Test: {creative.title}")
-    created: dict[str, str] = {}
 
     async def read() -> dict[str, Any]:
-        if not created:
-            return {"test_status": None, "ad_set_status": None, "ad_status": None}
-        test_status = await _scalar(ctx, select(CreativeTest.status).where(CreativeTest.id == created["test_id"]))
-        ad_set = await ctx.meta.get_ad_set(created["ad_set_id"])
-        ads = await _ad_statuses(ctx, [(created["ad_id"], created["ad_set_id"])])
-        return {"test_status": test_status, "ad_set_status": ad_set.status, "ad_status": ads[created["ad_id"]]}
+        # The test beyond the `earlier` ones, as recovery reads it after a crash.
+        return await read_test(creative.id, earlier, meta=ctx.meta, engine=ctx.engine)
 
     async def apply(validate_only: bool) -> dict[str, Any]:
         # The ad set is created PAUSED and switched on last: a failure half-way leaves nothing spending.
@@ -857,10 +848,8 @@ async def startCreativeTest(args: StartCreativeTestArgs, ctx: ToolContext) -> di
         if validate_only:
             # The ad cannot be validated before its ad set exists; the ad set can.
             return {"validated": True}
-        created["ad_set_id"] = ad_set.object_id
         ad = await ctx.meta.create_ad(account, ad_set_id=ad_set.object_id, creative_id=creative.fb_creative_id,
                                       name=f"{creative.title} — {say(ctx, 'тест', 'test')}", status="ACTIVE")
-        created["ad_id"] = ad.object_id
         try:
             async with ctx.engine.begin() as conn:
                 await conn.execute(insert(AdCreativeMapping).values(
@@ -873,7 +862,6 @@ async def startCreativeTest(args: StartCreativeTestArgs, ctx: ToolContext) -> di
         except IntegrityError:
             # Another start won the race (one running test per creative); our ad set stays paused.
             raise _running_test_error(ctx, creative, "?") from None
-        created["test_id"] = str(test_id)
         await ctx.meta.set_status(ad_set.object_id, "ACTIVE")
         return {"test_id": str(test_id), "ad_set_id": ad_set.object_id, "ad_id": ad.object_id,
                 "campaign_id": campaign_id, "budget_cents": args.budgetCents, "daily_budget_cents": daily,
@@ -884,7 +872,7 @@ async def startCreativeTest(args: StartCreativeTestArgs, ctx: ToolContext) -> di
         # Counting earlier tests lets the same creative be tested again after a test ends.
         args={"creativeId": str(creative.id), "budgetCents": args.budgetCents, "earlierTests": earlier},
         expected={"test_status": "running", "ad_set_status": "ACTIVE", "ad_status": "ACTIVE"},
-        read=read, apply=apply, action="start_test", target=_target(creative),
+        read=read, apply=apply, action="start_test", target=_target(creative), locator={"earlier_tests": earlier},
     )
 
 

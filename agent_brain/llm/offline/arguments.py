@@ -307,12 +307,36 @@ def _broadcast(b: Builder) -> list[Intent]:
     c = b.c
     phones = list(c.values.phones) + [entity_id(m.entities[0]) for m in c.named("dialog") if not m.ambiguous
                                       and entity_id(m.entities[0]) not in c.values.phones]
+    segment = _segment(b) if not phones else {}
+    if segment:
+        if not c.payload:  # the offline model does not write the text itself: it asks for it, word for word
+            raise Missing(say(b.lang, "Какой текст отправить? Напишите его после двоеточия, например: "
+                                      "«Разошли горячим клиентам: Скидка 10% до пятницы!».",
+                              "What text should go out? Write it after a colon, e.g. "
+                              "“Send to hot customers: 10% off until Friday!”."))
+        return [Intent("sendSegmentMessage", {**segment, "message": c.payload[:1000]})]
     if not phones or not c.payload:
         raise Missing(say(b.lang, "Для рассылки нужны номера получателей и текст, например: "
                                   "«Отправь на +77001234567, +79991234567: Здравствуйте! …».",
                           "A broadcast needs the recipients' numbers and the text, e.g. "
                           "“Send to +77001234567, +79991234567: Hello! …”."))
     return [Intent(b.tool, {"phones": phones, "message": c.payload[:1000]})]
+
+
+def _segment(b: Builder) -> dict[str, Any]:
+    """A broadcast's audience named by lead temperature, funnel stage or direction («всем горячим»)."""
+    c, segment = b.c, {}
+    if c.values.temperature:
+        segment["temperature"] = c.values.temperature
+    stage = extract_stage(c.text, c.orig)
+    if stage:
+        segment["stage"] = stage
+    found = b.entities("direction", required=False)
+    if found:
+        segment["directionId"] = entity_id(found[0])
+    if segment and re.search(r"инстаграм|instagram|директ\b|direct\b", c.text):
+        segment["channel"] = "instagram"  # a channel narrows a segment; alone it is not one
+    return segment
 
 
 def _v(name: str, arg: str) -> Callable[[Builder], dict[str, Any]]:
@@ -336,6 +360,7 @@ RECIPES: dict[str, Recipe] = {
     "pauseAdSet": lambda b: _each(b, _reason(b)),
     "resumeAdSet": lambda b: _each(b, _reason(b)),
     "pauseDirection": lambda b: _each(b, _reason(b)),
+    "resumeDirection": lambda b: _each(b, _reason(b)),
     "getCreatives": lambda b: _filters(b, _status(b), _v("media", "mediaType")(b), _optional(b, "directionId")),
     "getTopCreatives": lambda b: _filters(b, _v("metric", "metric")(b), _limit(b, cap=20),
                                           _optional(b, "directionId")),
@@ -347,6 +372,7 @@ RECIPES: dict[str, Recipe] = {
     "launchCreative": _launch,
     "startCreativeTest": _start_test,
     "getLeads": lambda b: [Intent(b.tool, _lead_filters(b, _period(b)))],
+    "getInboundStats": lambda b: _filters(b),
     "getFunnelStats": lambda b: _filters(b, _optional(b, "directionId")),
     "getRevenueStats": lambda b: _filters(b, _optional(b, "directionId")),
     "updateLeadStage": _lead_stage,

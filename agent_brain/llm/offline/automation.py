@@ -106,7 +106,8 @@ _AB = _rx(r"a/b", r"ab[- ]тест", r"аб[- ]тест", r"сплит", r"те�
 _AB_STATUS = _rx(r"как ид[её]т", r"как проход", r"результат", r"итог", r"кто (?:побе|выигр)", r"победител",
                  r"how is", r"how's", r"results?", r"winner", r"who (?:won|wins)", r"significan", r"значим")
 _ROTATION = _rx(r"ротац", r"bandit", r"бандит", r"распредел\w* показ", r"какой креатив (?:лучше|сильнее|выигрывает)",
-                r"which creative (?:is best|wins|performs best)", r"shift delivery", r"thompson")
+                r"which creative (?:is best|wins|performs best)", r"shift delivery", r"thompson",
+                r"creative rotation", r"rotate (?:the |my )?creatives")
 
 
 def understand(message: str, lang: str, entities: dict[str, Sequence[Entity]], today: dt.date,
@@ -114,7 +115,7 @@ def understand(message: str, lang: str, entities: dict[str, Sequence[Entity]], t
     """Intents (or a question) for one of these requests, or None when the message is not one."""
     text = normalise(message)
     ru = lang == "ru"
-    for reader in (_numbered, _activity, _list_rules, _list_reports, _schedule, _rule, _optimize, _breakdown,
+    for reader in (_strategy_rule, _edit_rule, _numbered, _activity, _list_rules, _list_reports, _schedule, _rule, _optimize, _breakdown,
                    _accounts, _switch, _ab_test, _rotation):
         found = reader(text, message, ru, entities, today)
         if found is not None and all(i.tool in available for i in found.intents) and (
@@ -221,6 +222,66 @@ def _numbered(text: str, original: str, ru: bool, entities: dict[str, Sequence[E
     return Understood(intents=[Intent("setRuleEnabled", {"ruleNumber": n, "enabled": enabled})])
 
 
+_EDIT = _rx(r"помен\w*", r"измени\w*", r"смени\w*", r"постав\w*", r"сделай\w*", r"установи\w*", r"переведи\w*",
+            r"обнови\w*", r"подними\w*", r"снизь\w*", r"пусть", r"change", r"set", r"make", r"update", r"edit",
+            r"switch", r"modify", r"raise", r"lower", r"move")
+_NEW_RULE = _rx(r"созда\w*", r"добав\w*", r"нов\w+ правил", r"create", r"add", r"new rule", r"если", r"когда", r"if",
+                r"when")
+_RULE_NUMBER = re.compile(r"(?:правил\w*|rule)\s*(?:№|#|номер|number|no\.?)?\s*(?P<n>\d{1,3})(?!\s*(?:%|\$|ч\b|час|h\b|"
+                          r"hours?|дн|days?))", re.I)
+_RULE_ABOUT = _rx(r"правил\w*\s+(?:про|по|для|о|об|на)\s+", r"rule\s+(?:about|for|on)\s+", r"\w+\s+rule\b",
+                  r"правил\w*\s+\w+")
+_EVERY_HOURS = re.compile(r"(?:кажды\w*|раз в|every|each)\s+(?:(?P<n>\d{1,3})\s*)?(?:ч\b|час\w*|h\b|hours?)", re.I)
+_THRESHOLD = _rx(r"порог", r"threshold", r"границ", r"limit")
+_PROPOSE = _rx(r"с подтверждени", r"предлага\w*", r"на подтверждени", r"propose", r"with (?:approval|confirmation)",
+               r"ask(?:ing)? first")
+
+
+def _edit_rule(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
+               today: dt.date) -> Understood | None:
+    """«поменяй порог правила 2 на $35», «сделай правило про CPL каждые 2 часа», "set rule 1 to auto":
+    a change to an existing rule, named by its number or its metric; restated and backtested, then a plan."""
+    if not (_EDIT.search(text) and re.search(r"правил|rule", text)) or _NEW_RULE.search(text):
+        return None
+    ref: dict[str, Any]
+    rest = text
+    if m := _RULE_NUMBER.search(text):
+        ref = {"ruleNumber": int(m.group("n"))}
+        rest = text[:m.start()] + " " + text[m.end():]
+    else:
+        metric = next((k for k, rx in _CONDITION_METRIC.items() if rx.search(text)), None)
+        if metric is None or not _RULE_ABOUT.search(text):
+            return None
+        ref = {"ruleMetric": metric}
+    changes: dict[str, Any] = {}
+    if m := _EVERY_HOURS.search(rest):
+        changes["scheduleHours"] = max(1, min(168, int(m.group("n") or 1)))
+        rest = rest[:m.start()] + " " + rest[m.end():]
+    if m := _N_DAYS.search(rest):
+        changes["windowDays"] = max(1, min(90, int(m.group(1))))
+        rest = rest[:m.start()] + " " + rest[m.end():]
+    if _AUTO.search(rest) or re.search(r"(?<!\w)(?:авто|auto)(?!\w)", rest):
+        changes["mode"] = "auto"
+    elif _PROPOSE.search(rest):
+        changes["mode"] = "propose"
+    money = extract_money(Scan(rest))
+    if money:
+        changes["threshold"] = money[0].cents
+    elif _THRESHOLD.search(rest):
+        percent = extract_percent(Scan(rest))
+        number = percent if percent is not None else _number(rest)
+        if number is not None:
+            changes["threshold"] = number
+    if not changes:
+        return Understood(about="updateRule", questions=[
+            "Что изменить в правиле? Например: «поменяй порог правила 2 на $35» или «проверяй правило 1 каждые "
+            "2 часа»." if ru else
+            "What should change in the rule? For example: “change rule 2's threshold to $35” or “check rule 1 "
+            "every 2 hours”."])
+    args = {**ref, **changes}
+    return Understood(intents=[Intent("previewRuleUpdate", dict(args)), Intent("updateRule", args)])
+
+
 def _list_rules(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
                 today: dt.date) -> Understood | None:
     return Understood(intents=[Intent("listRules", {})]) if _LIST_RULES.search(text) else None
@@ -269,6 +330,38 @@ def _time(text: str) -> tuple[int, int]:
 
 
 # ── optimisation, breakdowns, accounts, experiments ───────────────────────────────────────────
+
+
+_RECURRING = _rx(r"кажд\w+ (?:день|дня|утро|вечер|сутки|недел\w*|\d{1,3}\s*(?:ч\b|час))", r"ежедневн\w*",
+                 r"еженедельн\w*", r"раз в (?:день|сутки|неделю)", r"регулярно", r"по расписанию", r"every (?:day|morning|"
+                 r"week|\d{1,3}\s*(?:h\b|hours?))", r"daily", r"weekly", r"regularly", r"on a schedule")
+
+
+def _strategy_rule(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
+                   today: dt.date) -> Understood | None:
+    """«Оптимизируй бюджеты каждый день», "rotate creatives in ad set X every day": the optimizer or the
+    bandit saved as a rule on a schedule (a plan to confirm), not run once."""
+    optimizer, bandit = _OPTIMIZE.search(text), _ROTATION.search(text)
+    if not (optimizer or bandit) or not _RECURRING.search(text):
+        return None
+    args: dict[str, Any] = {"kind": "optimizer" if optimizer else "bandit"}
+    if m := _EVERY_HOURS.search(text):
+        args["scheduleHours"] = max(1, min(168, int(m.group("n") or 1)))
+    elif re.search(r"недел|week", text):
+        args["scheduleHours"] = 168
+    days = _window(text)
+    if days >= 3:
+        args["days"] = min(days, 30)
+    if _AUTO.search(text):
+        args["mode"] = "auto"
+    if bandit and not optimizer:
+        name = _named(original, entities, "adset")
+        if name is None:
+            return Understood(about="createStrategyRule", questions=[
+                "Для какого адсета настроить ротацию креативов? Назовите его." if ru else
+                "Which ad set should the creative rotation watch? Name it."])
+        args["adsetId"] = next(e for e in entities["adset"] if e.name == name).id
+    return Understood(intents=[Intent("createStrategyRule", args)])
 
 
 def _optimize(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],

@@ -90,6 +90,11 @@ TOPICS: dict[str, tuple[str, ...]] = {
                  "need to reply", "need to answer", "should reply", "waiting for our reply", "waiting for a reply",
                  "waiting for reply", "waiting for an answer", "awaiting reply", "awaiting a reply", "need a reply",
                  "needs a reply", "not replied", "haven't replied", "have not replied", "no reply"),
+    # Inbound customer messages by intent (issue 19): what customers ask about most.
+    "asked": ("что спрашива*", "о чём спрашива*", "о чем спрашива*", "чаще всего спрашива*", "частые вопрос*",
+              "частых вопрос*", "популярные вопрос*", "что пишут клиенты", "о чём пишут клиенты", "о чем пишут клиенты",
+              "what do customers ask", "what are customers asking", "what customers ask", "most asked",
+              "frequent questions", "most common questions", "what do people ask", "what are people asking"),
     # Creatives wearing out: frequency up, CTR down (the risk scores' factors).
     "fatigue": ("выгора*", "выгорел*", "выгорани*", "устал*", "усталост*", "приелись", "примелькал*", "пора мен*",
                 "пора замен*", "замен* пора", "need* replac*", "time to replace", "should be replaced",
@@ -112,7 +117,8 @@ TOPICS: dict[str, tuple[str, ...]] = {
 # object; a bare cue ("покажи кампании") asks about the kind as a whole.
 KIND_CUES: dict[str, tuple[str, ...]] = {
     "campaign": ("кампани*", "компани*", "campaign*"),
-    "adset": ("адсет*", "ад сет*", "ad set*", "adset*", "групп* объявлени*"),
+    "adset": ("адсет*", "ад сет*", "ad set*", "adset*", "групп* объявлени*", "ad group*", "adgroup*",  # TikTok/Google
+              "группа", "группу", "группы", "группе", "группой"),
     "direction": ("направлени*", "direction*"),
     "creative": ("креатив*", "creative*", "ролик*", "баннер*", "видео*", "video*", "картинк*", "изображени*",
                  "карусел*", "images", "carousel*"),
@@ -127,7 +133,7 @@ CONCEPT_DOMAIN = {
     "adset": "ads", "direction": "ads", "retention": "creative", "transcript": "creative", "analysis": "creative",
     "test": "creative", "top": "creative", "worst": "creative", "creative": "creative", "score": "creative",
     "funnel": "crm", "revenue": "crm", "lead": "crm", "move": "crm", "about": "whatsapp", "send": "whatsapp",
-    "awaiting": "whatsapp", "fatigue": "creative",
+    "awaiting": "whatsapp", "fatigue": "creative", "asked": "whatsapp",
     "dialog": "whatsapp",
 }
 
@@ -135,7 +141,7 @@ CONCEPT_DOMAIN = {
 # while "креативы Виниры" may be the creatives of the direction Виниры.
 SINGULAR_CUES: dict[str, tuple[str, ...]] = {
     "campaign": ("кампания", "кампанию", "кампанией", "компанию", "campaign"),
-    "adset": ("адсет", "адсета", "адсету", "ad set", "adset"),
+    "adset": ("адсет", "адсета", "адсету", "ad set", "adset", "ad group", "группа", "группу", "группе", "группой"),
     "direction": ("направление", "направлением", "direction"),
     "creative": ("креатив", "креатива", "креативу", "креативом", "ролик", "ролика", "creative", "video"),
     "lead": ("лид", "лида", "лиду", "лидом", "lead"),
@@ -264,6 +270,7 @@ TOOLS: dict[str, ToolInfo] = {
     "updateDirectionBudget": _t("ads", write=True, directionId="direction", required=("directionId",)),
     "updateDirectionTargetCPL": _t("ads", write=True, directionId="direction", required=("directionId",)),
     "pauseDirection": _t("ads", write=True, directionId="direction", required=("directionId",)),
+    "resumeDirection": _t("ads", write=True, directionId="direction", required=("directionId",)),
     "getCreatives": _t("creative", period=True, directionId="direction"),
     "getCreativeDetails": _t("creative", creativeId="creative", required=("creativeId",)),
     "getCreativeMetrics": _t("creative", period=True, creativeId="creative", required=("creativeId",)),
@@ -290,6 +297,8 @@ TOOLS: dict[str, ToolInfo] = {
     "analyzeDialog": _t("whatsapp", phone="dialog", required=("phone",)),
     "searchDialogSummaries": _t("whatsapp"),
     "sendBulkMessage": _t("whatsapp", write=True),
+    "sendSegmentMessage": _t("whatsapp", write=True, directionId="direction"),
+    "getInboundStats": _t("whatsapp", period=True),
     # Read as whole messages by `automation.py` (rules, reports, optimizer, breakdowns, accounts, experiments).
     "optimizeBudgets": _t("ads"),
     "getBreakdownReport": _t("ads", period=True, campaignId="campaign"),
@@ -301,6 +310,9 @@ TOOLS: dict[str, ToolInfo] = {
     "setRuleEnabled": _t("ads", write=True),
     "deleteRule": _t("ads", write=True),
     "getRuleActivity": _t("ads"),
+    "previewRuleUpdate": _t("ads"),
+    "updateRule": _t("ads", write=True),
+    "createStrategyRule": _t("ads", write=True),
     "createReportSchedule": _t("ads", write=True),
     "listReportSchedules": _t("ads"),
     "cancelReportSchedule": _t("ads", write=True),
@@ -332,7 +344,7 @@ DETAIL_TOOL = {"campaign": "getCampaignDetails", "direction": "getDirectionDetai
                "lead": "getLeadDetails", "dialog": "getDialogMessages", "adset": "getAdSets"}
 PAUSE_TOOL = {"campaign": "pauseCampaign", "adset": "pauseAdSet", "direction": "pauseDirection",
               "creative": "pauseCreative"}
-RESUME_TOOL = {"campaign": "resumeCampaign", "adset": "resumeAdSet"}
+RESUME_TOOL = {"campaign": "resumeCampaign", "adset": "resumeAdSet", "direction": "resumeDirection"}
 # Preferred kind when one span names objects of several kinds ("Анна Иванова": lead and dialog).
 KIND_ORDER = ("campaign", "direction", "adset", "creative", "lead", "dialog", "test")
 

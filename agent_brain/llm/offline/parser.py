@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent_brain.llm.base import Entity, TurnHints
-from agent_brain.llm.offline import automation, clarify, lexicon, meta_ops
+from agent_brain.llm.offline import automation, clarify, lexicon, meta_ops, platforms
 from agent_brain.llm.offline.arguments import build_safely, entity_id
 from agent_brain.llm.offline.clause import (
     Clause,
@@ -175,6 +175,14 @@ class _Message:
 async def parse(message: str, hints: TurnHints, *, tools: Iterable[dict[str, Any]] | None = None,
                 history: Sequence[dict[str, Any]] = ()) -> Parse:
     """Understand one user message: the tool calls to make, or the questions to ask."""
+    tools = list(tools) if tools is not None else None
+    rest, named = platforms.take(message)  # "в TikTok", "по всем площадкам": said apart from the rest
+    result = await _parse(rest if rest.strip() else message, hints, tools=tools, history=history)
+    return platforms.apply(result, named, message, hints.today, tool_names(tools))
+
+
+async def _parse(message: str, hints: TurnHints, *, tools: Iterable[dict[str, Any]] | None = None,
+                 history: Sequence[dict[str, Any]] = ()) -> Parse:
     available = tool_names(tools)
     entities = await load(hints.resolver)
     chosen: dict[str, Entity] = {}

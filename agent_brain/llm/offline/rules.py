@@ -69,6 +69,7 @@ def _default(kind: str) -> Callable[[Clause, Ctx], bool]:
 Rule = tuple[str | Callable[[Clause, Ctx], str | None], Callable[[Clause, Ctx], bool]]
 RULES: list[Rule] = [
     ("getActionHistory", lambda c, x: c.has("history")),
+    ("getInboundStats", lambda c, x: c.has("asked")),
     ("sendBulkMessage", lambda c, x: c.has("send") and bool(c.values.phones or c.payload or c.kind("dialog", "lead"))),
     ("analyzeDialog", lambda c, x: c.has("analyze") and (c.kind("dialog") or bool(c.values.phones)
                                                           or _about("dialog")(c, x))),

@@ -39,13 +39,13 @@ _CHANGE = ("измени*", "поменя*", "установи*", "постав*
 CAPABILITIES: tuple[Capability, ...] = (
     Capability(
         "platform", "ads",
-        ("tiktok", "тикток*", "тик ток*", "google ads", "google", "гугл*", "adwords", "яндекс*", "yandex",
+        ("яндекс*", "yandex",
          "vk", "вк", "вконтакт*", "vkontakte", "twitter", "твиттер*", "x ads", "linkedin", "линкедин*", "snapchat",
          "pinterest", "авито", "avito", "telegram ads", "телеграм ads", "mytarget", "майтаргет*"),
-        ru="Этого я пока не умею: я вижу только рекламу Meta (Facebook и Instagram), другие площадки не подключены. "
-           "Могу показать то же по Meta — например, «Покажи кампании» или «Покажи расходы за неделю».",
-        en="I can't do that yet: I only see Meta ads (Facebook and Instagram); other platforms are not connected. "
-           "I can show the same for Meta — e.g. “Show campaigns” or “Show spend for the last 7 days”."),
+        ru="Этого я пока не умею: я вижу рекламу Meta (Facebook и Instagram), TikTok и Google Ads, другие площадки "
+           "не подключены. Могу показать то же по ним — например, «Покажи кампании» или «Расход по всем площадкам».",
+        en="I can't do that yet: I see Meta (Facebook and Instagram), TikTok and Google Ads; other platforms are not "
+           "connected. I can show the same for those — e.g. “Show campaigns” or “Spend by platform”."),
     Capability(  # metric rules and alerts are understood first (`automation.py`); what is left is not a metric
         "rule", "ads",
         ("автоматическ*", "automatically", "автоматизац*", "автоматизир*", "automation", "automate"),
@@ -141,12 +141,11 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability(
         "channel", "whatsapp",
         ("email*", "e-mail*", "емейл*", "имейл*", "письм*", "по почте", "на почту", "почтой", "смс", "sms", "telegram рассылк*",
-         "рассылк* в телеграм*", "viber", "вайбер*", "instagram direct", "директ инстаграм*", "звон*", "call them",
-         "позвони*"),
-        ru="Этого я пока не умею: писать клиентам по почте, SMS, в Viber или звонить — у меня только WhatsApp. "
-           "Могу показать диалоги WhatsApp или подготовить рассылку в WhatsApp — с вашим подтверждением.",
-        en="I can't do that yet: email, SMS, Viber or calls — I only have WhatsApp. I can show the WhatsApp "
-           "dialogs or prepare a WhatsApp broadcast — after your confirmation."),
+         "рассылк* в телеграм*", "viber", "вайбер*", "звон*", "call them", "позвони*"),
+        ru="Этого я пока не умею: писать клиентам по почте, SMS, в Viber или звонить — у меня только WhatsApp и "
+           "Instagram Direct. Могу показать диалоги или подготовить рассылку — с вашим подтверждением.",
+        en="I can't do that yet: email, SMS, Viber or calls — I only have WhatsApp and Instagram Direct. I can "
+           "show the dialogs or prepare a broadcast — after your confirmation."),
     Capability(
         "generate", "creative",
         ("придумай*", "сгенерир*", "генерир*", "нарисуй*", "сочини*", "напиши текст*", "напиши рекламн*",

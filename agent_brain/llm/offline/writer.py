@@ -67,6 +67,7 @@ DONE: dict[str, tuple[str, str]] = {
     "updateDirectionBudget": ("Бюджет направления {t} изменён", "The budget of direction {t} is updated"),
     "updateDirectionTargetCPL": ("Целевой CPL направления {t} изменён", "The target CPL of direction {t} is updated"),
     "pauseDirection": ("Направление {t} поставлено на паузу", "Direction {t} is paused"),
+    "resumeDirection": ("Направление {t} снова работает", "Direction {t} is running again"),
     "triggerCreativeAnalysis": ("Анализ креатива {t} готов", "The analysis of creative {t} is done"),
     "launchCreative": ("Креатив {t} запущен", "Creative {t} is launched"),
     "pauseCreative": ("Креатив {t} поставлен на паузу", "Creative {t} is paused"),
@@ -74,6 +75,7 @@ DONE: dict[str, tuple[str, str]] = {
     "stopCreativeTest": ("Тест креатива {t} остановлен", "The test of creative {t} is stopped"),
     "updateLeadStage": ("Лид {t} переведён на другой этап", "Lead {t} is moved to another stage"),
     "sendBulkMessage": ("Рассылка отправлена: {t}", "The broadcast is sent: {t}"),
+    "sendSegmentMessage": ("Рассылка сегменту отправлена", "The segment broadcast is sent"),
 }
 
 # A plan step, said in the user's language ({t} target, {d} direction, {amount}, {stage}, {n} recipients).
@@ -88,6 +90,7 @@ STEP: dict[str, tuple[str, str]] = {
     "updateDirectionTargetCPL": ("поставить целевой CPL направления {t}: {amount}",
                                  "set the target CPL of direction {t} to {amount}"),
     "pauseDirection": ("поставить на паузу направление {t}", "pause direction {t}"),
+    "resumeDirection": ("включить направление {t}", "resume direction {t}"),
     "triggerCreativeAnalysis": ("запустить анализ креатива {t}", "run an analysis of creative {t}"),
     "launchCreative": ("запустить креатив {t} в направлении {d}", "launch creative {t} in direction {d}"),
     "pauseCreative": ("поставить на паузу креатив {t}", "pause creative {t}"),
@@ -96,6 +99,7 @@ STEP: dict[str, tuple[str, str]] = {
     "stopCreativeTest": ("остановить тест креатива {t}", "stop the test of creative {t}"),
     "updateLeadStage": ("перевести лида {t} на этап «{stage}»", "move lead {t} to the “{stage}” stage"),
     "sendBulkMessage": ("отправить сообщение {n} получателям", "send the message to {n} recipients"),
+    "sendSegmentMessage": ("отправить сообщение сегменту клиентов", "send the message to a customer segment"),
 }
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -268,6 +272,9 @@ class Writer:
         source = call.result.get("source") if isinstance(call.result, dict) else None
         if source in METRIC_SOURCES:  # two-stage metrics: the answer says which stage it came from
             text += "\n" + self.say(*METRIC_SOURCES[source])
+        as_of = call.result.get("data_as_of") if isinstance(call.result, dict) else None
+        if isinstance(as_of, dict) and as_of.get("local"):  # stored metrics: when they were last synced
+            text += "\n" + self.say(f"Данные на {as_of['local']}.", f"Data as of {as_of['local']}.")
         return text
 
     def _render(self, call: CallResult) -> str:

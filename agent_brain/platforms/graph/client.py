@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import httpx
 
 from agent_brain.config import GRAPH_API_VERSION
+from agent_brain.observability import metrics
 from agent_brain.platforms.graph.breaker import AccountThrottles, AsyncCircuitBreaker, get_breaker
 from agent_brain.platforms.graph.errors import (
     ACCOUNT_THROTTLE_CODES,
@@ -96,9 +97,12 @@ class _TokenTransport(httpx.AsyncBaseTransport):
         self._token = token
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        if url.path.endswith("/debug_token") and "input_token" not in url.params:
+            url = url.copy_add_param("input_token", self._token)  # inspecting our own token, never exposed
         authed = httpx.Request(
             request.method,
-            request.url.copy_add_param("access_token", _current_token.get() or self._token),
+            url.copy_add_param("access_token", _current_token.get() or self._token),
             headers=request.headers,
             stream=request.stream,
             extensions=request.extensions,
@@ -228,6 +232,7 @@ class GraphClient:
         register_secret(token)
         install_log_redaction()
         self.root_url = f"{base_url.rstrip('/')}/{version.strip('/')}"
+        self.write_generation = 0  # bumped by every write: what was read before may have changed
         inner = transport or httpx.AsyncHTTPTransport(
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20), proxy=proxy
         )
@@ -304,6 +309,8 @@ class GraphClient:
             read_only = all(r.is_read for r in chunk)
             data = {"batch": [r.to_json() for r in chunk]}
             policy = self._reads if read_only else self._writes
+            if not read_only:
+                self.write_generation += 1
             try:
                 raw = await policy.call(self._call, "POST", "", None, data, sleep=self._sleep)
             except GraphError as exc:
@@ -322,6 +329,7 @@ class GraphClient:
     async def _write(
         self, method: str, path: str, data: Mapping[str, Any] | None, verify: Verify | None
     ) -> Any:
+        self.write_generation += 1  # cached listings (meta/listings.py) are not reused across a write
         resends = 0
         while True:
             try:
@@ -409,6 +417,7 @@ class GraphClient:
             )
             failure = _network_error(exc, method, shown)
         if failure is not None:
+            self._count(method, None, type(failure).__name__, started)
             # Raised outside the `except` so the httpx exception is not chained: its text and
             # traceback frames come from below the token-adding transport. Its type and
             # (redacted) message are kept in ours.
@@ -426,13 +435,22 @@ class GraphClient:
         except ValueError:
             body = None
         if response.status_code >= 400 or (isinstance(body, dict) and "error" in body):
-            raise error_from_response(response.status_code, body, response.headers)
+            error = error_from_response(response.status_code, body, response.headers)
+            self._count(method, response.status_code, type(error).__name__, started)
+            raise error
+        self._count(method, response.status_code, "none" if body is not None else "TransientError", started)
         if body is None:
             # A 2xx with a cut-off or non-JSON body: what happened is unknown, like a 5xx.
             raise TransientError(
                 f"unreadable response body for {method} {shown}", http_status=response.status_code
             )
         return body
+
+    def _count(self, method: str, status: int | None, error_class: str, started: float) -> None:
+        """Platform call metrics: by HTTP status class and error class (both bounded)."""
+        platform = self.breaker.platform
+        metrics.PLATFORM_CALLS.labels(platform, method, metrics.status_class(status), error_class).inc()
+        metrics.PLATFORM_SECONDS.labels(platform, method).observe(time.perf_counter() - started)
 
     def _pause_throttled_accounts(self, results: Sequence[BatchResult]) -> None:
         """Operations of a batch refused for an ad account's rate pause that account (once per batch)."""

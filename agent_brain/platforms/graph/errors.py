@@ -39,6 +39,12 @@ def format_wait(seconds: float, lang: str) -> str:
     return f"{minutes} мин" if _is_ru(lang) else f"{minutes} min"
 
 
+def _renamed(text: str, platform_name: str) -> str:
+    if platform_name == "Facebook":
+        return text
+    return text.replace("Facebook API", f"{platform_name} API").replace("Facebook", platform_name)
+
+
 class GraphError(Exception):
     """An error from the Graph API layer.
 
@@ -49,6 +55,18 @@ class GraphError(Exception):
 
     _ru = "Facebook API вернул ошибку: {detail}"
     _en = "The Facebook API returned an error: {detail}"
+    # The same classes serve TikTok and Google Ads (`platforms/jsonapi`): their client sets the
+    # name, and every user message says that platform instead of Facebook.
+    platform_name = "Facebook"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("user_message")
+        if own is not None:
+            def user_message(self: GraphError, lang: str = "ru", _own: Any = own) -> str:
+                return _renamed(_own(self, lang), self.platform_name)
+
+            cls.user_message = user_message  # type: ignore[method-assign]
 
     def __init__(
         self,
@@ -90,7 +108,7 @@ class GraphError(Exception):
         """One clear sentence for the marketer, in Russian (`lang="ru"`) or English."""
         detail = self.user_text or self.message
         template = self._ru if _is_ru(lang) else self._en
-        return template.format(detail=detail)
+        return _renamed(template.format(detail=detail), self.platform_name)
 
 
 class TransientError(GraphError):

@@ -34,6 +34,7 @@ from agent_brain.platforms.base import (
 from agent_brain.platforms.graph.client import BatchRequest, GraphClient
 from agent_brain.platforms.graph.errors import GraphError
 from agent_brain.platforms.graph.pacing import BudgetChangePacer
+from agent_brain.platforms.meta.listings import ListingCache
 from agent_brain.platforms.meta.pii import hash_email, hash_phone
 
 CAMPAIGN_FIELDS = "id,name,status,effective_status,objective,daily_budget,lifetime_budget,created_time"
@@ -127,15 +128,23 @@ def _insight_params(query: InsightsQuery) -> dict[str, Any]:
 class MetaAdapter(PlatformAdapter):
     platform = "meta"
 
-    def __init__(self, client: GraphClient, *, pacer: BudgetChangePacer | None = None) -> None:
+    def __init__(self, client: GraphClient, *, pacer: BudgetChangePacer | None = None, list_ttl: float = 0.0) -> None:
         self.client = client
         self.pacer = pacer or BudgetChangePacer()
+        # Campaign and ad-set lists: once per turn, shared `list_ttl` seconds, never across a write.
+        self.listings = ListingCache(lambda: client.write_generation, ttl=list_ttl)
 
     # ── accounts ────────────────────────────────────────────────────────────────────────────
 
     async def list_ad_accounts(self) -> list[AdAccount]:
         fields = "id,name,currency,timezone_name,account_status,amount_spent"
         return [self._account(raw) async for raw in self.client.paginate("me/adaccounts", {"fields": fields})]
+
+    async def token_expiry(self) -> tuple[bool, dt.datetime | None]:
+        """Whether the client's own token is valid and when it expires (None: never), via `debug_token`."""
+        data = (await self.client.get("debug_token", {}))["data"]
+        expires = int(data.get("expires_at") or 0)
+        return bool(data.get("is_valid")), dt.datetime.fromtimestamp(expires, dt.UTC) if expires else None
 
     async def get_ad_account(self, account_id: str) -> AdAccount:
         fields = "id,name,currency,timezone_name,account_status,amount_spent"
@@ -159,7 +168,11 @@ class MetaAdapter(PlatformAdapter):
         params: dict[str, Any] = {"fields": CAMPAIGN_FIELDS, "limit": 100}
         if statuses:
             params["effective_status"] = list(statuses)
-        return [_campaign(raw) async for raw in self.client.paginate(f"{account_id}/campaigns", params)]
+
+        async def load() -> list[Campaign]:
+            return [_campaign(raw) async for raw in self.client.paginate(f"{account_id}/campaigns", params)]
+
+        return await self.listings.get(("campaigns", account_id, tuple(statuses or ())), load)
 
     async def get_campaign(self, campaign_id: str) -> Campaign:
         return _campaign(await self.client.get(campaign_id, {"fields": CAMPAIGN_FIELDS}))
@@ -211,7 +224,11 @@ class MetaAdapter(PlatformAdapter):
         if parent is None:
             raise ValueError("list_ad_sets needs account_id or campaign_id")
         params = {"fields": ADSET_FIELDS, "limit": 100}
-        return [_ad_set(raw) async for raw in self.client.paginate(f"{parent}/adsets", params)]
+
+        async def load() -> list[AdSet]:
+            return [_ad_set(raw) async for raw in self.client.paginate(f"{parent}/adsets", params)]
+
+        return await self.listings.get(("adsets", parent), load)
 
     async def get_ad_set(self, ad_set_id: str) -> AdSet:
         return _ad_set(await self.client.get(ad_set_id, {"fields": ADSET_FIELDS}))

@@ -6,6 +6,7 @@ outside Graph clients, such as the official facebook-business SDK, can be pointe
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain.platforms.sandbox.emulator import GraphEmulator
 from agent_brain.platforms.sandbox.faults import FaultInjector, FaultKind
+from agent_brain.platforms.sandbox.messaging import MessagingSandbox
 from agent_brain.platforms.sandbox.state import SandboxState
 
 
@@ -39,12 +41,14 @@ def create_sandbox_app(
     today: Callable[[], dt.date] | None = None,
     valid_tokens: set[str] | None = None,
     usage_capacity: int = 3000,
+    messaging: MessagingSandbox | None = None,
 ) -> FastAPI:
     """The emulator app. `usage_capacity`: weighted calls per 5 minutes that read as 100 % usage."""
     emulator = GraphEmulator(SandboxState(engine), faults=faults, today=today, valid_tokens=valid_tokens,
                              usage_capacity=usage_capacity)
     app = FastAPI(title="agent-brain Graph sandbox", docs_url="/_sandbox/docs", openapi_url="/_sandbox/openapi.json")
     app.state.emulator = emulator
+    app.state.messaging = messaging or MessagingSandbox()  # WhatsApp / Instagram send endpoints
 
     @app.post("/_sandbox/faults", status_code=204)
     async def inject_fault(fault: FaultRequest) -> None:
@@ -63,6 +67,9 @@ def create_sandbox_app(
         params: dict[str, Any] = dict(request.query_params)
         if request.method in ("POST", "DELETE"):
             params.update(await _body_params(request))
+        sent = _messaging(app.state.messaging, request.method, path, params)
+        if sent is not None:
+            return JSONResponse(sent[1], status_code=sent[0])
         base_url = f"{request.url.scheme}://{request.url.netloc}"
         status, body, headers = await emulator.handle(request.method, path, params, base_url=base_url)
         return JSONResponse(body, status_code=status, headers=headers)
@@ -70,6 +77,23 @@ def create_sandbox_app(
     for route in ("/", "/{path:path}"):
         app.add_api_route(route, graph, methods=["GET", "POST", "DELETE"], include_in_schema=False)
     return app
+
+
+def _messaging(messaging: MessagingSandbox, method: str, path: str,
+               params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+    """`POST [/vNN.N]/{phone-number-id | ig-account-id}/messages`, when the id is a messaging account."""
+    parts = [p for p in path.strip("/").split("/") if p]
+    if parts and parts[0].startswith("v") and parts[0][1:].replace(".", "").isdigit():
+        parts = parts[1:]
+    if method != "POST" or len(parts) != 2 or parts[1] != "messages" or not params.get("access_token"):
+        return None
+    decoded: dict[str, Any] = {}
+    for key, value in params.items():  # Graph form encoding: structures arrive as JSON strings
+        decoded[key] = value
+        if isinstance(value, str) and value[:1] in "{[":
+            with contextlib.suppress(ValueError):
+                decoded[key] = json.loads(value)
+    return messaging.handle(parts[0], decoded)
 
 
 async def _body_params(request: Request) -> dict[str, str]:

@@ -108,6 +108,8 @@ class UsageMeter:
         }
 
 
+SANDBOX_APP_ID = "1000000000000001"
+
 Handler = Callable[[dict[str, Any] | None, str, dict[str, str]], Awaitable[JsonObject]]
 
 
@@ -130,6 +132,9 @@ class GraphEmulator:
         self.base_url = base_url
         self.usage = UsageMeter(capacity=usage_capacity)
         self.writes_applied = 0  # observable by tests: real state changes made
+        # Pins what `debug_token` answers for a valid token's expiry (unix seconds, 0 = never); None: the
+        # sandbox's rules in `_debug_token`.
+        self.token_expires_at: int | None = None
 
     async def today(self, account_id: str) -> dt.date:
         """Today in the ad account's time zone: Graph's date presets follow the account's calendar."""
@@ -215,6 +220,8 @@ class GraphEmulator:
         node_id, edge = parts[0], "/".join(parts[1:])
         if node_id == "me":
             return await self._me(method, edge, params)
+        if node_id == "debug_token" and not edge and method == "GET":
+            return self._debug_token(params)
         node = await self._node(node_id)
         if node.get("status") == "DELETED" and method != "GET":
             raise GraphAPIError("The object has been deleted.", code=100, subcode=1487390)
@@ -238,6 +245,33 @@ class GraphEmulator:
         if route is None:
             raise unknown_path(f"{node_id}/{edge}")
         return await route(node, edge, params)
+
+    def _debug_token(self, params: dict[str, str]) -> JsonObject:
+        """`GET /debug_token?input_token=…` in Meta's shape (`data`: is_valid, type, expires_at…).
+
+        Sandbox rules: a token the sandbox would refuse, or one containing "expired", is invalid
+        (an expired session: code 190, subcode 463); a user token (`EAA…`) lives 60 days from now,
+        as a long-lived one does; any other token is a system user's, which never expires (0).
+        """
+        token = params.get("input_token", "")
+        if not token:
+            raise invalid_parameter("The parameter input_token is required", field="input_token")
+        now = int(clock.now().timestamp())
+        scopes = ["ads_management", "ads_read", "business_management"]
+        data: JsonObject = {"app_id": SANDBOX_APP_ID, "application": "agent-brain sandbox", "type": "USER",
+                            "user_id": "10000000000001", "scopes": scopes,
+                            "data_access_expires_at": now + 90 * 86400}
+        if "expired" in token or (self.valid_tokens is not None and token not in self.valid_tokens):
+            data.update(is_valid=False, expires_at=now - 3600, scopes=[],
+                        error={"code": 190, "subcode": 463,
+                               "message": "Error validating access token: Session has expired."})
+        elif token.startswith("EAA"):
+            data.update(is_valid=True, expires_at=now + 60 * 86400, issued_at=now)
+        else:
+            data.update(is_valid=True, type="SYSTEM_USER", expires_at=0)
+        if data["is_valid"] and self.token_expires_at is not None:  # a test pins the expiry (0: never)
+            data["expires_at"] = self.token_expires_at
+        return {"data": data}
 
     async def _node(self, node_id: str) -> dict[str, Any]:
         node = await self.state.get(node_id)
