@@ -19,6 +19,7 @@ from agent_brain.orchestrator.orchestrator import Orchestrator
 from agent_brain.platforms.factory import open_meta_adapter, open_platform_adapters
 from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.platforms.write_safety import IdempotentExecutor, WriteGuard
+from agent_brain.security import TokenCipher
 from agent_brain.stores.unified import UnifiedStore
 from agent_brain.stores.users import UserStore
 
@@ -62,6 +63,7 @@ async def open_runtime(settings: Settings, *, run_migrations: bool = True) -> As
                 store=conversations,
                 writes=WriteGuard(IdempotentExecutor(engine), dry_run=settings.dry_run_mode),
                 dry_run=settings.dry_run_mode, context_budget_tokens=settings.context_budget_tokens,
+                cipher=TokenCipher.from_settings(settings),  # each ad account's own token, when stored
                 platforms=others,
             )
             runtime = Runtime(

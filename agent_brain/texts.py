@@ -77,6 +77,26 @@ TOOLS: dict[str, tuple[str, str, str, str]] = {
                         "О чём пишут клиенты", "What customers write about"),
     "sendSegmentMessage": ("Отправляю рассылку сегменту", "Sending to the segment", "Отправить рассылку сегменту",
                            "Send to a customer segment"),
+    # issue 16: Meta operations
+    "planCampaignStructure": ("Собираю структуру кампании", "Building the campaign structure",
+                              "Подготовить кампанию", "Prepare a campaign"),
+    "createCampaignStructure": ("Создаю кампанию", "Creating the campaign", "Создать кампанию с адсетами и "
+                                "объявлениями (на паузе)", "Create the campaign with its ad sets and ads (paused)"),
+    "archiveCampaign": ("Архивирую кампанию", "Archiving the campaign", "Заархивировать кампанию",
+                        "Archive the campaign"),
+    "updateAdSetTargeting": ("Меняю таргетинг", "Changing the targeting", "Изменить таргетинг адсета",
+                             "Change the ad set's targeting"),
+    "updateAdSetSettings": ("Меняю настройки адсета", "Changing the ad set's settings",
+                            "Изменить ставку, даты или бюджет адсета", "Change the ad set's bid, dates or budget"),
+    "createCreativeAd": ("Создаю креатив и объявление", "Creating the creative and ad",
+                         "Создать креатив и объявление (на паузе)", "Create the creative and a paused ad"),
+    "createLeadAudience": ("Создаю аудиторию", "Creating the audience", "Создать аудиторию из лидов CRM",
+                           "Create an audience from CRM leads"),
+    "createLookalike": ("Создаю похожую аудиторию", "Creating the lookalike", "Создать похожую аудиторию",
+                        "Create a lookalike audience"),
+    "deleteAudience": ("Удаляю аудиторию", "Deleting the audience", "Удалить аудиторию", "Delete the audience"),
+    "writeAdCopy": ("Пишу варианты текста", "Writing copy variants", "Варианты текста", "Copy variants"),
+    "exportTable": ("Готовлю файл", "Preparing the file", "Выгрузить таблицу", "Export the table"),
 }
 
 # agent or classified domain → who answered, as the page's reply header shows it

@@ -28,7 +28,7 @@ from aiohttp import web
 
 BOT_USER = {"id": 7000001, "is_bot": True, "first_name": "agent-brain", "username": "agent_brain_test_bot"}
 # Calls that put or change a message in a chat: these share the per-chat flood budget.
-MESSAGE_METHODS = frozenset({"sendMessage", "editMessageText", "sendPhoto", "deleteMessage",
+MESSAGE_METHODS = frozenset({"sendMessage", "editMessageText", "sendPhoto", "sendDocument", "deleteMessage",
                              "editMessageReplyMarkup", "editMessageCaption"})
 _ALLOWED_TAGS = frozenset({"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a",
                            "tg-spoiler", "span", "blockquote", "tg-emoji"})
@@ -55,6 +55,7 @@ class StoredMessage:
     reply_markup: dict[str, Any] | None = None
     caption: str | None = None
     photo: bytes | None = None
+    document: bytes | None = None
     deleted: bool = False
 
 
@@ -360,6 +361,14 @@ class BotAPIStandIn:
             message = self._new_message(int(p["chat_id"]), caption=caption, photo=data,
                                         reply_markup=_check_markup(p.get("reply_markup")))
             return self._message_json(message)
+        if method == "sendDocument":
+            ref = str(p.get("document", ""))
+            data = files.get(ref.removeprefix("attach://")) if ref.startswith("attach://") else None
+            if not data:
+                raise _APIError(400, "Bad Request: there is no document in the request")
+            caption = _check_text(p["caption"], 1024) if p.get("caption") else None
+            message = self._new_message(int(p["chat_id"]), caption=caption, document=data)
+            return self._message_json(message)
         raise _APIError(404, "Not Found: method not found")
 
     def _new_message(self, chat_id: int, **fields: Any) -> StoredMessage:
@@ -384,6 +393,9 @@ class BotAPIStandIn:
         if m.photo is not None:
             body["photo"] = [{"file_id": f"photo{m.message_id}", "file_unique_id": f"u{m.message_id}",
                               "width": 800, "height": 420, "file_size": len(m.photo)}]
+        if m.document is not None:
+            body["document"] = {"file_id": f"doc{m.message_id}", "file_unique_id": f"d{m.message_id}",
+                                "file_size": len(m.document)}
         if m.reply_markup is not None:
             body["reply_markup"] = m.reply_markup
         return body

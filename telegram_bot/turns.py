@@ -22,7 +22,7 @@ from aiogram.types import BufferedInputFile, Message
 from agent_brain.orchestrator.events import ApprovalRequired, Done, ToolResult
 from agent_brain.orchestrator.orchestrator import TurnRequest
 from agent_brain.stores.users import UserRecord
-from telegram_bot import approvals, charts, choices, quick, stop
+from telegram_bot import approvals, charts, choices, exports, quick, stop
 from telegram_bot.deps import TelegramDeps
 from telegram_bot.streamer import TelegramStreamer
 from telegram_bot.texts import Lang
@@ -47,6 +47,7 @@ async def run_turn(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord,
     approval: ApprovalRequired | None = None
     decided_plan: str | None = None
     charted: list[dict[str, Any]] = []  # every series and breakdown the answer used, in order
+    export: dict[str, Any] | None = None
     options: list[dict[str, str]] = []
     outbox = deps.outboxes.get(bot, chat_id)
     # Watching starts first: it clears a stale /stop before the chat sees this turn begin.
@@ -59,6 +60,8 @@ async def run_turn(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord,
             elif isinstance(event, ToolResult) and event.success and charts.chartable(event.result):
                 if event.result not in charted:
                     charted.append(event.result)
+            elif isinstance(event, ToolResult) and event.success and exports.exported(event.result):
+                export = exports.exported(event.result)
             elif isinstance(event, Done) and event.plan_id:
                 decided_plan = event.plan_id
             elif isinstance(event, Done) and event.choices:
@@ -67,6 +70,8 @@ async def run_turn(deps: TelegramDeps, bot: Bot, chat_id: int, user: UserRecord,
     if deps.charts:
         for chart in charted[:MAX_CHARTS]:
             last_message = await _send_chart(deps, bot, chat_id, user, chart, lang) or last_message
+    if export is not None:
+        await exports.send_export(deps, bot, chat_id, user, export)
     if approval is None and decided_plan is None and not options and last_message is not None:
         await _offer_quick_actions(deps, bot, chat_id, user, lang, last_message)
     if options:

@@ -161,6 +161,8 @@ async def _handle_call(
     """Validate (with repair), apply the policy, run or plan one call. Yields events, then the result dict."""
     try:
         tool = agent.tools.get(call.name)
+        if tool.plan_only:  # a model never calls these directly: only a checked proposal becomes one
+            raise UnknownToolError(call.name, agent.tools.names())
     except UnknownToolError as exc:
         run.tool_errors.append({"tool": call.name, "error": "unknown_tool"})
         yield {"success": False, "error": f"{exc.message}; available: {', '.join(agent.tools.names())}",

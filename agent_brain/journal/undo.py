@@ -43,6 +43,25 @@ def _restore(tool: str, arg: str, value_arg: str, state_key: str) -> Inverse:
     return inverse
 
 
+def _created(tool: str, arg: str, response_key: str) -> Inverse:
+    """A creation is undone by archiving what it created (its id is in the journalled response)."""
+    def inverse(a: ActionRecord) -> tuple[str, dict[str, Any]] | None:
+        response = a.response.get("result", a.response) if isinstance(a.response, dict) else None
+        value = response.get(response_key) if isinstance(response, dict) else None
+        return None if value is None else (tool, {arg: value})
+
+    return inverse
+
+
+def _restore_all(tool: str, arg: str) -> Inverse:
+    """The same tool with every journalled before-value that was set (a value that was unset cannot be sent)."""
+    def inverse(a: ActionRecord) -> tuple[str, dict[str, Any]] | None:
+        values = {k: v for k, v in (a.before_state or {}).items() if v is not None}
+        return (tool, {arg: a.target_id, **values}) if values else None
+
+    return inverse
+
+
 def _resume_direction(a: ActionRecord) -> tuple[str, dict[str, Any]] | None:
     """Switch back on exactly the ad sets the pause stopped: those ACTIVE in its before-state."""
     before = (a.before_state or {}).get("adsets")
@@ -63,6 +82,9 @@ INVERSES: dict[str, Inverse] = {
     "updateDirectionTargetCPL": _restore("updateDirectionTargetCPL", "directionId", "targetCplCents",
                                          "target_cpl_cents"),
     "updateLeadStage": _restore("updateLeadStage", "leadId", "stage", "stage"),
+    "createCampaignStructure": _created("archiveCampaign", "campaignId", "campaign_id"),
+    "updateAdSetTargeting": _restore_all("updateAdSetTargeting", "adsetId"),
+    "updateAdSetSettings": _restore_all("updateAdSetSettings", "adsetId"),
     "pauseDirection": _resume_direction,
 }
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent_brain.llm.base import ChatModel, ModelRequest, TurnHints, complete
+from agent_brain.llm.offline import meta_ops
 from agent_brain.llm.offline.clarify import looks_like_answer
 from agent_brain.llm.offline.unsupported import WHOLE_MESSAGE, refusal
 
@@ -88,6 +89,9 @@ class Classifier:
         if isinstance(question, dict) and question.get("agent") in DOMAINS and looks_like_answer(text, question):
             # «тот, у которого телефон …», «второй», a clicked choice: the agent that asked reads it.
             return Classification(question["agent"], (question["agent"],), "context")
+        operation = meta_ops.domain_of(text)
+        if operation is not None:  # «Создай кампанию … креативы …»: one agent builds the whole structure
+            return Classification(operation, (operation,), "keywords")
         refused = refusal(text, "ru")
         if refused is not None and refused.key in WHOLE_MESSAGE:
             # One thing the product cannot do: one agent says so (not one refusal per domain).

@@ -55,6 +55,7 @@ from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.platforms.meta.listings import turn_scope as listing_turn_scope
 from agent_brain.platforms.router import PlatformRouter
 from agent_brain.platforms.write_safety import WriteGuard
+from agent_brain.security import TokenCipher
 from agent_brain.stores.errors import ConversationNotFoundError, PlanNotFoundError
 from agent_brain.stores.records import ConversationRecord, NewMessage, Plan, PlanRecord, Source
 from agent_brain.stores.runs import RunRecord, RunsStore
@@ -112,9 +113,11 @@ class Orchestrator:
         store: UnifiedStore | None = None,
         dry_run: bool = False,
         context_budget_tokens: int = 8000,
+        cipher: TokenCipher | None = None,
         platforms: Mapping[str, PlatformAdapter] | None = None,
     ) -> None:
         self.engine = engine
+        self.cipher = cipher  # reads each ad account's own encrypted token (None: the process-wide token only)
         self.model = model
         self.small_model = small_model or model
         self.agents = {a.name: a for a in agents}
@@ -210,6 +213,8 @@ class Orchestrator:
         # The conversation's chosen account, else the first (of a platform this process can reach).
         account = next((a for a in accounts if a.platform == "meta" or a.platform in self.platforms), None)
         meta_account = account if account is None or account.platform == "meta" else None
+        token = await self.users.access_token(meta_account.id, self.cipher) if meta_account and self.cipher \
+            else None
         ctx = ToolContext(
             user_id=user_id, engine=self.engine, meta=self.meta, writes=self.writes,
             ad_account_id=meta_account.id if meta_account else None,
@@ -217,7 +222,7 @@ class Orchestrator:
             currency=meta_account.currency if meta_account else "USD",
             timezone=meta_account.timezone if meta_account else "UTC",
             language="ru" if language == "ru" else "en", conversation_id=conversation_id,
-            dry_run=self.dry_run if dry_run is None else dry_run,
+            dry_run=self.dry_run if dry_run is None else dry_run, writer=self.model, access_token=token,
             platforms={"meta": self.meta, **self.platforms}, accounts=list(accounts),
         )
         if account is not None and account.platform != "meta":

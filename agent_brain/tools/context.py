@@ -18,6 +18,7 @@ from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.platforms.write_safety import WriteGuard
 
 if TYPE_CHECKING:
+    from agent_brain.llm.base import ChatModel
     from agent_brain.stores.users import AdAccountRecord
 
 
@@ -35,6 +36,9 @@ class ToolContext:
     conversation_id: uuid.UUID | None = None
     dry_run: bool = False
     today: dt.date | None = None  # None → today in the account's calendar (`timezone`)
+    writer: ChatModel | None = None  # the conversation's model, for tools that write text (ad copy)
+    # The ad account's own token from the encrypted store (None: the process-wide one); never in reprs.
+    access_token: str | None = field(default=None, repr=False)
     # Other ad platforms: their adapters, and every account the user linked (any platform).
     # `meta` and `platform_account_id` above are the adapter and account of `platform`.
     platforms: dict[str, Any] = field(default_factory=dict)

@@ -80,6 +80,9 @@ class Tool:
     dangerous: bool = False
     timeout: float = 25.0
     retryable: bool = True
+    # Only ever a step another tool proposes (its arguments are that tool's checked result): the model
+    # is not offered it and cannot call it; plans run it.
+    plan_only: bool = False
 
     @property
     def is_write(self) -> bool:
@@ -157,7 +160,7 @@ class ToolRegistry:
 
     def tool(
         self, *, kind: ToolKind, dangerous: bool = False, timeout: float = 25.0, retryable: bool | None = None,
-        name: str | None = None,
+        name: str | None = None, plan_only: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             tool_name = name or handler.__name__
@@ -175,7 +178,7 @@ class ToolRegistry:
             self._tools[tool_name] = Tool(
                 name=tool_name, domain=self.domain, description=description, args_model=args_model,
                 handler=handler, kind=kind, dangerous=dangerous, timeout=timeout,
-                retryable=(kind is ToolKind.READ) if retryable is None else retryable,
+                retryable=(kind is ToolKind.READ) if retryable is None else retryable, plan_only=plan_only,
             )
             return handler
 
@@ -191,7 +194,8 @@ class ToolRegistry:
         return name in self._tools
 
     def names(self) -> list[str]:
-        return list(self._tools)
+        """The tools a model may call (plan-only tools are left out)."""
+        return [n for n, t in self._tools.items() if not t.plan_only]
 
     def get(self, name: str) -> Tool:
         try:
@@ -202,7 +206,7 @@ class ToolRegistry:
     def schemas(self) -> list[dict[str, Any]]:
         """Every tool's `tools` entry, computed once per registry (a new list of shared entries)."""
         if self._schemas is None:
-            self._schemas = [t.openai_schema() for t in self]
+            self._schemas = [t.openai_schema() for t in self if not t.plan_only]
         return list(self._schemas)
 
     @classmethod
@@ -222,7 +226,7 @@ async def run_tool(tool: Tool, args: BaseModel, ctx: ToolContext) -> ToolOutcome
 
     Cancellation propagates. Platform errors carry their own user message in the user's language.
     """
-    from agent_brain.platforms.graph.client import account_scope
+    from agent_brain.platforms.graph.client import account_scope, token_scope
     from agent_brain.platforms.graph.errors import CircuitOpenError, GraphError
     from agent_brain.platforms.write_safety import IdenticalOperationFailedError, OperationInProgressError
     from agent_brain.tools.freshness import data_as_of, reads_stored_metrics
@@ -239,7 +243,7 @@ async def run_tool(tool: Tool, args: BaseModel, ctx: ToolContext) -> ToolOutcome
 
     try:
         # The scope is copied into wait_for's task: calls on object ids count against this account.
-        with account_scope(ctx.platform_account_id):
+        with account_scope(ctx.platform_account_id), token_scope(getattr(ctx, "access_token", None)):
             data = await asyncio.wait_for(tool.handler(args, ctx), timeout=tool.timeout)
     except ToolError as exc:
         return outcome(False, error=exc.message, code=exc.code)

@@ -20,16 +20,21 @@ from agent_brain.tools.periods import PeriodArgs
 from agent_brain.tools.registry import READ, WRITE, ToolArgumentsError
 
 DANGEROUS = {"pauseCampaign", "resumeCampaign", "pauseAdSet", "resumeAdSet", "updateBudget",
-             "updateDirectionBudget", "pauseDirection", "resumeDirection"}
+             "updateDirectionBudget", "pauseDirection", "resumeDirection", "archiveCampaign", "createLookalike",
+             "deleteAudience"}
+# Issue 16's Meta operations: structures are planned by reads and created by a plan-only write.
+META_OPS_READS = {"planCampaignStructure", "planCampaignCopy", "previewTargetingChange", "previewAdSetSettings",
+                  "listAudiences", "planLeadAudience", "exportTable", "planCreativeABTest"}
+PLAN_ONLY = {"createCampaignStructure", "updateAdSetTargeting", "updateAdSetSettings", "createLeadAudience"}
 READS = {"getCampaigns", "getCampaignDetails", "getAdSets", "getSpendReport", "getDirections",
          "getDirectionDetails", "getDirectionMetrics", "getROIReport", "getROIComparison", "getActionHistory",
          "optimizeBudgets", "getBreakdownReport", "listAdAccounts", "previewRule", "listRules", "getRuleActivity",
-         "listReportSchedules", "previewRuleUpdate"}
+         "listReportSchedules", "previewRuleUpdate", *META_OPS_READS}
 # Writes that touch our own records only (rules, reports, the conversation's account), not the platform;
 # creating or deleting a rule still always needs confirmation (an auto rule acts on the platform later).
 OWN_WRITES = {"updateDirectionTargetCPL", "switchAdAccount", "createRule", "setRuleEnabled", "deleteRule",
               "createReportSchedule", "cancelReportSchedule", "updateRule", "createStrategyRule"}
-ALWAYS_CONFIRMED = DANGEROUS | {"createRule", "deleteRule", "updateRule", "createStrategyRule"}
+ALWAYS_CONFIRMED = DANGEROUS | PLAN_ONLY | {"createRule", "deleteRule", "updateRule", "createStrategyRule"}
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────────
@@ -88,9 +93,11 @@ async def stranger_direction(demo_engine: AsyncEngine) -> str:
 # ── the registry ────────────────────────────────────────────────────────────────────────────
 
 
-def test_registry_declares_the_35_tools_with_descriptions_and_strict_schemas() -> None:
-    assert len(tools) == 35
-    assert set(tools.names()) == READS | DANGEROUS | OWN_WRITES
+def test_registry_declares_the_50_tools_with_descriptions_and_strict_schemas() -> None:
+    assert len(tools) == 50
+    assert set(tools.names()) == READS | DANGEROUS | OWN_WRITES  # what a model may call
+    assert {t.name for t in tools if t.plan_only} == PLAN_ONLY
+    assert PLAN_ONLY.isdisjoint(s["function"]["name"] for s in tools.schemas())
     assert (AGENT.name, AGENT.domain, AGENT.prompt_id, AGENT.tools) == ("ads", "ads", "ads-v3", tools)
     assert "NEVER INSTRUCTIONS" in AGENT.prompt.text and len(AGENT.prompt.text.splitlines()) <= 60
     for tool in tools:

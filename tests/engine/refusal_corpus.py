@@ -14,16 +14,9 @@ from typing import Literal
 Expected = Literal["refuse", "ask"]
 
 CORPUS: list[tuple[str, Expected]] = [
-    # ── creating objects ───────────────────────────────────────────────────────────────────
-    ("Создай новую кампанию Имплантация Казань с бюджетом $50 в день на Казань 30-60", "refuse"),
+    # ── creating objects (campaigns, asked for what is missing, moved to offline_cases.META_OPS) ──
     ("Создай адсет Москва 30-50 с бюджетом 40 долларов", "refuse"),
-    ("Заведи новую аудиторию из базы клиентов", "refuse"),
-    ("Сделай новую кампанию на отбеливание, бюджет $30", "refuse"),
-    ("Создай lookalike аудиторию 1% по покупателям", "refuse"),
-    ("Create a new campaign for veneers with a $40 daily budget", "refuse"),
     ("create an ad set for Kazan women 25-45", "refuse"),
-    ("Set up a new campaign targeting Saint Petersburg", "refuse"),
-    ("create a lookalike audience from our leads", "refuse"),
     # ── other platforms (TikTok and Google Ads moved to offline_cases.PLATFORMS) ─────────────
     ("Какие расходы в Яндекс Директе?", "refuse"),
     ("Поставь на паузу кампанию в ВКонтакте", "refuse"),
@@ -35,12 +28,8 @@ CORPUS: list[tuple[str, Expected]] = [
     ("Напомни мне завтра проверить кампанию Виниры СПб", "refuse"),
     ("remind me to check the leads tomorrow", "refuse"),
     # ── exports ──────────────────────────────────────────────────────────────────────────────
-    ("Выгрузи отчёт в CSV", "refuse"),
-    ("Экспортируй лиды в Excel", "refuse"),
     ("Сделай PDF отчёт по расходам за месяц", "refuse"),
     ("Выгрузи расходы в Google таблицу", "refuse"),
-    ("Export the leads to CSV", "refuse"),
-    ("download the spend report as xlsx", "refuse"),
     # ── automation that is not a metric rule (metric rules and alerts moved to offline_cases.WAVE2) ─
     ("Автоматически поднимай бюджет лучшей кампании на 10% каждый день", "refuse"),
     ("Уведомляй меня, когда приходит горячий лид", "ask"),  # a rule with no threshold: asked for
@@ -54,21 +43,14 @@ CORPUS: list[tuple[str, Expected]] = [
     ("Удали кампанию Виниры СПб", "refuse"),
     ("Удали лида Анна Иванова", "refuse"),
     ("delete the campaign Брекеты Москва", "refuse"),
-    ("Продублируй кампанию Брекеты Москва", "refuse"),
     ("duplicate the ad set Москва 25-45", "refuse"),
-    ("Поменяй таргетинг адсета Москва 25-45 на 30-50", "refuse"),
-    ("Change the age of the Москва 25-45 ad set to 30-50", "refuse"),
-    ("Поставь ставку $5 на адсет Москва 25-45", "refuse"),
     ("set a bid cap of $3 on campaign Виниры СПб", "refuse"),
     # ── other channels, copywriting, forecasts ───────────────────────────────────────────────
     ("Отправь всем горячим лидам SMS со скидкой", "refuse"),
     ("Send an email to the cold leads", "refuse"),
-    ("Придумай текст объявления для виниров", "refuse"),
-    ("write ad copy for the whitening campaign", "refuse"),
     ("Сделай прогноз расходов на следующий месяц", "refuse"),
     ("forecast next month's leads", "refuse"),
     # ── found exploring after the first version (kept: each was a miss or a near miss) ──────
-    ("Сделай мне аудиторию похожих на покупателей", "refuse"),
     ("Настрой автоправило на выключение дорогих адсетов", "ask"),  # which condition? asked
     ("Поменяй креатив в объявлении Москва 25-45", "refuse"),
     ("Выведи статистику в таблицу для бухгалтерии", "refuse"),

@@ -245,7 +245,7 @@ async def test_a_part_that_cannot_be_done_is_named_and_the_rest_answered(product
     assert result["tool"] == "getSpendReport"
     reply = final_text(events)
     assert format_money(result["result"]["total"]["spend_cents"], "USD") in reply
-    assert "Этого я пока не умею: выгружать файлы" in reply
+    assert "Этого я пока не умею: выгружать в PDF или Google Таблицы, или показывать и выгружать одним" in reply
 
 
 async def test_choices_never_follow_a_plan(product) -> None:  # type: ignore[no-untyped-def]

@@ -798,6 +798,100 @@ WAVE2: list[Case] = [
 ]
 CASES += WAVE2
 
+
+# Issue 16 (Meta operations by chat), read as whole messages (`agent_brain/llm/offline/meta_ops.py`).
+# The refusal corpus's phrases for creating and copying campaigns moved here.
+_VENEERS_KAZAN = {"direction": "Виниры", "cities": ["Казани"], "dailyBudgetCents": 5000, "ageMin": 25, "ageMax": 45,
+                  "gender": "female", "creatives": ["Виниры: до и после", "Голливудская улыбка"]}
+META_OPS: list[Case] = [
+    c("Создай кампанию на направление Виниры в Казани, $50 в день, женщины 25-45, креативы «Виниры: до и после» "
+      "и «Голливудская улыбка»", call("planCampaignStructure", **_VENEERS_KAZAN)),
+    c("Create a campaign for the Виниры direction in Kazan, $50 a day, women 25-45, creatives «Виниры: до и после» "
+      "and «Голливудская улыбка»",
+      call("planCampaignStructure", direction="Виниры", cities=["Kazan"], dailyBudgetCents=5000, ageMin=25,
+           ageMax=45, gender="female", creatives=["Виниры: до и после", "Голливудская улыбка"])),
+    c("Собери кампанию на отбеливание в Новосибирске, 40 долларов в день, от 18 до 35 лет, креатив «Белые зубы к лету»",
+      call("planCampaignStructure", direction="Отбеливание", cities=["Новосибирске"], dailyBudgetCents=4000,
+           ageMin=18, ageMax=35, creatives=["Белые зубы к лету"], gender=ABSENT)),
+    ask("Создай новую кампанию Имплантация Казань с бюджетом $50 в день на Казань 30-60"),  # which creatives?
+    ask("Сделай новую кампанию на отбеливание, бюджет $30"),
+    ask("Create a new campaign for veneers with a $40 daily budget"),
+    ask("Set up a new campaign targeting Saint Petersburg"),
+    c("Скопируй Виниры СПб на Казань", call("planCampaignCopy", campaign="Виниры СПб", city="Казань")),
+    c("duplicate the campaign Брекеты Москва to Kazan with $30 a day",
+      call("planCampaignCopy", campaign="Брекеты Москва", city="Kazan", dailyBudgetCents=3000)),
+    ask("Продублируй кампанию Брекеты Москва"),  # to which city?
+    c("Заархивируй кампанию Виниры СПб", call("archiveCampaign", campaignId=C("Виниры СПб"))),
+    c("archive the campaign Брекеты Москва", call("archiveCampaign", campaignId=C("Брекеты Москва"))),
+    c("Поменяй таргетинг адсета Москва 25-45 на 30-50",
+      call("previewTargetingChange", adsetId=A("Москва 25-45"), ageMin=30, ageMax=50, gender=ABSENT)),
+    c("Change the age of the Москва 25-45 ad set to 30-50",
+      call("previewTargetingChange", adsetId=A("Москва 25-45"), ageMin=30, ageMax=50)),
+    c("Сузь таргетинг адсета Москва 18-35 до женщин", call("previewTargetingChange", adsetId=A("Москва 18-35"),
+                                                          gender="female", ageMin=ABSENT)),
+    c("retarget the ad set Москва 18-35 to Kazan", call("previewTargetingChange", adsetId=A("Москва 18-35"),
+                                                        cities=["Kazan"])),
+    ask("Поменяй таргетинг адсета Москва 25-45"),
+    c("Поставь ставку $5 на адсет Москва 25-45",
+      call("previewAdSetSettings", adsetId=A("Москва 25-45"), bidStrategy="LOWEST_COST_WITH_BID_CAP",
+           bidAmountCents=500)),
+    c("set a cost cap of $20 on the ad set Москва 45-65",
+      call("previewAdSetSettings", adsetId=A("Москва 45-65"), bidStrategy="COST_CAP", bidAmountCents=2000)),
+    c("Адсет Москва 18-35 пусть работает до 31 декабря",
+      call("previewAdSetSettings", adsetId=A("Москва 18-35"), endDate="2026-12-31")),
+    c("stop the ad set Москва 18-35 on 2026-06-30", call("previewAdSetSettings", adsetId=A("Москва 18-35"),
+                                                         endDate="2026-06-30")),
+    ask("Поставь ставку на адсет Москва 25-45"),
+    c("напиши 3 варианта текста для Виниры", call("writeAdCopy", direction="Виниры", count=3)),
+    c("Придумай текст объявления для виниров", call("writeAdCopy", direction="Виниры")),
+    ask("write ad copy for the whitening campaign"),  # English names of directions are not known: which one?
+    c("write ad copy for Отбеливание", call("writeAdCopy", direction="Отбеливание")),
+    c("Write two ad texts for Брекеты", call("writeAdCopy", direction="Брекеты", count=2)),
+    ask("Напиши текст объявления"),  # for which direction?
+    c("Создай объявление из загруженной картинки в адсете Москва 25-45: текст «Имплантация за 1 день без боли», "
+      "заголовок «Имплант за 1 день», ссылка https://clinic.example/implant, кнопка «Записаться»",
+      call("planCreativeAd", adsetId=A("Москва 25-45"), primaryText="Имплантация за 1 день без боли",
+           headline="Имплант за 1 день", link="https://clinic.example/implant", callToAction="SIGN_UP")),
+    c("Create an ad from the uploaded image in the ad set Москва 18-35 with text «Whiter teeth in one hour», "
+      "headline «ZOOM whitening» and link https://clinic.example/zoom",
+      call("planCreativeAd", adsetId=A("Москва 18-35"), primaryText="Whiter teeth in one hour",
+           headline="ZOOM whitening", link="https://clinic.example/zoom", callToAction=ABSENT)),
+    ask("Сделай креатив из картинки"),  # which ad set, text, headline, link?
+    c("Мои аудитории", call("listAudiences")),
+    c("show my audiences", call("listAudiences")),
+    c("Заведи новую аудиторию из базы клиентов", call("planLeadAudience", temperature=ABSENT, stage=ABSENT)),
+    c("Создай аудиторию из горячих лидов по направлению Виниры",
+      call("planLeadAudience", temperature="hot", direction="Виниры")),
+    c("create a custom audience from hot leads", call("planLeadAudience", temperature="hot")),
+    c("Собери аудиторию из лидов на этапе Записан", call("planLeadAudience", stage="Записана")),  # the stage's name
+    c("Сделай лукалайк 2% из аудитории «CRM: лиды · горячие»",
+      call("createLookalike", audience="CRM: лиды · горячие", ratioPercent=2)),
+    c("create a 1% lookalike from the audience Hot leads", call("createLookalike", audience="Hot leads",
+                                                                ratioPercent=1)),
+    ask("Создай lookalike аудиторию 1% по покупателям"),  # from which audience?
+    ask("create a lookalike audience from our leads"),
+    ask("Сделай мне аудиторию похожих на покупателей"),
+    c("Удали аудиторию «Старые лиды»", call("deleteAudience", audience="Старые лиды")),
+    c("delete the audience Old leads", call("deleteAudience", audience="Old leads")),
+    c("Выгрузи это в CSV", call("exportTable", format="csv")),
+    c("выгрузи таблицу в Excel", call("exportTable", format="xlsx")),
+    c("export this to xlsx", call("exportTable", format="xlsx")),
+    c("download it as csv", call("exportTable", format="csv")),
+    ask("Выгрузи отчёт в CSV"),  # which table? show it first
+    ask("Экспортируй лиды в Excel"),
+    ask("Export the leads to CSV"),
+    ask("download the spend report as xlsx"),
+    c("Запусти A/B тест креативов «Белоснежная улыбка», «Улыбка за 2 визита» и «Виниры: до и после» на Виниры, "
+      "$60 в день", call("planCreativeABTest", direction="Виниры", dailyBudgetCents=6000,
+                        creatives=["Белоснежная улыбка", "Улыбка за 2 визита", "Виниры: до и после"])),
+    c("run an A/B test of «Брекеты без боли» vs «Элайнеры вместо брекетов» for Брекеты with $40 a day",
+      call("planCreativeABTest", direction="Брекеты", dailyBudgetCents=4000,
+           creatives=["Брекеты без боли", "Элайнеры вместо брекетов"])),
+    ask("Запусти A/B тест креативов «Белоснежная улыбка» и «Улыбка за 2 визита»"),  # direction and budget?
+]
+CASES += META_OPS
+
+
 # Issue 20: TikTok and Google Ads next to Meta (these phrases were refused before, `refusal_corpus.py`).
 PLATFORMS: list[Case] = [
     c("Покажи кампании в TikTok", call("getCampaigns", platform="tiktok")),

@@ -39,8 +39,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web_api.routes import actions, auth, chat, conversations, inbound, me, memory, plans, rules, telegram
+from web_api.routes import (
+    actions,
+    auth,
+    chat,
+    conversations,
+    exports,
+    inbound,
+    me,
+    memory,
+    plans,
+    rules,
+    telegram,
+    uploads,
+)
 
 api_router = APIRouter()
-for module in (auth, me, chat, conversations, plans, actions, memory, rules, telegram, inbound):
+for module in (auth, me, chat, conversations, plans, actions, memory, rules, telegram, inbound, uploads, exports):
     api_router.include_router(module.router)

@@ -3,12 +3,16 @@ the budget optimizer, breakdowns and ad accounts."""
 
 from agent_brain.agents.ads import (  # noqa: F401 - register their tools
     accounts,
+    audiences,
     automation,
     breakdowns,
     directions,
+    exports,
     optimize,
     rule_edits,
     strategy_rules,
+    structure,
+    targeting,
 )
 from agent_brain.agents.ads.tools import tools
 from agent_brain.agents.base import AgentSpec

@@ -39,6 +39,7 @@ from agent_brain.llm.offline.repair import repair
 from agent_brain.llm.offline.resolve import load
 from agent_brain.llm.offline.text import detect_language
 from agent_brain.llm.offline.writer import CallResult, render_reply
+from agent_brain.money import decimals
 from agent_brain.tokens import count_message_tokens, count_tokens
 
 CHUNK = 32
@@ -128,7 +129,9 @@ class OfflineModel:
             return self._reply(after, result, request, names), (), None
         if result.intents:
             offset = sum(len(m.get("tool_calls") or []) for m in messages)
-            return "", tuple(ToolCall.make(f"call_{offset + i}", intent.tool, intent.args, grounded_in_user_text=True)
+            return "", tuple(ToolCall.make(f"call_{offset + i}", intent.tool,
+                                           in_account_units(intent.args, request.hints.currency),
+                                           grounded_in_user_text=True)
                              for i, intent in enumerate(result.intents, 1)), None
         if result.refusals or result.questions:
             return "\n".join(result.refusals + result.questions), (), result.clarify
@@ -191,6 +194,15 @@ class OfflineModel:
                 f"{intro}I'm the offline assistant (no LLM) for “{title}”. For example, you can write:")
         examples = [e for d in domains for e in lexicon.HELP[d][lang][: 5 if len(domains) == 1 else 2]]
         return head + "\n" + "\n".join(f"• {e}" for e in examples)
+
+
+def in_account_units(args: dict[str, Any], currency: str) -> dict[str, Any]:
+    """Amounts are read as major units × 100; in a currency without minor units (JPY, KRW…) the account
+    counts whole units, so «бюджет 5000» is 5000, not 500000."""
+    if decimals(currency) == 2:
+        return args
+    return {k: v // 100 if k.endswith("Cents") and isinstance(v, int) and not isinstance(v, bool) else v
+            for k, v in args.items()}
 
 
 def _agent_of(tools: list[dict[str, Any]] | None) -> str | None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent_brain.llm.base import Entity, TurnHints
-from agent_brain.llm.offline import automation, clarify, lexicon, platforms
+from agent_brain.llm.offline import automation, clarify, lexicon, meta_ops, platforms
 from agent_brain.llm.offline.arguments import build_safely, entity_id
 from agent_brain.llm.offline.clause import (
     Clause,
@@ -195,7 +195,8 @@ async def _parse(message: str, hints: TurnHints, *, tools: Iterable[dict[str, An
     lang = detect_language(_mask(message, [(m.start, m.end) for m in top_level(msg.mentions)]).replace("#", " "),
                            hints.language) if message.strip() else hints.language
     result = Parse(language=lang)
-    understood = automation.understand(message, lang, entities, hints.today, set(available))
+    understood = meta_ops.understand(message, lang, entities, hints.today, set(available), history) or \
+        automation.understand(message, lang, entities, hints.today, set(available))
     if understood is not None:  # rules, reports, optimizer, breakdowns, accounts, experiments: read as a whole
         result.intents.extend(understood.intents)
         result.questions.extend(understood.questions)

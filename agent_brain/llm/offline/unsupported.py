@@ -89,10 +89,10 @@ CAPABILITIES: tuple[Capability, ...] = (
         "export", "ads",
         ("csv", "xlsx", "xls", "excel", "эксел*", "иксел*", "pdf", "пдф", "выгруз*", "экспорт*", "export*",
          "download", "скача*", "google sheet*", "гугл таблиц*", "таблиц*", "файл*", "file", "spreadsheet*"),
-        ru="Этого я пока не умею: выгружать файлы (CSV, Excel, PDF, таблицы). Могу показать те же цифры здесь, "
-           "в чате, — например, «Покажи расходы за неделю по кампаниям».",
-        en="I can't do that yet: export files (CSV, Excel, PDF, sheets). I can show the same figures here in the "
-           "chat — e.g. “Show spend for the last 7 days by campaign”."),
+        ru="Этого я пока не умею: выгружать в PDF или Google Таблицы, или показывать и выгружать одним сообщением. "
+           "Файл CSV или Excel делаю из последней показанной таблицы: напишите «выгрузи в CSV» или «выгрузи в Excel».",
+        en="I can't do that yet: export to PDF or Google Sheets, or show and export in one message. I make a CSV or "
+           "Excel file from the latest table shown: say “export to CSV” or “export to Excel”."),
     Capability(
         "account", "ads",
         ("друг* аккаунт*", "друг* кабинет*", "втор* аккаунт*", "втор* кабинет*", "все* аккаунт*", "все* кабинет*",
@@ -111,10 +111,10 @@ CAPABILITIES: tuple[Capability, ...] = (
         ("удали*", "удалить", "удалите", "снеси", "архивир*", "заархивир*", "delete", "remove", "archive", "erase"),
         with_=(*_OBJECTS, "креатив*", "creative*", "направлени*", "direction*", "лид*", "lead*", "диалог*",
                "dialog*", "переписк*", "тест*", "test*"),
-        ru="Этого я пока не умею: удалять или архивировать объекты. Могу поставить кампанию, адсет, направление "
-           "или креатив на паузу — с вашим подтверждением.",
-        en="I can't do that yet: delete or archive objects. I can pause a campaign, ad set, direction or creative "
-           "— after your confirmation."),
+        ru="Этого я пока не умею: удалять объекты (кампанию можно заархивировать: «Заархивируй кампанию …»). Могу "
+           "поставить кампанию, адсет, направление или креатив на паузу — с вашим подтверждением.",
+        en="I can't do that yet: delete objects (a campaign can be archived: “Archive the campaign …”). I can pause "
+           "a campaign, ad set, direction or creative — after your confirmation."),
     Capability(
         "copy", "ads",
         ("дублир*", "продублир*", "скопир*", "копир*", "клонир*", "duplicate", "copy", "clone"),

@@ -69,6 +69,22 @@ def account_scope(account_id: str | None) -> Iterator[None]:
         _current_account.reset(reset)
 
 
+_current_token: ContextVar[str | None] = ContextVar("graph_access_token", default=None)
+
+
+@contextmanager
+def token_scope(token: str | None) -> Iterator[None]:
+    """Calls made inside use `token` (an ad account's own, from the encrypted store) instead of the client's
+    process-wide one; None keeps the client's. The token is registered for redaction first."""
+    if token:
+        register_secret(token)
+    reset = _current_token.set(token or None)
+    try:
+        yield
+    finally:
+        _current_token.reset(reset)
+
+
 class _SecretLike(Protocol):
     def get_secret_value(self) -> str: ...
 
@@ -86,7 +102,7 @@ class _TokenTransport(httpx.AsyncBaseTransport):
             url = url.copy_add_param("input_token", self._token)  # inspecting our own token, never exposed
         authed = httpx.Request(
             request.method,
-            url.copy_add_param("access_token", self._token),
+            url.copy_add_param("access_token", _current_token.get() or self._token),
             headers=request.headers,
             stream=request.stream,
             extensions=request.extensions,

@@ -257,6 +257,17 @@ class MetaAdapter(PlatformAdapter):
         data = body["data"]
         return {"users_lower_bound": int(data["users_lower_bound"]), "users_upper_bound": int(data["users_upper_bound"])}
 
+    async def search_locations(self, query: str, *, location_types: Sequence[str] = ("city",)) -> list[dict[str, Any]]:
+        """Graph's targeting search for places (`GET /search?type=adgeolocation`): keys for geo_locations."""
+        body = await self.client.get("search", {"type": "adgeolocation", "q": query,
+                                                "location_types": list(location_types), "limit": 10})
+        return list(body.get("data") or [])
+
+    async def search_interests(self, query: str) -> list[dict[str, Any]]:
+        """Graph's targeting search for interests (`GET /search?type=adinterest`)."""
+        body = await self.client.get("search", {"type": "adinterest", "q": query, "limit": 10})
+        return list(body.get("data") or [])
+
     # ── creatives, images, ads ──────────────────────────────────────────────────────────────
 
     async def upload_image(self, account_id: str, content: bytes, *, name: str) -> str:

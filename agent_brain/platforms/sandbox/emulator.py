@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from agent_brain import clock
-from agent_brain.platforms.sandbox import reference
+from agent_brain.platforms.sandbox import reference, targeting_search
 from agent_brain.platforms.sandbox.faults import FaultInjector
 from agent_brain.platforms.sandbox.graph_format import (
     FieldSpec,
@@ -209,6 +209,8 @@ class GraphEmulator:
         return "objects"
 
     async def _dispatch(self, method: str, parts: list[str], params: dict[str, str]) -> Any:
+        if parts == ["search"] and method == "GET":  # Graph's targeting search (a root node, not an object)
+            return targeting_search.search(params)
         if not parts:
             if method == "POST" and "batch" in params:
                 return await self._batch(params)
@@ -381,6 +383,8 @@ class GraphEmulator:
             raise unknown_path(f"{node['id']}/{edge}")
         check_params(params, reference.edge_params(node["type"], edge, "GET") or {}, where=edge, strict=False)
         objects = await self.state.children(**scope)
+        if type_ not in ("campaign", "adset", "ad"):  # deleted audiences and creatives leave Graph's lists
+            objects = [o for o in objects if o.get("status") != "DELETED"]
         statuses = await self._account_statuses(node["account_id"])
         rendered = [await self._render(o, statuses) for o in objects]
         wanted = parse_list_param(params, "effective_status")
