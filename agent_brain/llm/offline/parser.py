@@ -37,6 +37,7 @@ from agent_brain.llm.offline.questions import say
 from agent_brain.llm.offline.resolve import (
     Mention,
     find_mentions,
+    ids_in,
     load,
     partial_candidates,
     phone_mentions,
@@ -176,9 +177,11 @@ async def parse(message: str, hints: TurnHints, *, tools: Iterable[dict[str, Any
                 history: Sequence[dict[str, Any]] = ()) -> Parse:
     """Understand one user message: the tool calls to make, or the questions to ask."""
     available = tool_names(tools)
-    entities = await load(hints.resolver)
-    chosen: dict[str, Entity] = {}
     open_question = hints.focus.get("clarify")
+    asked = str(open_question.get("message") or "") if isinstance(open_question, dict) else ""
+    entities = await load(hints.resolver, texts=[message, asked],
+                          ids=ids_in(hints.focus) + ids_in([args for _, args in previous_calls(history)]))
+    chosen: dict[str, Entity] = {}
     if isinstance(open_question, dict) and open_question.get("message"):
         picked = clarify.answer(message, open_question)
         if picked is not None:  # the answer to our question: the asked-about request, with this object
