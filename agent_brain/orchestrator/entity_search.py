@@ -9,12 +9,12 @@ index and carry a LIMIT, so its cost follows the message, not the size of the bu
   (`name_heads`, GIN; migration 0012), looked up by the heads of the message's words — every
   word the parser's `similarity` can accept shares its head (an inflection, a stem, a typo after
   the third letter; a typo within it is the one thing not found). Exact lexemes, so PostgreSQL's
-  statistics see how rare a head is and use the index. Two tiers, each bounded: names holding two
-  neighbouring words of the message (a full name said in any inflection; shortest first, so an
-  exactly named object is not crowded out by longer namesakes), then names holding any one
-  distinctive word (not vocabulary: "покажи", "кампанию" name nothing alone), shortest first too.
-  Each tier reads what its words match (an index lookup, then a sort of the matches), so a turn
-  reads rows for the objects its message names, never for the rest of the business;
+  statistics see how rare a head is and use the index. One scan per kind, bounded: names holding
+  two neighbouring words of the message first (a full name in any inflection), then names holding
+  one distinctive word (not vocabulary: "покажи", "кампанию" name nothing alone), shortest first
+  within each (so an exactly named object is not crowded out by longer namesakes). A scan reads
+  what its heads match, so a turn reads rows for the objects its message could name, never for
+  the rest of the business;
 * phones (leads, dialogs) and ids (pasted uuids, the focus, the previous calls) by equality;
 * a few of the most recent objects of each kind, for the examples a "which one?" question offers;
 * directions whole: they are the business's few product lines, and campaigns map onto them.
@@ -37,7 +37,7 @@ from agent_brain.llm.offline.text import STOPWORDS, normalise, tokens
 
 PREFIX = 3  # letters of a word a name word must start with
 WORDS_MAX = 24  # words of a message looked up (a pasted essay does not widen the search)
-PER_TIER = 25  # candidates per kind and tier
+PER_KIND = 50  # name candidates per kind
 SAMPLE = 6  # examples per kind for a question (MAX_OPTIONS + 1, so "…" shows there are more)
 _PHONE = re.compile(r"\+?\d[\d\s()\-]{5,18}\d")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -144,11 +144,14 @@ def candidates_query(user_id: uuid.UUID, terms: Terms, *, first: bool) -> Any:
         parts += [lead().order_by(Lead.created_at.desc()).limit(SAMPLE), creative().limit(SAMPLE),
                   dialog().order_by(WhatsAppDialog.last_message_at.desc()).limit(SAMPLE),
                   test().order_by(CreativeTest.started_at.desc()).limit(SAMPLE)]
+    query = " | ".join(terms.pairs + terms.words)
     for build, words, name in named:
-        if terms.pairs:  # shortest first: «Анна Иванова» before «Анна Иванова-Петрова» when many share the words
-            parts.append(build(_matches(words, " | ".join(terms.pairs))).order_by(func.length(name)).limit(PER_TIER))
-        if terms.words:
-            parts.append(build(_matches(words, " | ".join(terms.words))).order_by(func.length(name)).limit(PER_TIER))
+        if not query:
+            break
+        # One index scan per kind: names with two neighbouring words first, then shortest first
+        # («Анна Иванова» before «Анна Иванова-Петрова» when many share the words).
+        in_pair = _matches(words, " | ".join(terms.pairs)) if terms.pairs else literal(False)
+        parts.append(build(_matches(words, query)).order_by(in_pair.desc(), func.length(name)).limit(PER_KIND))
     ids = sorted(terms.ids)
     if ids:
         uuids = [uuid.UUID(i) for i in ids]

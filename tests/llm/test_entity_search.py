@@ -21,7 +21,7 @@ from agent_brain.db.models import User
 from agent_brain.llm.base import Entity
 from agent_brain.llm.offline.resolve import find_mentions, partial_candidates, pick
 from agent_brain.llm.offline.text import normalise, tokens
-from agent_brain.orchestrator.entity_search import PER_TIER, PREFIX, SAMPLE
+from agent_brain.orchestrator.entity_search import PER_KIND, PREFIX, SAMPLE
 from agent_brain.orchestrator.resolver import DB_KINDS, TurnEntityResolver
 from agent_brain.platforms.graph.breaker import BreakerRegistry
 from agent_brain.platforms.graph.client import GraphClient
@@ -115,4 +115,4 @@ async def test_candidates_stay_bounded_and_keep_the_exact_name_among_many_namesa
         await resolver.narrow(texts=[f"Покажи карточку лида {first} {surname}"])
         leads = await resolver.entities("lead")
     assert name in {e.name for e in leads}
-    assert len(leads) <= SAMPLE + 2 * PER_TIER < 300
+    assert len(leads) <= SAMPLE + PER_KIND < 300
