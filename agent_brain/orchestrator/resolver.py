@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import String, cast, literal, null, select, union_all
+from sqlalchemy import String, cast, func, literal, null, select, union_all
 
 from agent_brain.db.models import Creative, CreativeTest, Direction, FunnelStage, Lead, WhatsAppDialog
 from agent_brain.llm.base import Entity, EntityKind
@@ -90,7 +90,9 @@ class TurnEntityResolver:
                  c=lead_direction.c.name)
             .join(FunnelStage, FunnelStage.id == Lead.stage_id)
             .outerjoin(lead_direction, lead_direction.c.id == Lead.direction_id),
-            part("dialog", WhatsAppDialog.phone, WhatsAppDialog.contact_name, WhatsAppDialog.user_id == user),
+            # A WhatsApp dialog by its phone, an Instagram one as ig:<id> (what the dialog tools take).
+            part("dialog", func.coalesce(WhatsAppDialog.phone, "ig:" + WhatsAppDialog.instagram_id),
+                 WhatsAppDialog.contact_name, WhatsAppDialog.user_id == user),
             part("test", CreativeTest.id, Creative.title, Creative.user_id == user)
             .join(Creative, Creative.id == CreativeTest.creative_id),
         )
