@@ -1129,6 +1129,17 @@ class SandboxAdStats(Base):
     __table_args__ = (Index("ix_sandbox_ad_stats_account_date", "account_id", "date"),)
 
 
+class SandboxMessagingCustomer(Base):
+    """The messaging sandbox's memory of a customer: when they last wrote to one of its WhatsApp numbers
+    or Instagram accounts (the 24-hour window). In PostgreSQL like the rest of the sandbox, so every
+    process (web, worker) sees the same customers and a restart forgets nobody."""
+
+    __tablename__ = "sandbox_messaging_customers"
+    account_id: Mapped[str] = mapped_column(String(32), primary_key=True)  # phone-number id / IG account id
+    customer: Mapped[str] = mapped_column(String(64), primary_key=True)  # wa_id digits / Instagram-scoped id
+    last_message_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 # ── other ad platforms (TikTok, Google Ads): sandboxes and unified daily metrics ─────────────
 
 PLATFORM_SANDBOXES = ("tiktok", "google")

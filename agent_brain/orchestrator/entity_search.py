@@ -127,7 +127,9 @@ def candidates_query(user_id: uuid.UUID, terms: Terms, *, first: bool) -> Any:
         return select(*_row("creative", Creative.id, Creative.title)).where(Creative.user_id == user_id, *where)
 
     def dialog(*where: Any) -> Select[Any]:
-        return select(*_row("dialog", WhatsAppDialog.phone, WhatsAppDialog.contact_name)).where(
+        # A WhatsApp dialog by its phone, an Instagram one as ig:<id> (what the dialog tools take).
+        ident = func.coalesce(WhatsAppDialog.phone, "ig:" + WhatsAppDialog.instagram_id)
+        return select(*_row("dialog", ident, WhatsAppDialog.contact_name)).where(
             WhatsAppDialog.user_id == user_id, *where)
 
     def test(*where: Any) -> Select[Any]:
