@@ -16,6 +16,7 @@ from sqlalchemy import String, cast, literal, null, select, union_all
 from agent_brain.db.models import Creative, CreativeTest, Direction, FunnelStage, Lead, WhatsAppDialog
 from agent_brain.llm.base import Entity, EntityKind
 from agent_brain.platforms.graph.client import token_scope
+from agent_brain.platforms.jsonapi.client import api_token_scope
 from agent_brain.tools.context import ToolContext
 
 DB_KINDS = ("direction", "creative", "lead", "dialog", "test")
@@ -31,7 +32,8 @@ class TurnEntityResolver:
             if kind in DB_KINDS:
                 self._cache.update(await self._load_db_kinds())
             else:
-                with token_scope(self.ctx.access_token):  # the account's own token, as its tools use
+                tokens = self.ctx.platform_tokens()  # the accounts' own tokens, as their tools use
+                with token_scope(tokens.get("meta")), api_token_scope(tokens):
                     self._cache[kind] = await self._load_platform(kind)
         return self._cache.get(kind, [])
 

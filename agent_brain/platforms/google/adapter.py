@@ -44,7 +44,8 @@ def google_client(access_token: str, developer_token: str, *, login_customer_id:
     return ApiClient(platform="google", platform_name="Google Ads",
                      root_url=f"{base_url.rstrip('/')}/{version}",
                      secrets={"Authorization": f"Bearer {access_token}", "developer-token": developer_token},
-                     secret_values=(access_token,), classify=classify, headers=headers, **kwargs)
+                     secret_values=(access_token,), classify=classify, headers=headers,
+                     token_header=("Authorization", "Bearer {}"), **kwargs)
 
 
 def _digits(value: str) -> str:
