@@ -1,0 +1,120 @@
+"""Rules on any platform: a rule on the clinic's TikTok account is evaluated from the unified
+`ad_daily_metrics` (loaded by the real metrics sync from the TikTok sandbox), its plan names the
+platform, and approving it pauses the campaign on TikTok through the write path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from rules_world import RulesWorld
+from sqlalchemy import select, text
+
+from agent_brain import clock
+from agent_brain.agents import load_agents
+from agent_brain.automation.act import run_rules
+from agent_brain.automation.evaluate import backtest
+from agent_brain.automation.rules import RuleSpec
+from agent_brain.automation.store import RulesStore
+from agent_brain.db.models import AdAccount
+from agent_brain.demo.seed import seed_other_platforms
+from agent_brain.jobs.metrics_sync import accounts_to_sync, sync_account
+from agent_brain.llm.offline import OfflineModel
+from agent_brain.orchestrator.orchestrator import Orchestrator
+from agent_brain.platforms.graph.breaker import BreakerRegistry
+from agent_brain.platforms.sandbox import platform_seed
+from agent_brain.platforms.tiktok.adapter import TikTokAdapter, tiktok_client
+from agent_brain.platforms.tiktok.sandbox import create_tiktok_sandbox_app
+from agent_brain.platforms.write_safety import IdempotentExecutor, WriteGuard
+from agent_brain.stores.users import UserStore
+
+
+async def _no_sleep(_: float) -> None:
+    return None
+
+
+@pytest.fixture
+async def tiktok_world(rules_world: RulesWorld) -> AsyncIterator[dict[str, Any]]:
+    world = rules_world
+    today = clock.today_in(platform_seed.TIMEZONE)
+    await seed_other_platforms(world.engine, UserStore(world.engine), world.user_id, today, ("tiktok",), {})
+    async with tiktok_client("tt-token-0123456789", transport=httpx.ASGITransport(
+            app=create_tiktok_sandbox_app(world.engine)), breaker=BreakerRegistry().get("tiktok"),
+            sleep=_no_sleep) as client:
+        tiktok = TikTokAdapter(client)
+        [account] = await accounts_to_sync(world.engine, "tiktok")
+        await sync_account(world.engine, tiktok, account, "manual", date_from=today - dt.timedelta(days=14),
+                           date_to=today)
+        orchestrator = Orchestrator(engine=world.engine, model=OfflineModel(), agents=load_agents(), meta=world.meta,
+                                    store=world.store, platforms={"tiktok": tiktok},
+                                    writes=WriteGuard(IdempotentExecutor(world.engine, poll_interval=0.01),
+                                                      sleep=_no_sleep))
+        yield {"world": world, "tiktok": tiktok, "account": account, "today": today, "orchestrator": orchestrator}
+        await orchestrator.wait_idle()
+
+
+async def _campaign_cpl(engine: Any, account_id: uuid.UUID, first: dt.date, last: dt.date) -> dict[str, float]:
+    """Each TikTok campaign's CPL over the window, added up here from the synced ad-days."""
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text(
+            "SELECT campaign_id, date, spend_cents, leads FROM ad_daily_metrics WHERE ad_account_id = :a"),
+            {"a": account_id})).all()
+    spend: dict[str, int] = defaultdict(int)
+    leads: dict[str, int] = defaultdict(int)
+    for r in rows:
+        if first <= r.date <= last:
+            spend[r.campaign_id] += r.spend_cents
+            leads[r.campaign_id] += r.leads
+    return {c: spend[c] / max(leads[c], 1) for c in spend if spend[c] > 0}
+
+
+async def test_a_tiktok_rule_fires_a_plan_that_pauses_on_tiktok(tiktok_world: dict[str, Any]) -> None:
+    world: RulesWorld = tiktok_world["world"]
+    tiktok: TikTokAdapter = tiktok_world["tiktok"]
+    today = tiktok_world["today"]
+    account_id = tiktok_world["account"].id
+    cpl = await _campaign_cpl(world.engine, account_id, today - dt.timedelta(days=6), today)
+    campaigns = {c.id: c for c in await tiktok.list_campaigns(platform_seed.TIKTOK_ADVERTISER_ID)}
+    active = sorted((v, c) for c, v in cpl.items() if campaigns[c].status == "ACTIVE")
+    assert len(active) >= 2
+    threshold = (active[0][0] + active[-1][0]) / 2  # the dearest active campaign(s) only
+    expected = {c for v, c in active if v > threshold}
+    assert expected and len(expected) < len(active)
+    rule = await RulesStore(world.engine).create(world.user_id, account_id, RuleSpec(
+        name="Дорогие кампании TikTok", scope_level="campaign", metric="cpl", operator=">", threshold=threshold,
+        window_days=7, action="pause"))
+
+    run = await run_rules(world.engine, world.meta, world.store, only=[rule.id], platforms={"tiktok": tiktok})
+    assert run.evaluated == 1 and run.outcomes["proposed"] == len(expected) and len(run.plans) == 1
+    plan = await world.store.get_plan(run.plans[0], user_id=world.user_id)
+    assert {s.params["campaignId"] for s in plan.plan.steps} == expected
+    assert all(s.action == "pauseCampaign" and s.params["platform"] == "tiktok"
+               and campaigns[s.params["campaignId"]].name in s.description for s in plan.plan.steps)
+    assert {(await tiktok.get_campaign(c)).status for c in expected} == {"ACTIVE"}  # proposing changed nothing
+
+    async for _ in tiktok_world["orchestrator"].execute_plan(world.user_id, plan.id):
+        pass
+    assert (await world.store.get_plan(plan.id, user_id=world.user_id)).status == "completed"
+    assert {(await tiktok.get_campaign(c)).status for c in expected} == {"PAUSED"}
+    async with world.engine.connect() as conn:
+        journal = (await conn.execute(text("SELECT platform, target_id FROM ai_actions WHERE platform = 'tiktok'"))).all()
+    assert {r.target_id for r in journal} >= expected
+
+
+async def test_a_tiktok_backtest_sees_the_unified_metrics(tiktok_world: dict[str, Any]) -> None:
+    world: RulesWorld = tiktok_world["world"]
+    today, account_id = tiktok_world["today"], tiktok_world["account"].id
+    cpl = await _campaign_cpl(world.engine, account_id, today - dt.timedelta(days=2), today)
+    threshold = min(cpl.values())
+    spec = RuleSpec(scope_level="campaign", metric="cpl", operator=">=", threshold=threshold, window_days=3,
+                    action="pause")
+    result = await backtest(world.engine, spec, ad_account_id=account_id, last_day=today, days=1)
+    assert {h.object_id for h in result.hits} == set(cpl)  # every campaign with spend reaches the lowest CPL
+    async with world.engine.connect() as conn:
+        platform = (await conn.execute(select(AdAccount.platform).where(AdAccount.id == account_id))).scalar_one()
+    assert platform == "tiktok"
