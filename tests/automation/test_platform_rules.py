@@ -118,3 +118,34 @@ async def test_a_tiktok_backtest_sees_the_unified_metrics(tiktok_world: dict[str
     async with world.engine.connect() as conn:
         platform = (await conn.execute(select(AdAccount.platform).where(AdAccount.id == account_id))).scalar_one()
     assert platform == "tiktok"
+
+
+async def test_tiktok_campaigns_over_the_target_cpl_are_alerted_once(tiktok_world: dict[str, Any]) -> None:
+    from agent_brain.automation.alerts import check_alerts
+    from agent_brain.memory.specs import BusinessSpecsStore
+
+    world: RulesWorld = tiktok_world["world"]
+    account_id = tiktok_world["account"].id
+    yesterday = clock.today_in(platform_seed.TIMEZONE) - dt.timedelta(days=1)
+    cpl = await _campaign_cpl(world.engine, account_id, yesterday, yesterday)
+    assert len(cpl) >= 2
+    target = round(sorted(cpl.values())[0]) + 1  # every campaign but the cheapest is above it
+    await BusinessSpecsStore(world.engine).update(world.user_id, account_id, kpi={"target_cpl_cents": target})
+    messages: list[str] = []
+
+    async def notify(user_id, conversation_id, body, payload):  # type: ignore[no-untyped-def]
+        messages.append(body)
+
+    await check_alerts(world.engine, world.store, notify=notify)
+    async with world.engine.connect() as conn:
+        alerted = set((await conn.execute(text(
+            "SELECT object_id FROM alert_events WHERE kind = 'cpl_over_target' AND ad_account_id = :a"),
+            {"a": account_id})).scalars())
+    assert alerted == {c for c, v in cpl.items() if v > target}
+    assert all(any(c in m and "(TikTok)" in m for m in messages) for c in alerted)
+    await check_alerts(world.engine, world.store, notify=notify)
+    async with world.engine.connect() as conn:
+        again = (await conn.execute(text(
+            "SELECT count(*) FROM alert_events WHERE kind = 'cpl_over_target' AND ad_account_id = :a"),
+            {"a": account_id})).scalar_one()
+    assert again == len(alerted)  # deduplicated
