@@ -274,7 +274,7 @@ class GoogleAdsAdapter(PlatformAdapter):
         currency = await self.currency(customer)
         operation = {"update": {"resourceName": resource,
                                 "amountMicros": str(minor_to_micros(daily_budget_cents, currency))},
-                     "updateMask": "amount_micros"}
+                     "updateMask": "amountMicros"}  # a FieldMask's JSON form: lowerCamelCase paths
 
         async def verify() -> dict[str, Any] | None:
             now = await self.get_campaign(object_id)
