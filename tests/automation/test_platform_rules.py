@@ -149,3 +149,48 @@ async def test_tiktok_campaigns_over_the_target_cpl_are_alerted_once(tiktok_worl
             "SELECT count(*) FROM alert_events WHERE kind = 'cpl_over_target' AND ad_account_id = :a"),
             {"a": account_id})).scalar_one()
     assert again == len(alerted)  # deduplicated
+
+
+async def _adset_cpl(engine: Any, account_id: uuid.UUID, first: dt.date, last: dt.date) -> dict[str, float]:
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text(
+            "SELECT adset_id, sum(spend_cents) AS spend, sum(leads) AS leads FROM ad_daily_metrics "
+            "WHERE ad_account_id = :a AND date BETWEEN :f AND :l GROUP BY adset_id"),
+            {"a": account_id, "f": first, "l": last})).all()
+    return {r.adset_id: r.spend / max(r.leads, 1) for r in rows if r.spend > 0}
+
+
+async def test_an_auto_tiktok_budget_rule_raises_the_ad_group_budget_once(tiktok_world: dict[str, Any]) -> None:
+    world: RulesWorld = tiktok_world["world"]
+    tiktok: TikTokAdapter = tiktok_world["tiktok"]
+    today, account_id = tiktok_world["today"], tiktok_world["account"].id
+    before = {s.id: s for s in await tiktok.list_ad_sets(account_id=platform_seed.TIKTOK_ADVERTISER_ID)}
+    cpl = {a: v for a, v in (await _adset_cpl(world.engine, account_id, today - dt.timedelta(days=6), today)).items()
+           if before[a].status == "ACTIVE" and before[a].daily_budget_cents}
+    best = min(cpl, key=cpl.__getitem__)
+    rule = await RulesStore(world.engine).create(world.user_id, account_id, RuleSpec(
+        scope_level="adset", scope_ids=[best], metric="cpl", operator="<=", threshold=cpl[best], window_days=7,
+        action="budget_pct", action_value=20, mode="auto"))
+    orchestrator = tiktok_world["orchestrator"]
+
+    async def execute_plan(user_id: uuid.UUID, plan_id: uuid.UUID) -> str:
+        async for _ in orchestrator.execute_plan(user_id, plan_id):
+            pass
+        return (await world.store.get_plan(plan_id, user_id=user_id)).status
+
+    run = await run_rules(world.engine, world.meta, world.store, only=[rule.id], platforms={"tiktok": tiktok},
+                          execute_plan=execute_plan)
+    assert dict(run.outcomes) == {"executed": 1}
+    assert (await tiktok.get_ad_set(best)).daily_budget_cents == round(before[best].daily_budget_cents * 1.2)
+    again = await run_rules(world.engine, world.meta, world.store, only=[rule.id], force=True,
+                            platforms={"tiktok": tiktok}, execute_plan=execute_plan)
+    assert dict(again.outcomes) == {"skipped_window": 1}
+    assert (await tiktok.get_ad_set(best)).daily_budget_cents == round(before[best].daily_budget_cents * 1.2)
+
+
+async def test_a_rule_on_a_platform_without_an_adapter_fails_visibly(tiktok_world: dict[str, Any]) -> None:
+    world: RulesWorld = tiktok_world["world"]
+    rule = await RulesStore(world.engine).create(world.user_id, tiktok_world["account"].id, RuleSpec(
+        scope_level="campaign", metric="spend", operator=">", threshold=0, window_days=7, action="pause"))
+    run = await run_rules(world.engine, world.meta, world.store, only=[rule.id])  # no TikTok adapter given
+    assert run.firings > 0 and dict(run.outcomes) == {"failed": run.firings} and run.plans == []
