@@ -194,3 +194,38 @@ async def test_a_rule_on_a_platform_without_an_adapter_fails_visibly(tiktok_worl
         scope_level="campaign", metric="spend", operator=">", threshold=0, window_days=7, action="pause"))
     run = await run_rules(world.engine, world.meta, world.store, only=[rule.id])  # no TikTok adapter given
     assert run.firings > 0 and dict(run.outcomes) == {"failed": run.firings} and run.plans == []
+
+
+async def test_a_google_ads_rule_pauses_the_campaign_on_google(rules_world: RulesWorld) -> None:
+    from agent_brain.platforms.google.adapter import GoogleAdsAdapter, google_client
+    from agent_brain.platforms.google.sandbox import create_google_sandbox_app
+
+    world = rules_world
+    today = clock.today_in(platform_seed.TIMEZONE)
+    await seed_other_platforms(world.engine, UserStore(world.engine), world.user_id, today, ("google",), {})
+    async with google_client("g-token-0123456789", "dev-0123456789", transport=httpx.ASGITransport(
+            app=create_google_sandbox_app(world.engine)), breaker=BreakerRegistry().get("google"),
+            sleep=_no_sleep) as client:
+        google = GoogleAdsAdapter(client)
+        [account] = await accounts_to_sync(world.engine, "google")
+        await sync_account(world.engine, google, account, "manual", date_from=today - dt.timedelta(days=14),
+                           date_to=today)
+        cpl = await _campaign_cpl(world.engine, account.id, today - dt.timedelta(days=6), today)
+        campaigns = {c.id: c for c in await google.list_campaigns(platform_seed.GOOGLE_CUSTOMER_ID)}
+        dearest = max((c for c in cpl if campaigns[c].status == "ACTIVE"), key=cpl.__getitem__)
+        rule = await RulesStore(world.engine).create(world.user_id, account.id, RuleSpec(
+            scope_level="campaign", scope_ids=[dearest], metric="cpl", operator=">=", threshold=cpl[dearest],
+            window_days=7, action="pause"))
+        run = await run_rules(world.engine, world.meta, world.store, only=[rule.id], platforms={"google": google})
+        assert dict(run.outcomes) == {"proposed": 1}
+        plan = await world.store.get_plan(run.plans[0], user_id=world.user_id)
+        assert [(s.action, s.params["campaignId"], s.params["platform"]) for s in plan.plan.steps] == [
+            ("pauseCampaign", dearest, "google")]
+        orchestrator = Orchestrator(engine=world.engine, model=OfflineModel(), agents=load_agents(), meta=world.meta,
+                                    store=world.store, platforms={"google": google},
+                                    writes=WriteGuard(IdempotentExecutor(world.engine, poll_interval=0.01),
+                                                      sleep=_no_sleep))
+        async for _ in orchestrator.execute_plan(world.user_id, plan.id):
+            pass
+        await orchestrator.wait_idle()
+        assert (await google.get_campaign(dearest)).status == "PAUSED"
