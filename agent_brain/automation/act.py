@@ -5,6 +5,10 @@ plan, stored like any other plan and delivered into the owner's conversation (th
 when linked, else their latest web conversation). Approved — by the user, or by the rule itself in
 auto mode — it runs through the same executor, idempotency and verification as every write.
 
+Rules apply to any platform: a rule on a TikTok or Google Ads account reads that platform's objects
+through its adapter (`platforms`, with the account's own token when one is stored) and its plan
+steps name the platform, so they act through the same platform router as a chat turn.
+
 Guardrails, checked against the rules' log before anything is planned: once per object and window;
 a cooldown per rule and object; in auto mode a cap of changes per object and day; a budget moves
 at most ±50 % at a time and never above a daily cap derived from the KPI monthly budget.
@@ -17,7 +21,7 @@ import datetime as dt
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +34,8 @@ from agent_brain.automation.store import RulesStore, StoredRule
 from agent_brain.db.models import AdAccount, Conversation, Direction, User
 from agent_brain.money import format_money
 from agent_brain.platforms.base import PlatformAdapter
+from agent_brain.platforms.graph.client import token_scope
+from agent_brain.platforms.jsonapi.client import api_token_scope
 from agent_brain.stores.records import NewMessage, Plan, PlanStep
 from agent_brain.stores.unified import UnifiedStore
 
@@ -61,8 +67,13 @@ class _Target:
 
 async def run_rules(engine: Any, platform: PlatformAdapter, store: UnifiedStore, *, now: dt.datetime | None = None,
                     only: list[uuid.UUID] | None = None, force: bool = False,
-                    execute_plan: ExecutePlan | None = None, notify: Notify | None = None) -> RulesRun:
-    """Evaluate the due rules (one statement), then propose, execute or notify for what fired."""
+                    execute_plan: ExecutePlan | None = None, notify: Notify | None = None,
+                    platforms: Mapping[str, PlatformAdapter] | None = None, cipher: Any = None) -> RulesRun:
+    """Evaluate the due rules (one statement), then propose, execute or notify for what fired.
+
+    `platform` is Meta's adapter; `platforms` the others by name ("tiktok", "google"); `cipher`
+    opens the accounts' own tokens for the reads made here (plans run with them anyway)."""
+    adapters: dict[str, PlatformAdapter] = {**(platforms or {}), "meta": platform}
     now = now or clock.now()
     rules = RulesStore(engine)
     async with engine.begin() as conn:
@@ -90,8 +101,8 @@ async def run_rules(engine: Any, platform: PlatformAdapter, store: UnifiedStore,
         if not acting:
             continue
         try:
-            events.extend(await _act(engine, platform, store, rule, acting, targets, now, run,
-                                     execute_plan=execute_plan, notify=notify))
+            events.extend(await _act(engine, adapters, store, rule, acting, targets, now, run,
+                                     execute_plan=execute_plan, notify=notify, cipher=cipher))
         except Exception as exc:  # one rule's failure never stops the others
             log.exception("rule %s failed to act", rule_id)
             events.extend(_event(f, "failed", detail={"error": f"{type(exc).__name__}: {exc}"[:500]})
@@ -124,17 +135,25 @@ def _event(f: Firing, outcome: str, *, plan_id: uuid.UUID | None = None,
             "outcome": outcome, "plan_id": plan_id, "detail": detail or {}}
 
 
-async def _act(engine: Any, platform: PlatformAdapter, store: UnifiedStore, rule: StoredRule, firings: list[Firing],
-               targets: dict[tuple[uuid.UUID, str], _Target], now: dt.datetime, run: RulesRun, *,
-               execute_plan: ExecutePlan | None, notify: Notify | None) -> list[dict[str, Any]]:
+async def _act(engine: Any, adapters: Mapping[str, PlatformAdapter], store: UnifiedStore, rule: StoredRule,
+               firings: list[Firing], targets: dict[tuple[uuid.UUID, str], _Target], now: dt.datetime, run: RulesRun,
+               *, execute_plan: ExecutePlan | None, notify: Notify | None, cipher: Any = None) -> list[dict[str, Any]]:
     async with engine.connect() as conn:
-        owner = (await conn.execute(select(User.language, AdAccount.external_id, AdAccount.currency)
+        owner = (await conn.execute(select(User.language, AdAccount.external_id, AdAccount.currency,
+                                           AdAccount.platform, AdAccount.access_token_encrypted)
                                     .join(AdAccount, AdAccount.user_id == User.id)
                                     .where(AdAccount.id == rule.ad_account_id))).one()
     language, currency = owner.language or "ru", owner.currency
     ru = language == "ru"
     spec = rule.spec
-    target = await _target(engine, platform, rule, owner.external_id, targets)
+    platform = adapters.get(owner.platform)
+    if platform is None:
+        raise LookupError(f"no adapter for the {owner.platform} account of rule {rule.id}")
+    if hasattr(platform, "attach"):
+        platform.attach(owner.external_id)  # TikTok / Google: make the account's objects findable
+    token = cipher.decrypt(owner.access_token_encrypted) if cipher and owner.access_token_encrypted else None
+    with token_scope(token if owner.platform == "meta" else None), api_token_scope({owner.platform: token}):
+        target = await _target(engine, platform, rule, owner.external_id, targets)
     firings = [f if f.object_name else dataclasses.replace(f, object_name=target.names.get(f.object_id))
                for f in firings]
     conversation_id = await conversation_for(engine, store, rule.user_id)
@@ -147,7 +166,8 @@ async def _act(engine: Any, platform: PlatformAdapter, store: UnifiedStore, rule
         if notify:
             await notify(rule.user_id, conversation_id, message, None)
         return [_event(f, "notified") for f in firings]
-    steps, acting, skipped = _steps(spec, firings, target, ru, currency)
+    steps, acting, skipped = _steps(spec, firings, target, ru, currency,
+                                    None if owner.platform == "meta" else owner.platform)
     events = [_event(f, "skipped_state", detail={"reason": why}) for f, why in skipped]
     if not steps:
         return events
@@ -179,9 +199,10 @@ def _firing_line(spec: RuleSpec, f: Firing, ru: bool, currency: str) -> str:
             if ru else f"• “{name}”: {spec.metric.upper()} {value} ({period}, spend {format_money(f.spend_cents, currency)})")
 
 
-def _steps(spec: RuleSpec, firings: list[Firing], target: _Target, ru: bool,
-           currency: str) -> tuple[list[PlanStep], list[Firing], list[tuple[Firing, str]]]:
-    """A plan step per firing object, the firings they act on, and those skipped with the reason."""
+def _steps(spec: RuleSpec, firings: list[Firing], target: _Target, ru: bool, currency: str,
+           platform: str | None = None) -> tuple[list[PlanStep], list[Firing], list[tuple[Firing, str]]]:
+    """A plan step per firing object, the firings they act on, and those skipped with the reason;
+    on TikTok / Google Ads each step names its `platform` (the tools route by it)."""
     tool = ACTION_TOOLS[(spec.scope_level, spec.action)]
     key = {"adset": "adsetId", "campaign": "campaignId", "direction": "directionId", "creative": "creativeId"}[spec.scope_level]
     steps: list[PlanStep] = []
@@ -193,7 +214,7 @@ def _steps(spec: RuleSpec, firings: list[Firing], target: _Target, ru: bool,
         if spec.action == "pause" and status == "PAUSED" or spec.action == "resume" and status == "ACTIVE":
             skipped.append((f, f"already {status}"))
             continue
-        params: dict[str, Any] = {key: f.object_id}
+        params: dict[str, Any] = {key: f.object_id, **({"platform": platform} if platform else {})}
         if spec.action in ("budget_pct", "budget_set"):
             current = target.budgets.get(f.object_id)
             if not current:

@@ -1,7 +1,8 @@
 """Built-in alerts, checked hourly for every account, each sent once (deduplicated by a key).
 
 * `cpl_over_target` — a direction's CPL yesterday above its target (the direction's own, else the
-  KPI spec's `target_cpl_by_direction` / `target_cpl_cents`);
+  KPI spec's `target_cpl_by_direction` / `target_cpl_cents`); on TikTok and Google Ads accounts
+  (no directions there) each campaign's CPL yesterday from `ad_daily_metrics` against `target_cpl_cents`;
 * `spend_spike` — yesterday's spend above 1.5 × the average of the 7 days before (and ≥ $10), on every
   platform (TikTok and Google Ads accounts from `ad_daily_metrics`);
 * `creative_fatigue` — over the last 3 days a creative's frequency rose ≥ 20 % and its CTR fell ≥ 20 %
@@ -55,6 +56,10 @@ _PLATFORM_DAYS = text("""
 SELECT date, sum(spend_cents)::bigint AS spend FROM ad_daily_metrics
 WHERE ad_account_id = :account AND date BETWEEN :first AND :last GROUP BY date""")
 _PLATFORM_NAMES = {"tiktok": "TikTok", "google": "Google Ads"}
+_PLATFORM_CAMPAIGNS_YESTERDAY = text("""
+SELECT campaign_id, sum(spend_cents)::bigint AS spend, sum(leads)::bigint AS leads FROM ad_daily_metrics
+WHERE ad_account_id = :account AND date = :day AND campaign_id IS NOT NULL
+GROUP BY campaign_id HAVING sum(spend_cents) > 0 ORDER BY campaign_id""")
 _CREATIVE_TREND = text("""
 SELECT c.id, c.title,
   (sum(h.impressions) FILTER (WHERE h.date > :split))::bigint AS imp_new, (sum(h.reach) FILTER (WHERE h.date > :split))::bigint AS reach_new,
@@ -108,6 +113,17 @@ async def _findings(engine: AsyncEngine, account: Any, now: dt.datetime) -> list
                             f"⚠️ Direction “{d.name}” had a CPL of {money(cpl)} yesterday — above the {money(target)} target.",
                             {"cpl_cents": round(cpl), "target_cents": target, "day": str(yesterday)}))
         other = _PLATFORM_NAMES.get(account.platform)
+        target = target_cpl_cents(spec) if other else None
+        for c in (await conn.execute(_PLATFORM_CAMPAIGNS_YESTERDAY, {"day": yesterday, "account": account.id})).all() \
+                if target else []:
+            cpl = c.spend / max(c.leads, 1)
+            if cpl > target:
+                out.append(("cpl_over_target", c.campaign_id, f"cpl:{c.campaign_id}:{yesterday}",
+                            f"⚠️ CPL кампании {c.campaign_id} ({other}) вчера {money(cpl)} — выше цели {money(target)}."
+                            if ru else f"⚠️ Campaign {c.campaign_id} ({other}) had a CPL of {money(cpl)} yesterday — "
+                            f"above the {money(target)} target.",
+                            {"cpl_cents": round(cpl), "target_cents": target, "day": str(yesterday),
+                             "platform": account.platform}))
         days = {r.date: int(r.spend) for r in (await conn.execute(_PLATFORM_DAYS if other else _ACCOUNT_DAYS, {
             "account": account.id, "first": yesterday - dt.timedelta(days=7), "last": today})).all()}
         before = [days.get(yesterday - dt.timedelta(days=k), 0) for k in range(1, 8)]

@@ -1,7 +1,8 @@
 """Rule evaluation and backtests, set-based: one SQL statement for every due rule at once.
 
-Metrics come from our own tables (`creative_metrics_history` through `ad_creative_mapping`, kept
-current by the metrics sync), aggregated once per distinct rule *shape* (account × level × window),
+Metrics come from our own tables, kept current by the metrics sync: Meta's from
+`creative_metrics_history` through `ad_creative_mapping`, TikTok's and Google Ads' from the unified
+`ad_daily_metrics` (campaign, ad set and ad levels; no reach there, so no frequency), aggregated once per distinct rule *shape* (account × level × window),
 then joined to the rules of that shape — so the work grows with the shapes and the objects, not
 with rules × objects, and the statement count is one however many rules there are.
 
@@ -28,6 +29,9 @@ from agent_brain.automation.rules import RuleSpec
 _OBJECT_KEY = """CASE {level} WHEN 'campaign' THEN m.fb_campaign_id WHEN 'adset' THEN m.fb_adset_id
                  WHEN 'ad' THEN m.fb_ad_id WHEN 'direction' THEN m.direction_id::text
                  WHEN 'creative' THEN m.creative_id::text ELSE 'account' END"""
+# The same object key for TikTok / Google Ads ad-days (`u` = ad_daily_metrics); no directions or creatives there.
+_UNIFIED_KEY = """CASE {level} WHEN 'campaign' THEN u.campaign_id WHEN 'adset' THEN u.adset_id
+                  WHEN 'ad' THEN u.ad_id WHEN 'account' THEN 'account' END"""
 _VALUE = """CASE {metric}
               WHEN 'cpl' THEN {spend}::float8 / greatest({leads}, 1)
               WHEN 'ctr' THEN CASE WHEN {imps} > 0 THEN 100.0 * {clicks} / {imps} END
@@ -53,14 +57,24 @@ WITH due AS (
 ), shapes AS (
     SELECT DISTINCT ad_account_id, scope_level, window_days, as_of FROM due
 ), facts AS (
-    SELECT s.ad_account_id, s.scope_level, s.window_days, s.as_of,
-           {_OBJECT_KEY.format(level="s.scope_level")} AS object_id,
-           sum(h.spend_cents) AS spend, sum(h.leads) AS leads, sum(h.impressions) AS imps,
-           sum(h.clicks) AS clicks, sum(h.reach) AS reach
-    FROM shapes s
-    JOIN ad_creative_mapping m ON m.ad_account_id = s.ad_account_id
-    JOIN creative_metrics_history h ON h.fb_ad_id = m.fb_ad_id
-         AND h.date BETWEEN s.as_of - (s.window_days - 1) AND s.as_of
+    SELECT ad_account_id, scope_level, window_days, as_of, object_id, sum(spend) AS spend, sum(leads) AS leads,
+           sum(imps) AS imps, sum(clicks) AS clicks, sum(reach) AS reach
+    FROM (
+        SELECT s.ad_account_id, s.scope_level, s.window_days, s.as_of,
+               {_OBJECT_KEY.format(level="s.scope_level")} AS object_id,
+               h.spend_cents AS spend, h.leads, h.impressions AS imps, h.clicks, h.reach
+        FROM shapes s
+        JOIN ad_creative_mapping m ON m.ad_account_id = s.ad_account_id
+        JOIN creative_metrics_history h ON h.fb_ad_id = m.fb_ad_id
+             AND h.date BETWEEN s.as_of - (s.window_days - 1) AND s.as_of
+        UNION ALL  -- TikTok and Google Ads accounts: their ad-days in the unified table
+        SELECT s.ad_account_id, s.scope_level, s.window_days, s.as_of,
+               {_UNIFIED_KEY.format(level="s.scope_level")} AS object_id,
+               u.spend_cents, u.leads, u.impressions, u.clicks, 0
+        FROM shapes s
+        JOIN ad_daily_metrics u ON u.ad_account_id = s.ad_account_id AND u.platform <> 'meta'
+             AND u.date BETWEEN s.as_of - (s.window_days - 1) AND s.as_of
+    ) x
     GROUP BY 1, 2, 3, 4, 5
 ), named AS (  -- names we keep ourselves, once per object (the platform's names are read when acting)
     SELECT f.*, COALESCE(dn.name, cr.title) AS object_name FROM facts f
@@ -86,13 +100,22 @@ BACKTEST = text(f"""
 WITH days AS (
     SELECT generate_series(CAST(:first AS date), CAST(:last AS date), interval '1 day')::date AS d
 ), daily AS (
-    SELECT {_OBJECT_KEY.format(level="CAST(:level AS text)")} AS object_id, h.date,
-           sum(h.spend_cents) AS spend, sum(h.leads) AS leads, sum(h.impressions) AS imps,
-           sum(h.clicks) AS clicks, sum(h.reach) AS reach
-    FROM ad_creative_mapping m
-    JOIN creative_metrics_history h ON h.fb_ad_id = m.fb_ad_id
-         AND h.date BETWEEN CAST(:first AS date) - (CAST(:window AS int) - 1) AND CAST(:last AS date)
-    WHERE m.ad_account_id = :account
+    SELECT object_id, date, sum(spend) AS spend, sum(leads) AS leads, sum(imps) AS imps,
+           sum(clicks) AS clicks, sum(reach) AS reach
+    FROM (
+        SELECT {_OBJECT_KEY.format(level="CAST(:level AS text)")} AS object_id, h.date,
+               h.spend_cents AS spend, h.leads, h.impressions AS imps, h.clicks, h.reach
+        FROM ad_creative_mapping m
+        JOIN creative_metrics_history h ON h.fb_ad_id = m.fb_ad_id
+             AND h.date BETWEEN CAST(:first AS date) - (CAST(:window AS int) - 1) AND CAST(:last AS date)
+        WHERE m.ad_account_id = :account
+        UNION ALL
+        SELECT {_UNIFIED_KEY.format(level="CAST(:level AS text)")}, u.date, u.spend_cents, u.leads,
+               u.impressions, u.clicks, 0
+        FROM ad_daily_metrics u
+        WHERE u.ad_account_id = :account AND u.platform <> 'meta'
+          AND u.date BETWEEN CAST(:first AS date) - (CAST(:window AS int) - 1) AND CAST(:last AS date)
+    ) x
     GROUP BY 1, 2
 ), windows AS (
     SELECT days.d, daily.object_id, sum(spend) AS spend, sum(leads) AS leads, sum(imps) AS imps,

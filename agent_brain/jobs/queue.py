@@ -107,7 +107,8 @@ def services_for(runtime: Runtime) -> JobServices:
                        store=runtime.conversations, execute_plan=execute_plan, notify=notify,
                        summary_model=runtime.orchestrator.small_model,
                        retention=RetentionPolicy.from_settings(runtime.settings),
-                       inbound=InboundService.for_runtime(runtime, notify=handoff))
+                       inbound=InboundService.for_runtime(runtime, notify=handoff),
+                       cipher=getattr(runtime.orchestrator, "cipher", None))
 
 
 def start_worker_task(queue: procrastinate.App, services: JobServices, *, name: str) -> asyncio.Task[None]:

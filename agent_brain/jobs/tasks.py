@@ -49,6 +49,7 @@ class JobServices:
     summary_model: ChatModel | None = None  # idle conversations' summaries (default: the offline model)
     retention: RetentionPolicy = RetentionPolicy()  # from RETENTION_*_DAYS (see jobs/retention.py)
     inbound: Any = None  # agent_brain.inbound.service.InboundService: webhook deliveries and replies
+    cipher: Any = None  # agent_brain.security.TokenCipher: the accounts' own tokens for rules' reads
 
 
 def services(context: JobContext) -> JobServices:
@@ -111,7 +112,8 @@ async def evaluate_rules(context: JobContext, timestamp: int) -> dict[str, Any]:
     """Hourly: every rule whose own schedule (every N hours) is due, in one set-based evaluation; then the
     optimizer and bandit rules that are due, each proposing its plan."""
     s = services(context)
-    run = await run_rules(s.engine, s.platforms["meta"], s.store, execute_plan=s.execute_plan, notify=s.notify)
+    run = await run_rules(s.engine, s.platforms["meta"], s.store, execute_plan=s.execute_plan, notify=s.notify,
+                          platforms=s.platforms, cipher=s.cipher)
     strategies = await run_strategy_rules(s.engine, s.platforms["meta"], s.store,  # type: ignore[arg-type]
                                           execute_plan=s.execute_plan, notify=s.notify)
     outcomes = dict(run.outcomes)

@@ -213,8 +213,9 @@ class Orchestrator:
         # The conversation's chosen account, else the first (of a platform this process can reach).
         account = next((a for a in accounts if a.platform == "meta" or a.platform in self.platforms), None)
         meta_account = account if account is None or account.platform == "meta" else None
-        token = await self.users.access_token(meta_account.id, self.cipher) if meta_account and self.cipher \
-            else None
+        # Every linked account's own token, one statement (Meta's, TikTok's and Google's alike).
+        tokens = await self.users.access_tokens([a.id for a in accounts], self.cipher) if self.cipher else {}
+        token = tokens.get(meta_account.id) if meta_account else None
         ctx = ToolContext(
             user_id=user_id, engine=self.engine, meta=self.meta, writes=self.writes,
             ad_account_id=meta_account.id if meta_account else None,
@@ -223,7 +224,7 @@ class Orchestrator:
             timezone=meta_account.timezone if meta_account else "UTC",
             language="ru" if language == "ru" else "en", conversation_id=conversation_id,
             dry_run=self.dry_run if dry_run is None else dry_run, writer=self.model, access_token=token,
-            platforms={"meta": self.meta, **self.platforms}, accounts=list(accounts),
+            platforms={"meta": self.meta, **self.platforms}, accounts=list(accounts), account_tokens=tokens,
         )
         if account is not None and account.platform != "meta":
             return ctx.on(account.platform) or ctx

@@ -17,6 +17,7 @@ from typing import Any
 from agent_brain.llm.base import Entity, EntityKind
 from agent_brain.orchestrator.entity_search import Terms, candidates_query
 from agent_brain.platforms.graph.client import token_scope
+from agent_brain.platforms.jsonapi.client import api_token_scope
 from agent_brain.tools.context import ToolContext
 
 DB_KINDS = ("direction", "creative", "lead", "dialog", "test")
@@ -42,7 +43,8 @@ class TurnEntityResolver:
             await self._lookup()
             return list((self._db or {}).get(kind, {}).values())
         if kind not in self._platform:
-            with token_scope(self.ctx.access_token):  # the account's own token, as its tools use
+            tokens = self.ctx.platform_tokens()  # the accounts' own tokens, as their tools use
+            with token_scope(tokens.get("meta")), api_token_scope(tokens):
                 self._platform[kind] = await self._load_platform(kind)
         return self._platform[kind]
 

@@ -155,6 +155,15 @@ class UserStore:
             rows = (await conn.execute(stmt.order_by(AdAccount.created_at, AdAccount.id))).all()
         return [AdAccountRecord.model_validate(r._mapping) for r in rows]
 
+    async def access_tokens(self, ad_account_ids: list[uuid.UUID], cipher: TokenCipher) -> dict[uuid.UUID, str]:
+        """The own tokens (decrypted) of those of these accounts that have one, in one statement."""
+        if not ad_account_ids:
+            return {}
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(AdAccount.id, AdAccount.access_token_encrypted).where(
+                AdAccount.id.in_(ad_account_ids), AdAccount.access_token_encrypted.is_not(None)))).all()
+        return {row.id: cipher.decrypt(row.access_token_encrypted) for row in rows}
+
     async def access_token(self, ad_account_id: uuid.UUID, cipher: TokenCipher) -> str | None:
         async with self._engine.connect() as conn:
             value = (

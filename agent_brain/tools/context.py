@@ -44,6 +44,9 @@ class ToolContext:
     platforms: dict[str, Any] = field(default_factory=dict)
     accounts: list[AdAccountRecord] = field(default_factory=list)
     platform: str = "meta"
+    # Every linked account's own decrypted token by our ad_accounts.id (never in reprs); `on()`
+    # moves the right one into `access_token`, `platform_tokens()` gives each platform's.
+    account_tokens: dict[uuid.UUID, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.today is None:
@@ -81,5 +84,16 @@ class ToolContext:
             adapter.attach(account.external_id)
         return replace(self, meta=adapter, platform=platform, ad_account_id=account.id,
                        platform_account_id=account.external_id, currency=account.currency,
-                       timezone=account.timezone)
+                       timezone=account.timezone, access_token=self.account_tokens.get(account.id))
+
+    def platform_tokens(self) -> dict[str, str]:
+        """platform → the own token of the account `on(platform)` acts for (only those that have one)."""
+        tokens: dict[str, str] = {}
+        for account in self.accounts:
+            if account.platform not in tokens and account.platform != self.platform \
+                    and (token := self.account_tokens.get(account.id)):
+                tokens[account.platform] = token
+        if self.access_token:
+            tokens[self.platform] = self.access_token
+        return tokens
 

@@ -228,6 +228,7 @@ async def run_tool(tool: Tool, args: BaseModel, ctx: ToolContext) -> ToolOutcome
     """
     from agent_brain.platforms.graph.client import account_scope, token_scope
     from agent_brain.platforms.graph.errors import CircuitOpenError, GraphError
+    from agent_brain.platforms.jsonapi.client import api_token_scope
     from agent_brain.platforms.write_safety import IdenticalOperationFailedError, OperationInProgressError
     from agent_brain.tools.freshness import data_as_of, reads_stored_metrics
 
@@ -243,7 +244,10 @@ async def run_tool(tool: Tool, args: BaseModel, ctx: ToolContext) -> ToolOutcome
 
     try:
         # The scope is copied into wait_for's task: calls on object ids count against this account.
-        with account_scope(ctx.platform_account_id), token_scope(getattr(ctx, "access_token", None)):
+        # Each platform's calls carry the user's own token for it (Meta's via Graph, TikTok/Google's via ApiClient).
+        tokens = ctx.platform_tokens() if hasattr(ctx, "platform_tokens") \
+            else {"meta": getattr(ctx, "access_token", None)}
+        with account_scope(ctx.platform_account_id), token_scope(tokens.get("meta")), api_token_scope(tokens):
             data = await asyncio.wait_for(tool.handler(args, ctx), timeout=tool.timeout)
     except ToolError as exc:
         return outcome(False, error=exc.message, code=exc.code)

@@ -913,6 +913,13 @@ PLATFORMS: list[Case] = [
     # TikTok and Google Ads say "ad group" / «группа» for an ad set.
     c("Поставь на паузу группу Москва 25-45", call("pauseAdSet", adsetId=A("Москва 25-45"))),
     c("pause the ad group Москва 25-45 on Meta", call("pauseAdSet", adsetId=A("Москва 25-45"), platform="meta")),
+    # Rules on another platform's account (issue 20): the rule tools take the platform too.
+    c("Создай правило: если CPL кампании в TikTok выше $40 — ставь её на паузу",
+      call("previewRule", level="campaign", metric="cpl", threshold=4000, action="pause", platform="tiktok"),
+      call("createRule", level="campaign", metric="cpl", threshold=4000, action="pause", platform="tiktok")),
+    c("Create a rule to pause Google Ads campaigns with CPL above $30",
+      call("previewRule", level="campaign", metric="cpl", threshold=3000, action="pause", platform="google"),
+      call("createRule", level="campaign", metric="cpl", threshold=3000, action="pause", platform="google")),
 ]
 CASES += PLATFORMS
 

@@ -44,6 +44,24 @@ _OUTCOME_WORDS = {
 }
 
 
+def _on_platform(ctx: ToolContext, args: RuleArgs) -> ToolContext:
+    """The context of the account the rule is for: the named platform's linked account, else this one.
+    TikTok and Google Ads have no directions or creatives of ours: such rules stay on Meta."""
+    if args.platform is None or args.platform == ctx.platform:
+        return ctx
+    moved = ctx.on(args.platform)
+    if moved is None:
+        raise ToolError(say(ctx, f"Аккаунт {args.platform} не привязан — правило для него не создать.",
+                            f"No {args.platform} account is linked, so no rule can watch it."), code="no_ad_account")
+    if args.platform != "meta" and args.level in ("direction", "creative"):
+        raise ToolError(say(ctx, "Направления и креативы есть только у аккаунта Meta; для TikTok и Google Ads "
+                                 "правило может следить за кампаниями, группами объявлений, объявлениями или "
+                                 "аккаунтом.",
+                            "Directions and creatives exist on the Meta account only; on TikTok and Google Ads a "
+                            "rule can watch campaigns, ad groups, ads or the account."), code="level_not_available")
+    return moved
+
+
 async def _scope(ctx: ToolContext, args: RuleArgs) -> tuple[list[str] | None, list[str]]:
     """The ids and names of the object the rule names (None: every object of the level)."""
     if not args.scopeName:
@@ -108,6 +126,7 @@ async def _backtest_summary(ctx: ToolContext, spec: RuleSpec) -> dict[str, Any]:
 async def previewRule(args: RuleArgs, ctx: ToolContext) -> dict[str, Any]:
     """Restate a rule in words and backtest it on the last 30 days, without saving it. Use before
     createRule so the user sees what the rule means and what it would have done."""
+    ctx = _on_platform(ctx, args)
     ids, names = await _scope(ctx, args)
     spec = args.spec(ids, names)
     test = await _backtest_summary(ctx, spec)
@@ -120,6 +139,7 @@ async def createRule(args: RuleArgs, ctx: ToolContext) -> dict[str, Any]:
     """Save an automation rule (or an alert: action notify). Checked on its schedule; by default it
     proposes a plan when it fires, in auto mode it acts within guardrails (±50 %, cooldown, daily cap).
     Always needs the user's confirmation."""
+    ctx = _on_platform(ctx, args)
     ctx.require_account()
     ids, names = await _scope(ctx, args)
     spec = args.spec(ids, names)

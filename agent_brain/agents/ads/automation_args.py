@@ -30,6 +30,9 @@ class RuleArgs(BaseModel):
                                              description="propose = a plan to approve (default); auto = act alone")
     scheduleHours: int = Field(default=6, ge=1, le=168, description="How often the rule is checked, in hours")
     name: str | None = Field(default=None, max_length=200)
+    platform: Literal["meta", "tiktok", "google"] | None = Field(
+        default=None, description="The ad platform whose account the rule watches and acts on "
+                                  "(meta, tiktok or google); omit it for the account in use")
 
     def spec(self, scope_ids: list[str] | None, scope_names: list[str]) -> RuleSpec:
         return RuleSpec(

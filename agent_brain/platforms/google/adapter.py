@@ -44,7 +44,8 @@ def google_client(access_token: str, developer_token: str, *, login_customer_id:
     return ApiClient(platform="google", platform_name="Google Ads",
                      root_url=f"{base_url.rstrip('/')}/{version}",
                      secrets={"Authorization": f"Bearer {access_token}", "developer-token": developer_token},
-                     secret_values=(access_token,), classify=classify, headers=headers, **kwargs)
+                     secret_values=(access_token,), classify=classify, headers=headers,
+                     token_header=("Authorization", "Bearer {}"), **kwargs)
 
 
 def _digits(value: str) -> str:
@@ -273,7 +274,7 @@ class GoogleAdsAdapter(PlatformAdapter):
         currency = await self.currency(customer)
         operation = {"update": {"resourceName": resource,
                                 "amountMicros": str(minor_to_micros(daily_budget_cents, currency))},
-                     "updateMask": "amount_micros"}
+                     "updateMask": "amountMicros"}  # a FieldMask's JSON form: lowerCamelCase paths
 
         async def verify() -> dict[str, Any] | None:
             now = await self.get_campaign(object_id)

@@ -343,7 +343,10 @@ class GoogleAdsEmulator:
         if not isinstance(update, dict) or "resourceName" not in update:
             raise GoogleAdsError(400, "INVALID_ARGUMENT", {"mutateError": "INVALID_OPERATION"},
                                  "Only update operations with a resourceName are emulated.")
-        mask = {m.strip() for m in str(op.get("updateMask") or "").split(",") if m.strip()}
+        # A FieldMask in JSON is lowerCamelCase ("amountMicros"); the parser maps it to the proto's
+        # snake_case paths, so both spellings name the same field, as on Google's servers.
+        mask = {re.sub(r"(?<!^)([A-Z])", lambda m: "_" + m.group(1).lower(), m.strip())
+                for m in str(op.get("updateMask") or "").split(",") if m.strip()}
         match = re.fullmatch(r"customers/(\d+)/\w+/(?:(\d+)~)?(\d+)", str(update["resourceName"]))
         row = await self.state.get(match.group(3)) if match and match.group(1) == account["id"] else None
         if row is None or row["type"] != type_:

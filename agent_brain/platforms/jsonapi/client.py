@@ -9,7 +9,9 @@ back, exactly as `GraphClient` does.
 
 Credentials travel in headers (TikTok `Access-Token`; Google `Authorization`, `developer-token`)
 added by the innermost transport, so no `httpx.Request` seen outside it carries them; each secret
-is registered for log redaction at once.
+is registered for log redaction at once. Inside `api_token_scope({platform: token})` a linked
+account's own token (from the encrypted store) replaces the process-wide one for that platform's
+calls, as `graph.client.token_scope` does for Meta.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -39,16 +43,41 @@ is a success. Each platform has its own (TikTok branches on the body's `code`, G
 HTTP status and the `GoogleAdsFailure` details)."""
 
 
-class _HeaderTransport(httpx.AsyncBaseTransport):
-    """Adds the secret headers to a copy of each request on its way to the network."""
+_current_tokens: ContextVar[Mapping[str, str] | None] = ContextVar("api_access_tokens", default=None)
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, headers: Mapping[str, str]) -> None:
+
+@contextmanager
+def api_token_scope(tokens: Mapping[str, str | None]) -> Iterator[None]:
+    """Calls made inside use, per platform ("tiktok", "google"), that platform's token given here
+    (a linked account's own) instead of the client's process-wide one; platforms not named (or
+    named with None) keep the client's. Each token is registered for redaction first."""
+    given = {platform: token for platform, token in tokens.items() if token}
+    for token in given.values():
+        register_secret(token)
+    reset = _current_tokens.set({**(_current_tokens.get() or {}), **given})
+    try:
+        yield
+    finally:
+        _current_tokens.reset(reset)
+
+
+class _HeaderTransport(httpx.AsyncBaseTransport):
+    """Adds the secret headers to a copy of each request on its way to the network; the access
+    token header comes from `api_token_scope` when one is set for this platform."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, headers: Mapping[str, str], *, platform: str = "",
+                 token_header: tuple[str, str] | None = None) -> None:
         self._inner = inner
         self._headers = dict(headers)
+        self._platform = platform
+        self._token_header = token_header  # (header name, value template with `{}` for the token)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         headers = request.headers.copy()
         headers.update(self._headers)
+        if self._token_header is not None and (own := (_current_tokens.get() or {}).get(self._platform)):
+            name, template = self._token_header
+            headers[name] = template.format(own)
         authed = httpx.Request(request.method, request.url, headers=headers, stream=request.stream,
                                extensions=request.extensions)
         return await self._inner.handle_async_request(authed)
@@ -69,6 +98,8 @@ class ApiClient:
         root_url: everything before the operation path, e.g. ".../open_api/v1.3".
         secrets: headers carrying credentials; their values (and `secret_values`) are redacted.
         classify: the platform's answer → error mapping.
+        token_header: (header, template) the access token travels in, e.g. ("Authorization",
+            "Bearer {}"): an account's own token from `api_token_scope` is put there.
     """
 
     def __init__(
@@ -88,6 +119,7 @@ class ApiClient:
         writes: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
         max_write_resends: int = 1,
+        token_header: tuple[str, str] | None = None,
     ) -> None:
         if not all(secrets.values()):
             raise ValueError(f"{platform}: a credential is empty")
@@ -101,8 +133,9 @@ class ApiClient:
         self._classify = classify
         inner = transport or httpx.AsyncHTTPTransport(
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20))
-        self._http = httpx.AsyncClient(transport=_HeaderTransport(inner, secrets), timeout=httpx.Timeout(timeout),
-                                       trust_env=False, headers={"User-Agent": "agent-brain", **(headers or {})})
+        authed = _HeaderTransport(inner, secrets, platform=platform, token_header=token_header)
+        self._http = httpx.AsyncClient(transport=authed, timeout=httpx.Timeout(timeout), trust_env=False,
+                                       headers={"User-Agent": "agent-brain", **(headers or {})})
         self.breaker = breaker or get_breaker(platform)
         self._reads = reads or read_policy()
         self._writes = writes or write_policy()

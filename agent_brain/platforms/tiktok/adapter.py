@@ -46,7 +46,8 @@ def tiktok_client(access_token: str, *, base_url: str = DEFAULT_BASE_URL, **kwar
     from agent_brain.platforms.tiktok.errors import classify
 
     return ApiClient(platform="tiktok", platform_name="TikTok", root_url=f"{base_url.rstrip('/')}/open_api/{API_VERSION}",
-                     secrets={"Access-Token": access_token}, classify=classify, **kwargs)
+                     secrets={"Access-Token": access_token}, classify=classify,
+                     token_header=("Access-Token", "{}"), **kwargs)
 
 
 def _status(item: dict[str, Any]) -> Status:

@@ -22,9 +22,12 @@ from agent_brain.platforms.graph.errors import (
 
 OK = 0
 PARTIAL_SUCCESS = 20001
-THROTTLE_CODES = frozenset({40100, 40133, 50003})  # QPS / daily request limits; system busy
-TOKEN_CODES = frozenset({40102, 40104, 40105, 40106})  # expired, empty, invalid/revoked, not authorized
-PERMISSION_CODES = frozenset({40001, 40300})
+# Codes as listed by TikTok's own SDK (tiktok/tiktok-business-api-sdk, `tiktok_code.NumericErrorCodes`).
+THROTTLE_CODES = frozenset({40100, 40132})  # request too frequent; request frequency limited
+TOKEN_CODES = frozenset({40102, 40104, 40105, 40106})  # expired, empty, invalid/revoked, invalid core user
+# permission error, forbidden, scope not authorised, advertiser not found for this token, role error
+PERMISSION_CODES = frozenset({40001, 40003, 40130, 40300, 40301})
+TASK_NOT_READY = 40201  # an async task still running: worth asking again
 TRANSIENT_MIN = 50000
 
 
@@ -54,7 +57,7 @@ def classify(status: int, body: Any, headers: Mapping[str, str]) -> GraphError |
         return TokenExpiredError(message, **kwargs)
     if code in PERMISSION_CODES:
         return PermissionDeniedError(message, **kwargs)
-    if code >= TRANSIENT_MIN:
+    if code >= TRANSIENT_MIN or code == TASK_NOT_READY:
         return TransientError(message, **kwargs)
     if 40000 <= code < 50000:
         return InvalidParameterError(message, **kwargs)
