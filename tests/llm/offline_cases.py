@@ -857,6 +857,17 @@ META_OPS: list[Case] = [
       call("planCreativeAd", adsetId=A("Москва 18-35"), primaryText="Whiter teeth in one hour",
            headline="ZOOM whitening", link="https://clinic.example/zoom", callToAction=ABSENT)),
     ask("Сделай креатив из картинки"),  # which ad set, text, headline, link?
+    # A Telegram photo's caption, with the uploaded image's hash the photo handler adds after it.
+    c("Объявление в адсете Москва 25-45: текст «Имплантация за 1 день», заголовок «Имплант за день», ссылка "
+      "https://clinic.example/implant\n[фото → картинка 0123456789abcdef0123456789abcdef]",
+      call("planCreativeAd", adsetId=A("Москва 25-45"), primaryText="Имплантация за 1 день",
+           headline="Имплант за день", link="https://clinic.example/implant",
+           imageHash="0123456789abcdef0123456789abcdef")),
+    c("Ad for the ad set Москва 18-35: text «Whiter teeth in one hour», headline «ZOOM», link "
+      "https://clinic.example/zoom\n[photo → image fedcba9876543210fedcba9876543210]",
+      call("planCreativeAd", adsetId=A("Москва 18-35"), primaryText="Whiter teeth in one hour", headline="ZOOM",
+           link="https://clinic.example/zoom", imageHash="fedcba9876543210fedcba9876543210")),
+    ask("объявление для Виниры\n[фото → картинка 0123456789abcdef0123456789abcdef]"),  # which ad set? text?
     c("Мои аудитории", call("listAudiences")),
     c("show my audiences", call("listAudiences")),
     c("Заведи новую аудиторию из базы клиентов", call("planLeadAudience", temperature=ABSENT, stage=ABSENT)),

@@ -465,11 +465,17 @@ def _copy_variants(history: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return []
 
 
+def _ad_from_image(text: str) -> bool:
+    """«Создай объявление из загруженной картинки …», or a photo's caption naming an ad («объявление в адсете …»
+    with the uploaded image's hash after it, as the Telegram photo handler passes it)."""
+    return bool((_CREATE.search(text) or _HASH.search(text)) and _AD_OBJECT.search(text)
+                and (_IMAGE.search(text) or _VARIANT.search(text)) and not _CAMPAIGN.search(text))
+
+
 def _creative_ad(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
                  today: dt.date, *, variants: Sequence[dict[str, Any]] = ()) -> Understood | None:
     variant = _VARIANT.search(text)
-    if not (_CREATE.search(text) and _AD_OBJECT.search(text) and (_IMAGE.search(text) or variant)) or \
-            _CAMPAIGN.search(text):
+    if not _ad_from_image(text):
         return None
     args: dict[str, Any] = {}
     if variant:
@@ -577,8 +583,7 @@ def domain_of(message: str) -> str | None:
     if _CREATE_CAMPAIGN.search(text) and not _COPY.search(text) and not _RULE_WORDS.search(text) or \
             _ARCHIVE.search(text) and _CAMPAIGN.search(text):
         return "ads"
-    if _CREATE.search(text) and _AD_OBJECT.search(text) and (_IMAGE.search(text) or _VARIANT.search(text)) and \
-            not _CAMPAIGN.search(text):
+    if _ad_from_image(text):
         return "creative"  # an ad from an uploaded image (and a copy variant shown before)
     if _LIST_AUDIENCES.match(text) or (_AUDIENCE.search(text) or _LOOKALIKE.search(text)) and (
             _CREATE.search(text) or _DELETE.search(text) or _rx(r"заведи", r"собери").search(text)):
