@@ -326,6 +326,7 @@ TOOLS: dict[str, ToolInfo] = {
     "exportTable": _t("ads"),
     "planCreativeABTest": _t("ads"),
     "planLeadAudience": _t("ads"),
+    "planSiteAudience": _t("ads"),
     "createLookalike": _t("ads", write=True),
     "deleteAudience": _t("ads", write=True),
     "writeAdCopy": _t("creative"),

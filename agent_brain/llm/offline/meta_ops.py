@@ -24,7 +24,7 @@ from agent_brain.llm.offline.text import normalise
 from agent_brain.money import to_cents
 
 TOOLS = ("planCampaignStructure", "planCampaignCopy", "archiveCampaign", "previewTargetingChange", "previewAdSetSettings",
-         "writeAdCopy", "planCreativeAd", "listAudiences", "planLeadAudience", "createLookalike", "deleteAudience",
+         "writeAdCopy", "planCreativeAd", "listAudiences", "planLeadAudience", "planSiteAudience", "createLookalike", "deleteAudience",
          "exportTable", "planCreativeABTest")
 
 
@@ -93,6 +93,19 @@ _TEMPERATURE = (("hot", _rx(r"горяч\w*", r"hot")), ("warm", _rx(r"т[её]�
                 ("cold", _rx(r"холодн\w*", r"cold")))
 _AUDIENCE_NAME = re.compile(r"(?:аудитори\w*|audience)\s+(?!из\b|from\b|по\b|of\b|на\b)([^\s,.!?][^,.!?]*)", re.I)
 _PERCENT = re.compile(r"(\d{1,2})\s*%")
+_SITE = _rx(r"сайт\w*", r"пиксел\w*", r"посетител\w*", r"website", r"site\b", r"pixel\w*", r"visitors?", r"visited")
+_SITE_EVENTS = (("AddToCart", _rx(r"корзин\w*", r"add(?:ed)? to cart", r"cart")),
+                ("InitiateCheckout", _rx(r"оформлени\w*", r"checkout")),
+                ("Purchase", _rx(r"купил\w*", r"покупк\w*", r"purchas\w*", r"bought")),
+                ("Schedule", _rx(r"записал\w*", r"booked", r"scheduled")),
+                ("Lead", _rx(r"заявк\w*", r"лид\w*", r"leads?\b", r"форм\w*", r"forms?\b")),
+                ("Contact", _rx(r"связал\w*", r"контакт\w*", r"contacted")),
+                ("ViewContent", _rx(r"просмотр\w*", r"смотрел\w*", r"viewed", r"view content")))
+_DAYS = re.compile(r"(\d{1,3})\s*(?:дн\w*|день|сут\w*|days?\b|d\b)", re.I)
+_MONTHS = re.compile(r"(?:(\d{1,2})\s*)?(?:месяц\w*|мес\b|months?\b)", re.I)
+_WEEKS = re.compile(r"(?:(\d{1,2})\s*)?(?:недел\w*|weeks?\b)", re.I)
+_PAGE_TEXT = re.compile(r"(?:страниц\w*|url|адрес\w*|pages?)\s+(?:с|со|содерж\w*|где есть|contain\w*|with)\s+"
+                        r"[«\"']?([^\s«»\"',]+)", re.I)
 _EXPORT = _rx(r"выгруз\w*", r"экспорт\w*", r"скача\w*", r"export\w*", r"download")
 _AB_TEST = _rx(r"a/b", r"ab[- ]?тест\w*", r"аб[- ]?тест\w*", r"ab[- ]?test\w*", r"сплит[- ]?тест\w*", r"split[- ]?test\w*")
 _LAUNCH = _rx(r"запусти\w*", r"сделай", r"создай", r"собери", r"настрой", r"run", r"start", r"launch", r"set up", r"create")
@@ -425,6 +438,8 @@ def _audiences(text: str, original: str, ru: bool, entities: dict[str, Sequence[
         if percent:
             args["ratioPercent"] = max(1, min(20, int(percent.group(1))))
         return Understood(intents=[Intent("createLookalike", args)])
+    if _SITE.search(text):
+        return _site_audience(text, original, ru)
     if not _FROM_CRM.search(text):
         return None
     args = {}
@@ -440,6 +455,32 @@ def _audiences(text: str, original: str, ru: bool, entities: dict[str, Sequence[
     if directions:
         args["direction"] = directions[0][0].name
     return Understood(intents=[Intent("planLeadAudience", args)])
+
+
+def _site_audience(text: str, original: str, ru: bool) -> Understood:
+    """«Создай аудиторию посетителей сайта за 30 дней», «… из пикселя: кто оставил заявку за 90 дней»."""
+    args: dict[str, Any] = {}
+    event = next((code for code, rx in _SITE_EVENTS if rx.search(text)), None)
+    if event:
+        args["event"] = event
+    days = _DAYS.search(text)
+    months, weeks = _MONTHS.search(text), _WEEKS.search(text)
+    if days:
+        args["retentionDays"] = int(days.group(1))
+    elif months:
+        args["retentionDays"] = 30 * int(months.group(1) or 1)
+    elif weeks:
+        args["retentionDays"] = 7 * int(weeks.group(1) or 1)
+    elif _rx(r"год\w*", r"лет\b", r"years?\b").search(text):
+        args["retentionDays"] = 365
+    if not 1 <= args.get("retentionDays", 30) <= 180:
+        return Understood(questions=[
+            "Meta держит людей в аудитории сайта от 1 до 180 дней. За сколько дней собрать?" if ru else
+            "Meta keeps people in a site audience for 1 to 180 days. How many days?"], about="planSiteAudience")
+    page = _PAGE_TEXT.search(original)
+    if page:
+        args["urlContains"] = page.group(1).strip(" «»\"'.")
+    return Understood(intents=[Intent("planSiteAudience", args)])
 
 
 # ── «Создай объявление из загруженной картинки в адсете …: текст «…», заголовок «…», ссылка …» ──────

@@ -54,6 +54,7 @@ from agent_brain.platforms.sandbox.validation import (
     nonexisting_field,
     require,
 )
+from agent_brain.platforms.sandbox.website_audiences import website_fields
 
 MIN_DAILY_BUDGET_CENTS = 100
 MAX_BATCH = 50
@@ -732,6 +733,8 @@ class GraphEmulator:
             size = int(float(spec["ratio"]) * 20_000_000)
             fields.update(lookalike_spec={**spec, "origin": [{"id": origin["id"]}]},
                           approximate_count_lower_bound=int(size * 0.9), approximate_count_upper_bound=size)
+        elif values.get("rule") is not None and subtype in ("CUSTOM", "WEBSITE"):  # a website audience
+            fields.update(await website_fields(values["rule"], account["id"], self.state.get), subtype="WEBSITE")
         elif subtype != "CUSTOM":
             raise unsupported(f"custom audiences of subtype {subtype}")
         return {"type_": "customaudience", "name": name, "fields": fields}
