@@ -810,6 +810,17 @@ META_OPS: list[Case] = [
       "and «Голливудская улыбка»",
       call("planCampaignStructure", direction="Виниры", cities=["Kazan"], dailyBudgetCents=5000, ageMin=25,
            ageMax=45, gender="female", creatives=["Виниры: до и после", "Голливудская улыбка"])),
+    # Lifetime budgets at creation: the whole run's budget and an end date (the day the ad sets stop).
+    c("Создай кампанию на направление Виниры в Казани, $1500 на весь срок до 30 июня, женщины 25-45, креативы «Виниры: "
+      "до и после» и «Голливудская улыбка»",
+      call("planCampaignStructure", direction="Виниры", cities=["Казани"], lifetimeBudgetCents=150000,
+           endDate="2026-06-30", ageMin=25, ageMax=45, gender="female", dailyBudgetCents=ABSENT,
+           creatives=["Виниры: до и после", "Голливудская улыбка"])),
+    c("Create a campaign for the Виниры direction in Kazan with a $900 lifetime budget from June 1 until June 30, "
+      "creatives «Виниры: до и после»",
+      call("planCampaignStructure", direction="Виниры", cities=["Kazan"], lifetimeBudgetCents=90000,
+           startDate="2026-06-01", endDate="2026-06-30", creatives=["Виниры: до и после"])),
+    ask("Создай кампанию на направление Виниры в Казани, $1500 на весь срок, креативы «Голливудская улыбка»"),  # until?
     c("Собери кампанию на отбеливание в Новосибирске, 40 долларов в день, от 18 до 35 лет, креатив «Белые зубы к лету»",
       call("planCampaignStructure", direction="Отбеливание", cities=["Новосибирске"], dailyBudgetCents=4000,
            ageMin=18, ageMax=35, creatives=["Белые зубы к лету"], gender=ABSENT)),

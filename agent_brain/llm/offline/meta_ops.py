@@ -210,19 +210,32 @@ def _create(text: str, original: str, ru: bool, entities: dict[str, Sequence[Ent
         args["cities"] = places
     money = extract_money(Scan(_blank(text, quoted)))
     per_day = _PER_DAY.search(_blank(text, quoted))
-    if money:
+    lifetime = _LIFETIME.search(text)
+    if money and lifetime:  # «$1500 на весь срок до 31 декабря»: a lifetime budget with an end date
+        args["lifetimeBudgetCents"] = money[0].cents
+    elif money:
         args["dailyBudgetCents"] = money[0].cents
     elif per_day:  # «5000 в день» without a currency: the account's own
         args["dailyBudgetCents"] = to_cents(per_day.group(1).replace(" ", ""))
+    unquoted = _blank(text, quoted)
+    end = _date_after(unquoted, _END, today)
+    if end is not None:
+        args["endDate"] = end.isoformat()
+        start = _date_after(unquoted, _START, today)
+        if start is not None and start < end:
+            args["startDate"] = start.isoformat()
     ages = _ages(_blank(text, quoted))
     if ages:
         args["ageMin"], args["ageMax"] = ages
     gender = "female" if _FEMALE.search(text) else "male" if _MALE.search(text) else None
     if gender:
         args["gender"] = gender
+    budget = "lifetimeBudgetCents" if lifetime else "dailyBudgetCents"
     missing = [(ru_, en) for key, ru_, en in (("direction", "направление", "the direction"),
                                                 ("cities", "город", "the city"),
-                                                ("dailyBudgetCents", "дневной бюджет", "the daily budget"),
+                                                (budget, "бюджет на весь срок" if lifetime else "дневной бюджет",
+                                                 "the lifetime budget" if lifetime else "the daily budget"),
+                                                *((("endDate", "дату окончания", "the end date"),) if lifetime else ()),
                                                 ("creatives", "креативы", "the creatives")) if key not in args]
     if missing:
         return Understood(questions=[_question(missing, args, entities, ru)], about="planCampaignStructure")
@@ -311,7 +324,9 @@ def _date_after(text: str, cue: re.Pattern[str], today: dt.date) -> dt.date | No
             found = rx.match(tail.lstrip())
             if found:
                 day = _atom(kind, found, today)
-                if day is not None and day < today and not any(len(g or "") == 4 for g in found.groups()):
+                # A year the user wrote keeps the date; «30 июня» (a 4-letter month is no year) is the next one.
+                if day is not None and day < today and not any(
+                        (g or "").isdigit() and len(g) == 4 for g in found.groups()):
                     day = day.replace(year=day.year + 1)
                 return day
     return None

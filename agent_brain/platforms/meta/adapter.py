@@ -237,14 +237,21 @@ class MetaAdapter(PlatformAdapter):
     async def create_ad_set(
         self, account_id: str, *, campaign_id: str, name: str, targeting: Targeting, daily_budget_cents: int | None,
         optimization_goal: str = "LEAD_GENERATION", billing_event: str = "IMPRESSIONS", status: Status = "PAUSED",
-        validate_only: bool = False,
+        validate_only: bool = False, lifetime_budget_cents: int | None = None, start_time: str | None = None,
+        end_time: str | None = None,
     ) -> WriteResult:
+        """An ad set with a daily budget, or a lifetime budget with an end_time (ISO 8601), as Graph requires."""
         data: dict[str, Any] = {
             "name": name, "campaign_id": campaign_id, "targeting": targeting.to_graph(),
             "optimization_goal": optimization_goal, "billing_event": billing_event, "status": status,
         }
         if daily_budget_cents is not None:
             data["daily_budget"] = daily_budget_cents
+        if lifetime_budget_cents is not None:
+            data["lifetime_budget"] = lifetime_budget_cents
+        for key, value in (("start_time", start_time), ("end_time", end_time)):
+            if value is not None:
+                data[key] = value
         return await self._create(f"{account_id}/adsets", data, validate_only)
 
     async def update_ad_set(self, ad_set_id: str, *, validate_only: bool = False, **changes: Any) -> WriteResult:
