@@ -868,6 +868,15 @@ META_OPS: list[Case] = [
       call("planCreativeAd", adsetId=A("Москва 18-35"), primaryText="Whiter teeth in one hour",
            headline="ZOOM whitening", link="https://clinic.example/zoom", callToAction=ABSENT)),
     ask("Сделай креатив из картинки"),  # which ad set, text, headline, link?
+    # Previews (a link: Meta gives an iframe page, not an image).
+    c("Покажи превью объявления «Виниры: до и после»", call("getAdPreview", ad="Виниры: до и после", adFormat=ABSENT)),
+    c("как выглядит объявление Голливудская улыбка в СПб в сторис",
+      call("getAdPreview", ad="Голливудская улыбка в СПб", adFormat="INSTAGRAM_STORY")),
+    c("show the preview of the ad «Белоснежная улыбка» as an Instagram story",  # «Instagram» alone names Meta
+      call("getAdPreview", ad="Белоснежная улыбка", adFormat="INSTAGRAM_STORY")),
+    c("preview the ad Отбеливание ZOOM за 1 час on desktop",
+      call("getAdPreview", ad="Отбеливание ZOOM за 1 час", adFormat="DESKTOP_FEED_STANDARD")),
+    ask("покажи превью объявления"),  # which one?
     # A Telegram photo's caption, with the uploaded image's hash the photo handler adds after it.
     c("Объявление в адсете Москва 25-45: текст «Имплантация за 1 день», заголовок «Имплант за день», ссылка "
       "https://clinic.example/implant\n[фото → картинка 0123456789abcdef0123456789abcdef]",

@@ -331,6 +331,7 @@ TOOLS: dict[str, ToolInfo] = {
     "deleteAudience": _t("ads", write=True),
     "writeAdCopy": _t("creative"),
     "planCreativeAd": _t("creative"),
+    "getAdPreview": _t("creative"),
     "analyzeABTest": _t("creative", period=True),
     "suggestCreativeRotation": _t("creative", period=True),
 }

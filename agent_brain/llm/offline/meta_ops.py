@@ -24,7 +24,7 @@ from agent_brain.llm.offline.text import normalise
 from agent_brain.money import to_cents
 
 TOOLS = ("planCampaignStructure", "planCampaignCopy", "archiveCampaign", "previewTargetingChange", "previewAdSetSettings",
-         "writeAdCopy", "planCreativeAd", "listAudiences", "planLeadAudience", "planSiteAudience", "createLookalike", "deleteAudience",
+         "writeAdCopy", "planCreativeAd", "getAdPreview", "listAudiences", "planLeadAudience", "planSiteAudience", "createLookalike", "deleteAudience",
          "exportTable", "planCreativeABTest")
 
 
@@ -93,6 +93,14 @@ _TEMPERATURE = (("hot", _rx(r"горяч\w*", r"hot")), ("warm", _rx(r"т[её]�
                 ("cold", _rx(r"холодн\w*", r"cold")))
 _AUDIENCE_NAME = re.compile(r"(?:аудитори\w*|audience)\s+(?!из\b|from\b|по\b|of\b|на\b)([^\s,.!?][^,.!?]*)", re.I)
 _PERCENT = re.compile(r"(\d{1,2})\s*%")
+_PREVIEW = _rx(r"превью", r"предпросмотр\w*", r"предварительн\w* просмотр\w*", r"previews?\b", r"как выглядит",
+               r"how does")
+_PREVIEW_FORMATS = (("INSTAGRAM_STORY", _rx(r"сторис", r"stor(?:y|ies)")), ("INSTAGRAM_REELS", _rx(r"рилс", r"reels?")),
+                    ("INSTAGRAM_STANDARD", _rx(r"инстаграм\w*", r"instagram")),
+                    ("DESKTOP_FEED_STANDARD", _rx(r"десктоп\w*", r"компьютер\w*", r"desktop")))
+_AD_NAMED = re.compile(r"(?:объявлени\w*|(?<!\w)ad)\s+(?!в\b|in\b|for\b|на\b|on\b)(.+?)\s*(?:(?:в|для|на|in|for|on)\s+"
+                       r"(?:the\s+)?(?:инстаграм|instagram|сторис|stor|ленте|ленту|feed|десктоп|desktop|компьютер|reels|"
+                       r"рилс|mobile|мобильн)\w*.*)?(?:\s+look\w*)?[?.!]*$", re.IGNORECASE)
 _SITE = _rx(r"сайт\w*", r"пиксел\w*", r"посетител\w*", r"website", r"site\b", r"pixel\w*", r"visitors?", r"visited")
 _SITE_EVENTS = (("AddToCart", _rx(r"корзин\w*", r"add(?:ed)? to cart", r"cart")),
                 ("InitiateCheckout", _rx(r"оформлени\w*", r"checkout")),
@@ -177,7 +185,7 @@ def understand(message: str, lang: str, entities: dict[str, Sequence[Entity]], t
     def creative_ad(*a: Any) -> Understood | None:
         return _creative_ad(*a, variants=variants)
 
-    for reader in (_ab_structure, _export, _audiences, _archive, _copy, creative_ad, _create, _settings, _targeting,
+    for reader in (_ab_structure, _export, _audiences, _archive, _copy, _preview, creative_ad, _create, _settings, _targeting,
                    _ad_copy):
         found = reader(text, message, ru, entities, today)
         if found is not None and all(i.tool in available for i in found.intents) and (
@@ -521,6 +529,24 @@ def _copy_variants(history: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return []
 
 
+def _preview(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
+             today: dt.date) -> Understood | None:
+    """«Покажи превью объявления «Виниры: до и после» в инстаграме», «show the preview of the ad …»."""
+    if not (_PREVIEW.search(text) and _AD_OBJECT.search(text)) or _CREATE.search(text):
+        return None
+    quoted = extract_quoted(text)
+    m = _AD_NAMED.search(original)
+    name = original[quoted[0][0]:quoted[0][1]].strip() if quoted else (m.group(1).strip(" «»\"'") if m else None)
+    if not name:
+        return Understood(questions=["Превью какого объявления показать? Назовите его." if ru else
+                                     "Which ad's preview should I show? Name it."], about="getAdPreview")
+    args: dict[str, Any] = {"ad": name}
+    fmt = next((code for code, rx in _PREVIEW_FORMATS if rx.search(text)), None)
+    if fmt:
+        args["adFormat"] = fmt
+    return Understood(intents=[Intent("getAdPreview", args)])
+
+
 def _ad_from_image(text: str) -> bool:
     """«Создай объявление из загруженной картинки …», or a photo's caption naming an ad («объявление в адсете …»
     with the uploaded image's hash after it, as the Telegram photo handler passes it)."""
@@ -639,8 +665,8 @@ def domain_of(message: str) -> str | None:
     if _CREATE_CAMPAIGN.search(text) and not _COPY.search(text) and not _RULE_WORDS.search(text) or \
             _ARCHIVE.search(text) and _CAMPAIGN.search(text):
         return "ads"
-    if _ad_from_image(text):
-        return "creative"  # an ad from an uploaded image (and a copy variant shown before)
+    if _ad_from_image(text) or _PREVIEW.search(text) and _AD_OBJECT.search(text):
+        return "creative"  # an ad from an uploaded image, or an ad's preview  # an ad from an uploaded image (and a copy variant shown before)
     if _LIST_AUDIENCES.match(text) or (_AUDIENCE.search(text) or _LOOKALIKE.search(text)) and (
             _CREATE.search(text) or _DELETE.search(text) or _rx(r"заведи", r"собери").search(text)):
         return "ads"  # audiences, even «из лидов» (a CRM word)
