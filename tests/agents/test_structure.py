@@ -82,6 +82,20 @@ async def test_a_lifetime_budget_needs_an_end_and_a_daily_share_above_the_floor(
     assert not past.success and past.error_code == "bad_dates"
 
 
+async def test_high_demand_periods_need_a_daily_budget_and_must_not_overlap(tool_ctx: ToolContext) -> None:
+    day = tool_ctx.today + dt.timedelta(days=10)
+    peak = {"start": day.isoformat(), "end": (day + dt.timedelta(days=3)).isoformat(), "extraDailyBudgetCents": 2000}
+    lifetime = await call(tool_ctx, "planCampaignStructure", direction="Виниры", cities=["Казань"],
+                          lifetimeBudgetCents=150000, endDate=(day + dt.timedelta(days=30)).isoformat(),
+                          highDemandPeriods=[peak], creatives=["Виниры: до и после"])
+    assert not lifetime.success and lifetime.error_code == "schedule_needs_daily"
+    overlapping = {**peak, "start": (day + dt.timedelta(days=2)).isoformat(),
+                   "end": (day + dt.timedelta(days=5)).isoformat()}
+    clash = await call(tool_ctx, "planCampaignStructure", direction="Виниры", cities=["Казань"], dailyBudgetCents=5000,
+                       highDemandPeriods=[peak, overlapping], creatives=["Виниры: до и после"])
+    assert not clash.success and clash.error_code == "bad_dates"
+
+
 async def test_below_the_platform_floor_is_refused_before_any_plan(tool_ctx: ToolContext) -> None:
     out = await call(tool_ctx, "planCampaignStructure", direction="Виниры", cities=["Казань"], dailyBudgetCents=50,
                      creatives=["Виниры: до и после"])

@@ -11,6 +11,8 @@ from typing import Any
 
 from turns import final_text, new_conversation, turn
 
+from agent_brain import clock
+
 ACCOUNT = "act_100200300400"
 PHRASE = ("Создай кампанию на направление Виниры в Казани, $1500 на весь срок до 30 июня, женщины 25-45, креативы "
           "«Виниры: до и после» и «Голливудская улыбка»")
@@ -50,3 +52,32 @@ async def test_a_lifetime_budget_without_an_end_is_asked_for(product: Any) -> No
                                           "budget, creatives «Виниры: до и после»")
     assert not any(e["type"] == "approval_required" for e in events)
     assert "end date" in final_text(events)
+
+
+_MONTHS = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября",
+           "декабря")
+
+
+async def test_high_demand_days_become_a_budget_schedule(product: Any) -> None:
+    orch = product["build"]()
+    user = product["user_id"]
+    meta = product["meta"]
+    conv = await new_conversation(orch, user, mode="auto")
+    first = clock.today_in("Europe/Moscow") + dt.timedelta(days=10)  # always ahead, whatever today is
+    last = first + dt.timedelta(days=4)
+    events = await turn(orch, user, conv, f"Создай кампанию на направление Виниры в Казани, $50 в день, в пиковые дни "
+                                          f"с {first.day} {_MONTHS[first.month - 1]} по {last.day} "
+                                          f"{_MONTHS[last.month - 1]} +$30 в день, креативы «Виниры: до и после»")
+    approval = next(e for e in events if e["type"] == "approval_required")
+    [step] = approval["plan"]["steps"]
+    [ad_set_spec] = step["params"]["adSets"]
+    [schedule] = ad_set_spec["budgetSchedules"]
+    assert schedule["extraCents"] == 3000 and ad_set_spec["dailyBudgetCents"] == 5000
+    assert (schedule["timeStart"][:10], schedule["timeEnd"][:10]) == (first.isoformat(), last.isoformat())
+    assert "+$30" in step["description"]
+    async for _ in orch.execute_plan(user, uuid.UUID(approval["plan_id"])):
+        pass
+    created = next(c for c in await meta.list_campaigns(ACCOUNT) if c.name == "Виниры Казань")
+    [ad_set] = await meta.list_ad_sets(campaign_id=created.id)
+    raw = await meta.client.get(ad_set.id, {"fields": "is_budget_schedule_enabled,daily_budget"})
+    assert raw["is_budget_schedule_enabled"] is True and int(raw["daily_budget"]) == 5000

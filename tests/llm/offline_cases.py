@@ -821,6 +821,17 @@ META_OPS: list[Case] = [
       call("planCampaignStructure", direction="Виниры", cities=["Kazan"], lifetimeBudgetCents=90000,
            startDate="2026-06-01", endDate="2026-06-30", creatives=["Виниры: до и после"])),
     ask("Создай кампанию на направление Виниры в Казани, $1500 на весь срок, креативы «Голливудская улыбка»"),  # until?
+    # Budget schedules (Meta's high-demand periods): days with a higher daily budget.
+    c("Создай кампанию на направление Виниры в Казани, $50 в день, в пиковые дни с 20 по 25 декабря +$30 в день, "
+      "креативы «Виниры: до и после»",
+      call("planCampaignStructure", direction="Виниры", cities=["Казани"], dailyBudgetCents=5000, endDate=ABSENT,
+           highDemandPeriods=[{"start": "2026-12-20", "end": "2026-12-25", "extraDailyBudgetCents": 3000}],
+           creatives=["Виниры: до и после"])),
+    c("Create a campaign for the Виниры direction in Kazan, $40 a day, peak days from December 20 to December 24 "
+      "+$20 a day, creatives «Виниры: до и после»",
+      call("planCampaignStructure", direction="Виниры", cities=["Kazan"], dailyBudgetCents=4000, endDate=ABSENT,
+           highDemandPeriods=[{"start": "2026-12-20", "end": "2026-12-24", "extraDailyBudgetCents": 2000}],
+           creatives=["Виниры: до и после"])),
     c("Собери кампанию на отбеливание в Новосибирске, 40 долларов в день, от 18 до 35 лет, креатив «Белые зубы к лету»",
       call("planCampaignStructure", direction="Отбеливание", cities=["Новосибирске"], dailyBudgetCents=4000,
            ageMin=18, ageMax=35, creatives=["Белые зубы к лету"], gender=ABSENT)),

@@ -51,6 +51,13 @@ _CITY_SHORT = {"Санкт-Петербург": ("СПб", "Питер", "SPb"),
 # ── arguments ───────────────────────────────────────────────────────────────────────────────
 
 
+class HighDemandPeriod(BaseModel):
+    start: dt.date = Field(description="First day of the period")
+    end: dt.date = Field(description="Last day of the period")
+    extraDailyBudgetCents: int = Field(gt=0, description="How much more a day during the period (minor units), "
+                                                         "for the whole campaign")
+
+
 class PlanStructureArgs(BaseModel):
     direction: str | None = Field(default=None, max_length=200, description="The direction's name, e.g. «Виниры»")
     cities: list[str] = Field(default_factory=list, max_length=5,
@@ -61,6 +68,8 @@ class PlanStructureArgs(BaseModel):
                                             "for the whole run (minor units), split equally; needs endDate")
     startDate: dt.date | None = Field(default=None, description="When the ad sets start (default: on launch)")
     endDate: dt.date | None = Field(default=None, description="When the ad sets stop; required with a lifetime budget")
+    highDemandPeriods: list[HighDemandPeriod] = Field(default_factory=list, max_length=10,
+                                                      description="Budget schedules: days with a higher daily budget")
     ageMin: int | None = Field(default=None, ge=18, le=65)
     ageMax: int | None = Field(default=None, ge=18, le=65)
     gender: Literal["all", "female", "male"] = "all"
@@ -85,6 +94,18 @@ class AdSpec(BaseModel):
     creativeId: str = Field(max_length=32, description="The platform creative id")
 
 
+class BudgetSchedule(BaseModel):
+    timeStart: str = Field(max_length=40, description="ISO 8601 in the account's time zone")
+    timeEnd: str = Field(max_length=40, description="ISO 8601 in the account's time zone")
+    extraCents: int = Field(gt=0, description="The daily budget's increase in the period (minor units)")
+
+    def to_graph(self) -> dict[str, Any]:
+        """Graph's `budget_schedule_specs` entry: UNIX seconds, an ABSOLUTE increase, once."""
+        return {"time_start": int(dt.datetime.fromisoformat(self.timeStart).timestamp()),
+                "time_end": int(dt.datetime.fromisoformat(self.timeEnd).timestamp()),
+                "budget_value": self.extraCents, "budget_value_type": "ABSOLUTE", "recurrence_type": "ONE_TIME"}
+
+
 class AdSetSpec(BaseModel):
     name: str = Field(max_length=300)
     cities: list[CityRef] = Field(min_length=1, max_length=5)
@@ -95,6 +116,7 @@ class AdSetSpec(BaseModel):
     lifetimeBudgetCents: int | None = Field(default=None, gt=0, description="For the whole run; needs endTime")
     startTime: str | None = Field(default=None, max_length=40, description="ISO 8601 in the account's time zone")
     endTime: str | None = Field(default=None, max_length=40, description="ISO 8601 in the account's time zone")
+    budgetSchedules: list[BudgetSchedule] = Field(default_factory=list, max_length=10)
     ads: list[AdSpec] = Field(min_length=1, max_length=10)
 
     @model_validator(mode="after")
@@ -104,6 +126,8 @@ class AdSetSpec(BaseModel):
             raise ValueError("an ad set has either dailyBudgetCents or lifetimeBudgetCents")
         if self.lifetimeBudgetCents is not None and not self.endTime:
             raise ValueError("a lifetime budget needs endTime")
+        if self.budgetSchedules and self.dailyBudgetCents is None:
+            raise ValueError("budget schedules need a daily budget")
         return self
 
     def per_day_cents(self, today: dt.date) -> int:
@@ -292,8 +316,10 @@ def _budget_text(ctx: ToolContext, s: AdSetSpec, money: Any) -> str:
         return say(ctx, f"{money(s.lifetimeBudgetCents)} на весь срок{start} до {s.endTime[:10]}",
                    f"{money(s.lifetimeBudgetCents)} lifetime{start} until {s.endTime[:10]}")
     end = say(ctx, f" до {s.endTime[:10]}", f" until {s.endTime[:10]}") if s.endTime else ""
-    return say(ctx, f"{money(s.dailyBudgetCents or 0)} в день{start}{end}",
-               f"{money(s.dailyBudgetCents or 0)} a day{start}{end}")
+    peaks = "".join(say(ctx, f", {p.timeStart[:10]}–{p.timeEnd[:10]} +{money(p.extraCents)} в день",
+                        f", {p.timeStart[:10]}–{p.timeEnd[:10]} +{money(p.extraCents)} a day") for p in s.budgetSchedules)
+    return say(ctx, f"{money(s.dailyBudgetCents or 0)} в день{start}{end}{peaks}",
+               f"{money(s.dailyBudgetCents or 0)} a day{start}{end}{peaks}")
 
 
 def _account_time(ctx: ToolContext, day: dt.date | None, *, end: bool) -> str | None:
@@ -317,6 +343,15 @@ async def planCampaignStructure(args: PlanStructureArgs, ctx: ToolContext) -> di
         raise ToolError(say(ctx, f"Чтобы собрать кампанию, не хватает: {', '.join(missing)}.",
                             f"To build the campaign I still need: {', '.join(missing)}."), code="missing")
     assert args.direction is not None and (args.dailyBudgetCents or args.lifetimeBudgetCents)
+    if args.highDemandPeriods and args.lifetimeBudgetCents:
+        raise ToolError(say(ctx, "Пиковые дни (расписание бюджета) Meta даёт только при дневном бюджете.",
+                            "Meta schedules high-demand budgets only for daily budgets."), code="schedule_needs_daily")
+    peaks = sorted(args.highDemandPeriods, key=lambda p: p.start)
+    if any(p.end < p.start or p.start < ctx.today for p in peaks) or \
+            any(b.start <= a.end for a, b in zip(peaks, peaks[1:], strict=False)):
+        raise ToolError(say(ctx, "Пиковые дни должны быть в будущем, не пересекаться, конец — не раньше начала.",
+                            "High-demand periods must be in the future, not overlap, and end after they start."),
+                        code="bad_dates")
     if args.endDate is not None and (args.endDate < ctx.today or (args.startDate and args.endDate < args.startDate)):
         raise ToolError(say(ctx, f"Дата окончания {args.endDate} уже прошла или раньше начала.",
                             f"The end date {args.endDate} is in the past or before the start."), code="bad_dates")
@@ -331,6 +366,10 @@ async def planCampaignStructure(args: PlanStructureArgs, ctx: ToolContext) -> di
     lifetime = args.lifetimeBudgetCents // len(cities) if args.lifetimeBudgetCents else None
     times = {"startTime": _account_time(ctx, args.startDate, end=False),
              "endTime": _account_time(ctx, args.endDate, end=True)}
+    schedules = [BudgetSchedule(timeStart=_account_time(ctx, p.start, end=False) or "",
+                                timeEnd=_account_time(ctx, p.end, end=True) or "",
+                                extraCents=max(1, p.extraDailyBudgetCents // len(cities)))
+                 for p in sorted(args.highDemandPeriods, key=lambda p: p.start)]
     naming, date = await _naming(ctx), str(ctx.today)
     place = ", ".join(c.name for c in cities)
     fill = {"direction": direction.name, "city": place, "age_min": age_min, "age_max": age_max, "gender": "",
@@ -342,7 +381,7 @@ async def planCampaignStructure(args: PlanStructureArgs, ctx: ToolContext) -> di
         objective=objective, optimizationGoal=goal, specialAdCategories=[],
         adSets=[AdSetSpec(name=_adset_name(naming, c.name, age_min, age_max, args.gender, direction=direction.name,
                                            date=date)[:300], cities=[c], ageMin=age_min, ageMax=age_max, genders=_GENDER_CODES[args.gender], dailyBudgetCents=daily,
-                          lifetimeBudgetCents=lifetime, ads=ads, **times)
+                          lifetimeBudgetCents=lifetime, budgetSchedules=schedules, ads=ads, **times)
                 for c in cities])
     intro = say(ctx, f"Собрал структуру для направления «{direction.name}»:",
                 f"I put together a structure for the “{direction.name}” direction:")
@@ -441,6 +480,7 @@ async def createCampaignStructure(args: CreateStructureArgs, ctx: ToolContext) -
                     account, campaign_id=campaign.object_id, name=s.name, targeting=s.targeting(),
                     daily_budget_cents=s.dailyBudgetCents, lifetime_budget_cents=s.lifetimeBudgetCents,
                     start_time=s.startTime, end_time=s.endTime, optimization_goal=args.optimizationGoal,
+                    budget_schedules=[b.to_graph() for b in s.budgetSchedules],
                     status="ACTIVE")
                 ads = [(await ctx.meta.create_ad(account, ad_set_id=ad_set.object_id, creative_id=a.creativeId,
                                                  name=a.name, status="ACTIVE")).object_id for a in s.ads]

@@ -101,6 +101,7 @@ _PREVIEW_FORMATS = (("INSTAGRAM_STORY", _rx(r"сторис", r"stor(?:y|ies)")),
 _AD_NAMED = re.compile(r"(?:объявлени\w*|(?<!\w)ad)\s+(?!в\b|in\b|for\b|на\b|on\b)(.+?)\s*(?:(?:в|для|на|in|for|on)\s+"
                        r"(?:the\s+)?(?:инстаграм|instagram|сторис|stor|ленте|ленту|feed|десктоп|desktop|компьютер|reels|"
                        r"рилс|mobile|мобильн)\w*.*)?(?:\s+look\w*)?[?.!]*$", re.IGNORECASE)
+_HIGH_DEMAND = re.compile(r"(?<!\w)(?:пиков\w*|повышенн\w* спрос\w*|high[- ]demand|peak)[^,;]*", re.IGNORECASE)
 _SITE = _rx(r"сайт\w*", r"пиксел\w*", r"посетител\w*", r"website", r"site\b", r"pixel\w*", r"visitors?", r"visited")
 _SITE_EVENTS = (("AddToCart", _rx(r"корзин\w*", r"add(?:ed)? to cart", r"cart")),
                 ("InitiateCheckout", _rx(r"оформлени\w*", r"checkout")),
@@ -212,10 +213,18 @@ def _create(text: str, original: str, ru: bool, entities: dict[str, Sequence[Ent
         titles = [e.name for e, a, _ in _named(text, entities, "creative") if a > cue.start()]
     if titles:
         args["creatives"] = titles
-    skip = [*quoted, *((a, b) for _, a, b in directions)]
+    peak = _HIGH_DEMAND.search(_blank(text, quoted))  # «в пиковые дни с 20 по 25 декабря +$30 в день»
+    skip = [*quoted, *((a, b) for _, a, b in directions), *((peak.span(),) if peak else ())]
     places = _places(original, skip)
     if places:
         args["cities"] = places
+    if peak:
+        start, end = _span_ahead(peak.group(0), today)
+        extra = extract_money(Scan(peak.group(0)))
+        if start and end and extra:
+            args["highDemandPeriods"] = [{"start": start.isoformat(), "end": end.isoformat(),
+                                          "extraDailyBudgetCents": extra[0].cents}]
+        quoted = sorted([*quoted, peak.span()])  # the period is not the campaign's own dates or budget
     money = extract_money(Scan(_blank(text, quoted)))
     per_day = _PER_DAY.search(_blank(text, quoted))
     lifetime = _LIFETIME.search(text)
@@ -248,6 +257,23 @@ def _create(text: str, original: str, ru: bool, entities: dict[str, Sequence[Ent
     if missing:
         return Understood(questions=[_question(missing, args, entities, ru)], about="planCampaignStructure")
     return Understood(intents=[Intent("planCampaignStructure", args)])
+
+
+_SAME_MONTH = re.compile(r"(?:с|from)?\s*(\d{1,2})\s*(?:по|до|-|–|to|through|until)\s*\d{1,2}\s+\w+", re.IGNORECASE)
+
+
+def _span_ahead(segment: str, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """«с 20 по 25 декабря» / «from December 20 to December 25» ahead of today: (first day, last day)."""
+    cue = _rx(r"по", r"до", r"to", r"through", r"until", r"-", r"–")
+    end = _date_after(segment, cue, today)
+    start = _date_after(segment, _rx(r"с", r"from"), today)
+    short = _SAME_MONTH.search(segment)
+    if end is not None and (start is None or start > end) and short:
+        try:
+            start = end.replace(day=int(short.group(1)))
+        except ValueError:
+            start = None
+    return (start, end) if start and end and start <= end else (None, None)
 
 
 def _question(missing: list[tuple[str, str]], args: dict[str, Any], entities: dict[str, Sequence[Entity]],

@@ -238,9 +238,10 @@ class MetaAdapter(PlatformAdapter):
         self, account_id: str, *, campaign_id: str, name: str, targeting: Targeting, daily_budget_cents: int | None,
         optimization_goal: str = "LEAD_GENERATION", billing_event: str = "IMPRESSIONS", status: Status = "PAUSED",
         validate_only: bool = False, lifetime_budget_cents: int | None = None, start_time: str | None = None,
-        end_time: str | None = None,
+        end_time: str | None = None, budget_schedules: Sequence[dict[str, Any]] = (),
     ) -> WriteResult:
-        """An ad set with a daily budget, or a lifetime budget with an end_time (ISO 8601), as Graph requires."""
+        """An ad set with a daily budget, or a lifetime budget with an end_time (ISO 8601), as Graph requires;
+        `budget_schedules`: high-demand periods as Graph's `budget_schedule_specs` (daily budgets only)."""
         data: dict[str, Any] = {
             "name": name, "campaign_id": campaign_id, "targeting": targeting.to_graph(),
             "optimization_goal": optimization_goal, "billing_event": billing_event, "status": status,
@@ -252,6 +253,8 @@ class MetaAdapter(PlatformAdapter):
         for key, value in (("start_time", start_time), ("end_time", end_time)):
             if value is not None:
                 data[key] = value
+        if budget_schedules:
+            data["budget_schedule_specs"] = list(budget_schedules)
         return await self._create(f"{account_id}/adsets", data, validate_only)
 
     async def update_ad_set(self, ad_set_id: str, *, validate_only: bool = False, **changes: Any) -> WriteResult:

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from agent_brain import clock
 from agent_brain.platforms.sandbox import reference, targeting_search
+from agent_brain.platforms.sandbox.budget_schedules import checked_schedules
 from agent_brain.platforms.sandbox.faults import FaultInjector
 from agent_brain.platforms.sandbox.graph_format import (
     FieldSpec,
@@ -666,9 +667,14 @@ class GraphEmulator:
                                     field="daily_budget")
         if values.get("lifetime_budget") and not values.get("end_time"):
             raise invalid_parameter("an ad set with lifetime_budget needs end_time", field="end_time")
+        schedules = values.pop("budget_schedule_specs", None)
         probe = {"type": "adset", "campaign_id": campaign["id"], "fields": {}}
         fields = await self._checked_fields(probe, values)
         fields.setdefault("bid_strategy", campaign["fields"].get("bid_strategy", "LOWEST_COST_WITHOUT_CAP"))
+        if schedules is not None:  # high-demand periods
+            fields["budget_schedule_specs"] = checked_schedules(schedules, daily_budget=values.get("daily_budget"),
+                                                                now=int(clock.now().timestamp()))
+            fields["is_budget_schedule_enabled"] = True
         return {"type_": "adset", "name": name, "status": status,
                 "parent_id": campaign["id"], "campaign_id": campaign["id"], "fields": fields}
 
