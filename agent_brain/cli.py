@@ -106,63 +106,80 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from web_api.app import create_app
 
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter would bury the login link
-    async with open_runtime(settings) as runtime:
-        top_up: asyncio.Task[None] | None = None
+    async with open_runtime(settings) as runtime:  # an existing database: one SELECT, no Alembic
+        seed_first = False
         if not args.no_demo:
-            from agent_brain.demo.seed import DEMO_PLATFORMS, seed_demo
+            seed_first = await runtime.users.get_by_name("demo") is None
+            if seed_first:
+                from agent_brain.demo.seed import DEMO_PLATFORMS, seed_demo
 
-            if await runtime.users.get_by_name("demo") is None:
                 log.info("%s", await seed_demo(runtime.engine, platforms=DEMO_PLATFORMS))  # the login link needs it
-            else:  # an existing demo world: the day's top-up runs while the server starts, not before
-                top_up = asyncio.create_task(_top_up_demo(runtime))
         app = create_app(settings, runtime=runtime)
         # JSON logs: uvicorn's loggers go through our root handler (same format, turn ids, redaction).
         server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info",
                                                **({"log_config": None} if settings.log_format == "json" else {})))
-        # ── Telegram bot: polls in the background while the web server runs (TELEGRAM_BOT_TOKEN set,
-        # no TELEGRAM_WEBHOOK_SECRET; with a secret the web app's POST /telegram/webhook serves it). ──
-        # aiogram takes seconds to import: only when a bot token is set.
-        uses_telegram = settings.telegram_bot_token is not None and bool(settings.telegram_bot_token.get_secret_value())
-        telegram = None
-        notifiers: list[Any] = []
-        if uses_telegram:
-            from telegram_bot.bot import start_polling_task
-            from telegram_bot.recovery import recovery_notifiers
+        # The port opens first; what the first page does not need (the demo top-up, the job queue and
+        # its worker, recovery, the Telegram bot) starts once it listens.
+        serving = asyncio.create_task(_run_server(server))
+        if not await _until_listening(server, serving):
+            return 1 if not await serving else 0
+        try:
+            return await _serve_background(args, settings, runtime, server, serving, top_up=not (args.no_demo or seed_first))
+        finally:
+            if not serving.done():  # a failure starting the background parts stops the server too
+                server.should_exit = True
+                with contextlib.suppress(Exception):
+                    await serving
 
-            telegram = start_polling_task(runtime)
-            notifiers = recovery_notifiers(settings)
-        # Recovery: work a dead process left (plans `executing`, writes in flight, leases) is
-        # settled at start-up and then every few seconds.
-        from agent_brain.jobs.queue import open_queue, services_for, start_worker_task
-        from agent_brain.journal.recovery import recovery_loop
 
-        recovery = asyncio.create_task(recovery_loop(runtime.engine, runtime.orchestrator.router, store=runtime.conversations,
-                                                     notifiers=notifiers))
-        # Background jobs (metrics sync, rules, reports, alerts, housekeeping): one worker in this process;
-        # more with `agent-brain worker`.
+async def _serve_background(args: argparse.Namespace, settings: Settings, runtime: Any, server: Any,
+                            serving: asyncio.Task[bool], *, top_up: bool) -> int:
+    """The parts of `serve` started once the port listens; returns when the server stops."""
+    await _print_login_link(runtime, f"http://{args.host}:{args.port}")
+    top_up_task = asyncio.create_task(_top_up_demo(runtime)) if top_up else None  # the day's new demo data
+    # ── Telegram bot: polls in the background while the web server runs (TELEGRAM_BOT_TOKEN set,
+    # no TELEGRAM_WEBHOOK_SECRET; with a secret the web app's POST /telegram/webhook serves it). ──
+    # aiogram takes seconds to import: only when a bot token is set.
+    uses_telegram = settings.telegram_bot_token is not None and bool(settings.telegram_bot_token.get_secret_value())
+    telegram = None
+    notifiers: list[Any] = []
+    if uses_telegram:
+        from telegram_bot.bot import start_polling_task
+        from telegram_bot.recovery import recovery_notifiers
+
+        telegram = start_polling_task(runtime)
+        notifiers = recovery_notifiers(settings)
+    # Recovery: work a dead process left (plans `executing`, writes in flight, leases) is
+    # settled at start-up and then every few seconds.
+    from agent_brain.jobs.queue import open_queue, services_for, start_worker_task
+    from agent_brain.journal.recovery import recovery_loop
+
+    recovery = asyncio.create_task(recovery_loop(runtime.engine, runtime.orchestrator.router, store=runtime.conversations,
+                                                 notifiers=notifiers))
+    # Background jobs (metrics sync, rules, reports, alerts, housekeeping): one worker in this process;
+    # more with `agent-brain worker`.
+    try:
         async with open_queue(runtime.engine.url.render_as_string(hide_password=False)) as queue:
             worker = start_worker_task(queue, services_for(runtime), name=f"serve-{os.getpid()}")
             try:
-                serving = asyncio.create_task(_run_server(server))
-                if await _until_listening(server, serving):
-                    await _print_login_link(runtime, f"http://{args.host}:{args.port}")
                 started = await serving
             finally:
-                recovery.cancel()
                 worker.cancel()
-                if top_up is not None:
-                    top_up.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await top_up
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
-                for notifier in notifiers:
-                    await notifier.bot.session.close()
-                if telegram is not None:
-                    from telegram_bot.bot import stop_polling_task
+    finally:
+        recovery.cancel()
+        if top_up_task is not None:
+            top_up_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await top_up_task
+        for notifier in notifiers:
+            await notifier.bot.session.close()
+        if telegram is not None:
+            from telegram_bot.bot import stop_polling_task
 
-                    await stop_polling_task(telegram)
-        # ── end Telegram bot ──
+            await stop_polling_task(telegram)
+    # ── end Telegram bot ──
     return 0 if started else 1
 
 

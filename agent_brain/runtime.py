@@ -49,8 +49,8 @@ class Runtime:
 async def open_runtime(settings: Settings, *, run_migrations: bool = True) -> AsyncIterator[Runtime]:
     engine = create_engine(resolve_database_url(settings))
     try:
-        if run_migrations:
-            await migrate.upgrade(engine)
+        if run_migrations:  # on an existing database: one SELECT, no Alembic
+            await migrate.upgrade_if_needed(engine)
         async with open_meta_adapter(settings, engine) as meta, open_platform_adapters(settings, engine) as others:
             model, small_model = build_models(settings)
             conversations = UnifiedStore(

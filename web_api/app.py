@@ -22,6 +22,7 @@ from agent_brain.runtime import Runtime, open_runtime
 from web_api.errors import ApiError, install_error_handlers
 from web_api.routes import api_router
 from web_api.routes.auth import page_router
+from web_api.routes.inbound import close_dialog_feed
 from web_api.security import SecurityHeadersMiddleware, install_access_log_filter
 from web_api.streaming import TurnStreams
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
                 yield
             finally:
                 await turn_streams.wait_idle()
+                await close_dialog_feed(app)
             return
         async with open_runtime(settings) as rt:
             app.state.runtime = rt
@@ -49,6 +51,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
             finally:
                 # Plan executions whose clients left finish before the runtime closes.
                 await turn_streams.wait_idle()
+                await close_dialog_feed(app)
 
     app = FastAPI(title="agent-brain", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Chat assistant for performance marketers. API clients authenticate with "

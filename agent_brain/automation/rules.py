@@ -7,9 +7,9 @@ guardrail) and restated in the user's language before it is saved.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from agent_brain.money import format_money
 
@@ -48,14 +48,21 @@ _OPERATOR_WORDS = {"ru": {">": "выше", ">=": "не ниже", "<": "ниже
                    "en": {">": "above", ">=": "at least", "<": "below", "<=": "at most"}}
 
 
+# Platform object ids (Meta's digits, our UUIDs, other platforms' ids) and names a database can hold.
+_PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+ObjectId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
 class RuleSpec(BaseModel):
     """One rule. Money thresholds and values are in the account currency's minor units."""
 
-    name: str = Field(default="", max_length=200)
+    name: str = Field(default="", max_length=200, pattern=_PRINTABLE)
     kind: Kind = "metric"
     scope_level: Level
-    scope_ids: list[str] | None = Field(default=None, max_length=200, description="None: every object of the level")
-    scope_names: list[str] = Field(default_factory=list, description="For the restatement only")
+    scope_ids: list[ObjectId] | None = Field(default=None, max_length=200,
+                                             description="None: every object of the level")
+    scope_names: list[Annotated[str, StringConstraints(max_length=400, pattern=_PRINTABLE)]] = Field(
+        default_factory=list, description="For the restatement only")
     metric: Metric
     operator: Operator
     threshold: float = Field(ge=0, le=1_000_000_000)  # money up to $10M in cents; counts and % far below

@@ -519,6 +519,16 @@ class Direction(Base):
     )
 
 
+def _name_heads(column: str) -> Any:
+    """The first three letters of each word of a name (lower case, ё → е; shorter words and numbers whole
+    up to three characters) as a `simple` tsvector: what entity resolution looks a message's word heads
+    up in (GIN index, exact lexemes), instead of scanning every name."""
+    return mapped_column(TSVECTOR, Computed(
+        f"to_tsvector('simple'::regconfig, regexp_replace(regexp_replace(translate(COALESCE({column}, "
+        f"''::character varying), 'Ёё'::text, 'Ее'::text), '[^[:alnum:]]+'::text, ' '::text, 'g'::text), "
+        f"'([[:alnum:]]{{3}})[[:alnum:]]*'::text, '\\1'::text, 'g'::text))", persisted=True), deferred=True)
+
+
 class Creative(Base):
     __tablename__ = "creatives"
     id: Mapped[uuid.UUID] = _uuid_pk()
@@ -532,12 +542,14 @@ class Creative(Base):
     duration_seconds: Mapped[int | None] = mapped_column(SmallInteger)
     transcript: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = _created()
+    name_heads: Mapped[Any] = _name_heads("title")
     __table_args__ = (
         UniqueConstraint("ad_account_id", "title", name="uq_creatives_account_title"),
         CheckConstraint(_in("media_type", ("video", "image", "carousel")), name="media_type"),
         CheckConstraint(_in("status", ("active", "paused", "draft", "archived")), name="status"),
         Index("ix_creatives_user", "user_id"),
         Index("ix_creatives_direction", "direction_id"),
+        Index("ix_creatives_name_heads", "name_heads", postgresql_using="gin"),
     )
 
 
@@ -847,6 +859,7 @@ class Lead(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _created()
+    name_heads: Mapped[Any] = _name_heads("name")
     __table_args__ = (
         CheckConstraint(_in("temperature", TEMPERATURES), name="temperature"),
         CheckConstraint("score BETWEEN 0 AND 100", name="score"),
@@ -856,6 +869,7 @@ class Lead(Base):
         Index("ix_leads_creative", "creative_id"),
         Index("ix_leads_phone", "phone"),
         Index("ix_leads_instagram", "instagram_id"),
+        Index("ix_leads_name_heads", "name_heads", postgresql_using="gin"),
     )
 
 
@@ -915,6 +929,7 @@ class WhatsAppDialog(Base):
     draft_reply: Mapped[str | None] = mapped_column(Text)
     last_inbound_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     opted_out: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    name_heads: Mapped[Any] = _name_heads("contact_name")
     __table_args__ = (
         UniqueConstraint("user_id", "phone", name="uq_whatsapp_dialogs_user_phone"),
         CheckConstraint(_in("status", ("open", "closed", "archived")), name="status"),
@@ -925,6 +940,7 @@ class WhatsAppDialog(Base):
         Index("ix_whatsapp_dialogs_user_last", "user_id", text("last_message_at DESC")),
         Index("uq_whatsapp_dialogs_user_instagram", "user_id", "instagram_id", unique=True,
               postgresql_where=text("instagram_id IS NOT NULL")),
+        Index("ix_whatsapp_dialogs_name_heads", "name_heads", postgresql_using="gin"),
     )
 
 
@@ -1111,6 +1127,17 @@ class SandboxAdStats(Base):
     video_p75: Mapped[int] = mapped_column(BigInteger, server_default="0")
     video_p95: Mapped[int] = mapped_column(BigInteger, server_default="0")
     __table_args__ = (Index("ix_sandbox_ad_stats_account_date", "account_id", "date"),)
+
+
+class SandboxMessagingCustomer(Base):
+    """The messaging sandbox's memory of a customer: when they last wrote to one of its WhatsApp numbers
+    or Instagram accounts (the 24-hour window). In PostgreSQL like the rest of the sandbox, so every
+    process (web, worker) sees the same customers and a restart forgets nobody."""
+
+    __tablename__ = "sandbox_messaging_customers"
+    account_id: Mapped[str] = mapped_column(String(32), primary_key=True)  # phone-number id / IG account id
+    customer: Mapped[str] = mapped_column(String(64), primary_key=True)  # wa_id digits / Instagram-scoped id
+    last_message_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 # ── other ad platforms (TikTok, Google Ads): sandboxes and unified daily metrics ─────────────

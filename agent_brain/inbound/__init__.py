@@ -4,6 +4,10 @@
     → `inbox` (claim a delivery, exactly once) → `ingest` (customer dialog, lead, message,
     `analysis`) → `react` (auto-reply `rules` / handoff to the marketer) → `send` (through the
     write path and the Graph client; status callbacks come back through the webhook).
+
+`live` announces every processed delivery over PostgreSQL LISTEN/NOTIFY (the web Dialogs panel's SSE
+stream, whichever process did the work); `delivery` reports, per recipient, what did not reach the
+customer — including WhatsApp's late `failed` callbacks (131026).
 """
 
 from __future__ import annotations

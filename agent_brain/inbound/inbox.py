@@ -20,6 +20,7 @@ from agent_brain import clock
 from agent_brain.db.models import InboundDelivery
 from agent_brain.inbound.analysis import Analyzer
 from agent_brain.inbound.ingest import Ingested, ingest
+from agent_brain.inbound.live import announce
 from agent_brain.inbound.payloads import parse
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ async def process(engine: AsyncEngine, delivery_id: int, analyzer: Analyzer) -> 
                 messages, statuses = parse(row.platform, body)
                 result = await ingest(conn, messages, statuses, analyzer)
                 outcome = result.to_json()
+                for user_id, dialog_ids in result.dialogs_by_user().items():  # sent on commit only
+                    await announce(conn, user_id, dialog_ids)
             await conn.execute(update(InboundDelivery).where(InboundDelivery.id == delivery_id).values(
                 processed_at=clock.now(), attempts=InboundDelivery.attempts + 1, result=outcome))
         return result

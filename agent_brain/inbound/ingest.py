@@ -52,6 +52,13 @@ class Ingested:
     statuses: int = 0
     unknown_account: int = 0
 
+    def dialogs_by_user(self) -> dict[uuid.UUID, set[uuid.UUID]]:
+        """The dialogs that got a new customer message, by their owner (for the live panel)."""
+        grouped: dict[uuid.UUID, set[uuid.UUID]] = {}
+        for message in self.new:
+            grouped.setdefault(message.user_id, set()).add(message.dialog_id)
+        return grouped
+
     def to_json(self) -> dict[str, Any]:
         return {"new": len(self.new), "duplicates": self.duplicates, "echoes": self.echoes,
                 "statuses": self.statuses, "unknown_account": self.unknown_account}

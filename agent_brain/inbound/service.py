@@ -24,6 +24,7 @@ from agent_brain.inbound import inbox
 from agent_brain.inbound.analysis import Analysis, Analyzer, build_analyzer
 from agent_brain.inbound.drafts import ModelDrafter
 from agent_brain.inbound.ingest import Ingested
+from agent_brain.inbound.live import announce
 from agent_brain.inbound.rules import Decision, decide, within_hours
 from agent_brain.inbound.send import MessageSender, SendResult, in_window
 from agent_brain.platforms.write_safety import IdempotentExecutor, WriteGuard
@@ -83,6 +84,16 @@ class InboundService:
     async def process(self, delivery_id: int) -> tuple[Ingested | None, list[Reaction]]:
         result = await inbox.process(self.engine, delivery_id, self.analyzer)
         reactions = [await self.react(m.message_id) for m in (result.new if result else [])]
+        answered = {m.message_id: m for m in (result.new if result else [])}
+        changed: dict[uuid.UUID, set[uuid.UUID]] = {}
+        for reaction in reactions:  # a reply sent or a handoff: the panel's row changed again
+            if reaction.action in ("auto_reply", "handoff") and reaction.message_id in answered:
+                message = answered[reaction.message_id]
+                changed.setdefault(message.user_id, set()).add(message.dialog_id)
+        if changed:
+            async with self.engine.begin() as conn:
+                for user_id, dialog_ids in changed.items():
+                    await announce(conn, user_id, dialog_ids, kind="reaction")
         return result, reactions
 
     async def sweep(self, *, older_than_seconds: float = 60.0) -> dict[str, int]:

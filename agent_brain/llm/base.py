@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -106,6 +106,10 @@ class EntityResolver(Protocol):
     """The user's own entities of a kind (loaded lazily, cached per turn by the caller)."""
 
     async def entities(self, kind: EntityKind) -> Sequence[Entity]: ...
+
+    async def narrow(self, *, texts: Iterable[str] = (), ids: Iterable[Any] = ()) -> None:
+        """What the turn could name (its texts, the ids in its context): a resolver backed by a large store
+        returns only candidates for these from `entities`; one holding everything may ignore it."""
 
 
 @dataclass

@@ -10,18 +10,17 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from agent_brain.db.migrate import alembic_config
+from agent_brain.db.migrate import head_revisions
 
 log = logging.getLogger(__name__)
 
 
 @functools.cache
 def migration_heads() -> frozenset[str]:
-    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return frozenset(head_revisions())  # read from the scripts' text: no Alembic import in the web process
 
 
 @dataclass

@@ -9,8 +9,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-from scipy import stats
+# numpy and scipy.stats take about a second to import: they load on the first verdict or bandit
+# advice, not at start-up (the creative agent imports this module).
 
 ALPHA = 0.05
 MIN_CONVERSIONS = 100  # per variant, before any verdict
@@ -57,6 +57,9 @@ def ab_test(variants: Sequence[Variant], *, alpha: float = ALPHA, min_conversion
         known = all(v.days and v.conversions for v in short)  # a variant without a pace yet: unknown
         days_left = max(math.ceil(missing[v.name] * v.days / v.conversions) for v in short) if known else None
         return ABVerdict(False, None, False, None, None, None, missing, days_left)
+    import numpy as np
+    from scipy import stats
+
     table = np.array([[v.conversions, v.trials - v.conversions] for v in variants])
     _chi2, p_value, _dof, _expected = stats.chi2_contingency(table, correction=False)
     ordered = sorted(variants, key=lambda v: v.rate, reverse=True)
@@ -93,6 +96,8 @@ def thompson(arms: Sequence[Arm], *, draws: int = 20_000, seed: int = 7, pause_b
     """
     if not arms:
         raise ValueError("the bandit needs at least one creative")
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     samples = np.column_stack([rng.beta(1 + a.conversions, 1 + a.trials - a.conversions, size=draws) for a in arms])
     wins = np.bincount(samples.argmax(axis=1), minlength=len(arms)) / draws

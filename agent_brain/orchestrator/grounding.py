@@ -100,6 +100,8 @@ class TargetGrounding:
 
     async def _target(self, kind: EntityKind, ident: str) -> Target:
         try:
+            if self.resolver:  # the names this message could mean, and the target itself
+                await self.resolver.narrow(texts=[self.user_text], ids=[ident])
             entities: Sequence[Entity] = await self.resolver.entities(kind) if self.resolver else ()
         except Exception:  # names unavailable (platform down): the object cannot be confirmed, so it is asked
             log.warning("grounding: %s entities failed to load", kind, exc_info=True)

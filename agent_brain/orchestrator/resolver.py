@@ -1,20 +1,21 @@
-"""The user's own entities for name resolution, loaded lazily and cached for one turn.
+"""The user's own entities for name resolution: what this turn's texts could name, cached for the turn.
 
-Database-backed kinds (directions, creatives, leads, dialogs, tests) come in ONE query the first
-time any of them is needed; platform kinds (campaigns, ad sets) in one Graph call each. Entities
-carry what tells equal names apart and what relative changes need: a lead's phone, stage and
-direction; a direction's budget, target CPL and campaign; a campaign's direction.
+`narrow(texts=…, ids=…)` says what the turn is about (the message, the open question's message,
+the ids in the focus and the previous calls); database kinds (directions, creatives, leads,
+dialogs, tests) then come in ONE bounded, indexed query (`entity_search`) — never every name of
+the account — and later calls look up only what is new. Platform kinds (campaigns, ad sets) come
+in one Graph call each. Entities carry what tells equal names apart and what relative changes
+need: a lead's phone, stage and direction; a direction's budget, target CPL and campaign; a
+campaign's direction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import String, cast, literal, null, select, union_all
-
-from agent_brain.db.models import Creative, CreativeTest, Direction, FunnelStage, Lead, WhatsAppDialog
 from agent_brain.llm.base import Entity, EntityKind
+from agent_brain.orchestrator.entity_search import Terms, candidates_query
 from agent_brain.platforms.graph.client import token_scope
 from agent_brain.tools.context import ToolContext
 
@@ -24,16 +25,40 @@ DB_KINDS = ("direction", "creative", "lead", "dialog", "test")
 class TurnEntityResolver:
     def __init__(self, ctx: ToolContext) -> None:
         self.ctx = ctx
-        self._cache: dict[str, list[Entity]] = {}
+        self._db: dict[str, dict[str, Entity]] | None = None  # kind → id → entity, once the first lookup ran
+        self._looked_up = Terms()
+        self._wanted = Terms()
+        self._platform: dict[str, list[Entity]] = {}
+
+    async def narrow(self, *, texts: Iterable[str] = (), ids: Iterable[Any] = ()) -> None:
+        """What the turn could name: looked up (only what is new) before the next `entities`."""
+        for text in texts:
+            if text:
+                self._wanted.add_text(text)
+        self._wanted.add_ids(ids)
 
     async def entities(self, kind: EntityKind) -> Sequence[Entity]:
-        if kind not in self._cache:
-            if kind in DB_KINDS:
-                self._cache.update(await self._load_db_kinds())
-            else:
-                with token_scope(self.ctx.access_token):  # the account's own token, as its tools use
-                    self._cache[kind] = await self._load_platform(kind)
-        return self._cache.get(kind, [])
+        if kind in DB_KINDS:
+            await self._lookup()
+            return list((self._db or {}).get(kind, {}).values())
+        if kind not in self._platform:
+            with token_scope(self.ctx.access_token):  # the account's own token, as its tools use
+                self._platform[kind] = await self._load_platform(kind)
+        return self._platform[kind]
+
+    async def _lookup(self) -> None:
+        new = self._wanted.minus(self._looked_up)
+        first = self._db is None
+        if not first and not new:
+            return
+        found = self._db if self._db is not None else {kind: {} for kind in DB_KINDS}
+        query = candidates_query(self.ctx.user_id, new, first=first)
+        if query is not None:
+            async with self.ctx.engine.connect() as conn:
+                for kind, entity_id, name, a, b, c in (await conn.execute(query)).all():
+                    found[kind].setdefault(entity_id, Entity(kind, entity_id, name or entity_id, _extra(kind, a, b, c)))
+        self._db = found
+        self._looked_up.merge(new)
 
     async def _load_platform(self, kind: EntityKind) -> list[Entity]:
         """Campaigns or ad sets of every linked platform (a platform that fails is left out)."""
@@ -71,34 +96,6 @@ class TurnEntityResolver:
                                                    "daily_budget_cents": s.daily_budget_cents})
                     for s in await ctx.meta.list_ad_sets(account_id=ctx.platform_account_id)]
         return []
-
-    async def _load_db_kinds(self) -> dict[str, list[Entity]]:
-        user = self.ctx.user_id
-        none = cast(null(), String)
-
-        def part(kind: str, ident, name, *where, a=none, b=none, c=none, d=none):  # type: ignore[no-untyped-def]
-            return select(literal(kind).label("kind"), cast(ident, String).label("id"),
-                          cast(name, String).label("name"), cast(a, String).label("a"), cast(b, String).label("b"),
-                          cast(c, String).label("c"), cast(d, String).label("d")).where(*where)
-
-        lead_direction = Direction.__table__.alias("lead_direction")
-        query = union_all(
-            part("direction", Direction.id, Direction.name, Direction.user_id == user, a=Direction.daily_budget_cents,
-                 b=Direction.target_cpl_cents, c=Direction.fb_campaign_id),
-            part("creative", Creative.id, Creative.title, Creative.user_id == user),
-            part("lead", Lead.id, Lead.name, Lead.user_id == user, a=Lead.phone, b=FunnelStage.name,
-                 c=lead_direction.c.name)
-            .join(FunnelStage, FunnelStage.id == Lead.stage_id)
-            .outerjoin(lead_direction, lead_direction.c.id == Lead.direction_id),
-            part("dialog", WhatsAppDialog.phone, WhatsAppDialog.contact_name, WhatsAppDialog.user_id == user),
-            part("test", CreativeTest.id, Creative.title, Creative.user_id == user)
-            .join(Creative, Creative.id == CreativeTest.creative_id),
-        )
-        loaded: dict[str, list[Entity]] = {kind: [] for kind in DB_KINDS}
-        async with self.ctx.engine.connect() as conn:
-            for kind, entity_id, name, a, b, c, _ in (await conn.execute(query)).all():
-                loaded[kind].append(Entity(kind, entity_id, name or entity_id, _extra(kind, a, b, c)))
-        return loaded
 
 
 def _extra(kind: str, a: str | None, b: str | None, c: str | None) -> dict[str, Any]:

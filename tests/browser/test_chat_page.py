@@ -128,7 +128,7 @@ async def world(demo_engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.Mo
             await asyncio.sleep(0.02)
         try:
             yield {"base": f"http://127.0.0.1:{port}", "token": token, "runtime": runtime, "meta": meta,
-                   "store": store, "user_id": user_id, "engine": demo_engine, "model": model}
+                   "store": store, "user_id": user_id, "engine": demo_engine, "model": model, "sandbox": sandbox}
         finally:
             server.should_exit = True
             await serving
@@ -811,3 +811,36 @@ async def test_rules_panel_previews_saves_switches_and_deletes_a_rule(browser, w
         await panel.locator(".rules-item button", has_text="Удалить").click()
         await expect(panel.locator(".rules-item")).to_have_count(0)
         assert await RulesStore(world["engine"]).list(world["user_id"]) == []
+
+
+async def test_dialogs_panel_shows_a_customer_message_live_with_its_analysis(  # type: ignore[no-untyped-def]
+        browser, world, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent_brain.inbound.service import InboundService
+    from agent_brain.platforms import factory
+
+    monkeypatch.setitem(factory._MESSAGING, world["meta"].client, world["sandbox"].state.messaging)
+    async with chat_page(browser, world) as page:
+        await page.locator("#inbox-open").click()
+        panel = page.locator("#inbox-panel")
+        await expect(panel).to_have_attribute("data-live", "on")  # subscribed: LISTEN is on
+        await expect(panel.locator(".inbox-note")).to_have_text("Диалогов, ждущих ответа, нет.")
+        async with httpx.AsyncClient(base_url=world["base"], timeout=30) as http:
+            sent = await http.post("/api/brain/inbound/sandbox/customer-message",
+                                   headers={"Authorization": f"Bearer {world['token']}"},
+                                   json={"from": "+77018880042", "text": "Сколько стоит чистка зубов?", "name": "Вера"})
+        assert sent.status_code == 200 and sent.json()["status"] == 200
+        await page.wait_for_timeout(300)
+        await expect(panel.locator(".inbox-dialog")).to_have_count(0)  # received, not yet processed
+        # The job worker processes it (here in the test's process: the notification crosses PostgreSQL).
+        await InboundService.for_runtime(world["runtime"]).sweep(older_than_seconds=0)
+        row = panel.locator(".inbox-dialog")
+        await expect(row).to_have_count(1)  # no reload: the SSE event made the panel re-read
+        await expect(row.locator(".inbox-name")).to_have_text("Вера")
+        await expect(row.locator(".inbox-intent")).to_have_text("вопрос о цене")
+        await expect(row.locator(".inbox-last .inbox-text")).to_have_text("Сколько стоит чистка зубов?")
+        await row.locator(".inbox-toggle").click()
+        message = row.locator(".inbox-thread .inbox-message.inbox-in")
+        await expect(message.locator(".inbox-text")).to_have_text("Сколько стоит чистка зубов?")
+        await expect(message.locator(".inbox-sentiment")).to_have_count(1)
+        await expect(message.locator(".inbox-confidence")).to_contain_text("%")
+        await _shot(page, "dialogs-panel")

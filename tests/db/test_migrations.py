@@ -68,3 +68,33 @@ async def test_enum_checks_and_russian_fts_are_in_place(engine: AsyncEngine) -> 
         assert "'russian'::regconfig" in generated and "'english'::regconfig" in generated
         fn = (await conn.execute(text("SELECT count(*) FROM pg_proc WHERE proname = 'refresh_direction_metrics_rollup'"))).scalar_one()
         assert fn == 1
+
+
+async def test_start_up_check_reads_the_head_from_the_scripts_and_runs_alembic_only_when_behind(
+        engine: AsyncEngine) -> None:
+    """`serve` on an existing database: one SELECT says it is at head, so no Alembic run (issue 14)."""
+    from alembic.script import ScriptDirectory
+
+    assert migrate.head_revisions() == set(ScriptDirectory.from_config(migrate.alembic_config()).get_heads())
+    assert await migrate.at_head(engine)
+    assert await migrate.upgrade_if_needed(engine) is False
+    await migrate.downgrade(engine, "-1")
+    assert not await migrate.at_head(engine)
+    assert await migrate.upgrade_if_needed(engine) is True
+    assert await migrate.at_head(engine)
+    await migrate.downgrade(engine, "base")  # no alembic_version rows: behind
+    assert not await migrate.at_head(engine)
+    assert await migrate.upgrade_if_needed(engine) is True
+
+
+async def test_name_heads_hold_the_first_three_letters_of_each_word(engine: AsyncEngine) -> None:
+    """The column entity resolution looks names up in (migration 0012): lower case, ё → е, punctuation
+    gone, each word cut to three letters."""
+    from agent_brain.stores.users import UserStore
+
+    user, _ = await UserStore(engine).create_user("heads")
+    async with engine.begin() as conn:
+        heads = (await conn.execute(text(
+            "INSERT INTO whatsapp_dialogs (user_id, phone, contact_name) "
+            "VALUES (:u, '+77001234567', 'Ёлка-Иванова: E.max #57') RETURNING name_heads::text"), {"u": user.id})).scalar_one()
+    assert heads == "'57':5 'e':3 'max':4 'елк':1 'ива':2"

@@ -44,7 +44,7 @@ async def test_missing_or_wrong_signatures_are_refused_and_nothing_is_stored(wor
 async def test_a_replayed_delivery_is_accepted_but_its_message_is_stored_once(world: World) -> None:
     body = whatsapp_message_body("106540352242922", "77015550103", "Хочу записаться на завтра", "wamid.REPLAY",
                                  clock.now())
-    world.messaging.customer_wrote("106540352242922", "77015550103", clock.now())
+    await world.messaging.customer_wrote("106540352242922", "77015550103", clock.now())
     for _ in range(3):  # Meta re-sends a delivery it thinks failed: the same bytes, the same signature
         assert await world.customers.post("whatsapp", body) == 200
     await world.process_pending()

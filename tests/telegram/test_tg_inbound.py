@@ -18,7 +18,7 @@ from telegram_bot.standin import visible_text
 
 async def _customer_writes(tg: Telegram, service: InboundService, phone: str, words: str, mid: str) -> None:
     now = clock.now()
-    tg.sandbox.state.messaging.customer_wrote(DEMO_PHONE_NUMBER_ID, phone, now)
+    await tg.sandbox.state.messaging.customer_wrote(DEMO_PHONE_NUMBER_ID, phone, now)
     body = whatsapp_message_body(DEMO_PHONE_NUMBER_ID, phone.lstrip("+"), words, mid, now, name="Ольга")
     delivery = await service.receive("whatsapp", body)
     await service.process(delivery)

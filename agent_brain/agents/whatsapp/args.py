@@ -35,7 +35,29 @@ class PhoneArgs(BaseModel):
         return normalise_phone(value) if isinstance(value, str) else value
 
 
-class DialogMessagesArgs(PhoneArgs):
+INSTAGRAM_REF = r"^ig:[0-9]{5,32}$"
+DIALOG_REF = rf"{E164}|{INSTAGRAM_REF}"
+
+
+def dialog_ref(value: str) -> str:
+    """A WhatsApp dialog by phone (normalised), an Instagram one as `ig:<Instagram-scoped id>`."""
+    stripped = value.strip()
+    if stripped.casefold().startswith(("ig:", "instagram:")):
+        return "ig:" + "".join(ch for ch in stripped.split(":", 1)[1] if ch.isdigit())
+    return normalise_phone(stripped)
+
+
+class DialogArgs(BaseModel):
+    phone: str = Field(pattern=DIALOG_REF, description="The dialog: the client's phone in international format "
+                                                       "(+77001234567), or for an Instagram dialog ig:<Instagram id>")
+
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _normalise(cls, value: object) -> object:
+        return dialog_ref(value) if isinstance(value, str) else value
+
+
+class DialogMessagesArgs(DialogArgs):
     limit: int = Field(default=50, ge=1, le=200)
 
 

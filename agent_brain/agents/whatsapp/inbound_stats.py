@@ -10,6 +10,7 @@ from sqlalchemy import and_, distinct, func, select
 
 from agent_brain.agents.whatsapp.tools import tools
 from agent_brain.db.models import Lead, Purchase, WhatsAppDialog, WhatsAppMessage
+from agent_brain.inbound.delivery import undelivered
 from agent_brain.inbound.ingest import INTENT_TAGS
 from agent_brain.tools.common import period_window
 from agent_brain.tools.context import ToolContext
@@ -17,6 +18,7 @@ from agent_brain.tools.periods import PeriodArgs
 from agent_brain.tools.registry import READ
 
 EXAMPLES = 3
+UNDELIVERED_SHOWN = 10
 _INTENT_EN = {"price_question": "price question", "booking": "booking", "complaint": "complaint",
               "objection": "objection", "human_request": "asks for a person", "opt_out": "opt-out", "spam": "spam",
               "greeting": "greeting", "question": "question", "other": "other"}
@@ -31,7 +33,8 @@ class InboundStatsArgs(PeriodArgs):
 async def getInboundStats(args: InboundStatsArgs, ctx: ToolContext) -> dict[str, Any]:
     """What customers asked about most in the period (WhatsApp and Instagram messages by intent —
     price questions, bookings, complaints, objections… — with example messages), how many dialogs
-    wait for our reply or for a person, and the conversion new dialog → lead → purchase."""
+    wait for our reply or for a person, which of our messages were not delivered (per recipient, with
+    the platform's error code), and the conversion new dialog → lead → purchase."""
     period, start, end = period_window(args, ctx)
     scope = [WhatsAppDialog.user_id == ctx.user_id]
     if args.channel:
@@ -59,6 +62,7 @@ async def getInboundStats(args: InboundStatsArgs, ctx: ToolContext) -> dict[str,
             .outerjoin(Purchase, and_(Purchase.lead_id == Lead.id, Purchase.purchased_at >= start))
             .where(*scope, WhatsAppDialog.messaging_account_id.is_not(None), WhatsAppDialog.created_at >= start,
                    WhatsAppDialog.created_at < end))).one()
+    failed, failures = await undelivered(ctx.engine, ctx.user_id, start=start, end=end, limit=UNDELIVERED_SHOWN)
     total = sum(r.n for r in by_intent)
     lang = ctx.language
     items = [{"intent": r.intent or "other",
@@ -69,6 +73,8 @@ async def getInboundStats(args: InboundStatsArgs, ctx: ToolContext) -> dict[str,
     return {
         "period": period, "items": items, "count": len(items), "total": {"messages": total},
         "awaiting_reply": waiting[0], "handed_off": waiting[1],
+        # Our messages that did not reach the customer, per recipient (131026 comes later, as a status).
+        "undelivered": {"count": failed, "items": [f.to_json() for f in failures]},
         "conversion": {"new_dialogs": dialogs, "leads": leads, "purchases": buyers, "revenue_cents": int(revenue),
                        "dialog_to_lead": round(leads / dialogs, 3) if dialogs else None,
                        "lead_to_purchase": round(buyers / leads, 3) if leads else None},

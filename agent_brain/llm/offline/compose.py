@@ -11,7 +11,7 @@ from typing import Any
 from agent_brain.llm.base import TurnHints
 from agent_brain.llm.offline.clause import message_text
 from agent_brain.llm.offline.lexicon import AGENT_TITLES, TOOLS
-from agent_brain.llm.offline.resolve import find_mentions, load
+from agent_brain.llm.offline.resolve import call_ids, find_mentions, load
 from agent_brain.llm.offline.text import clip, detect_language, normalise
 
 SUMMARY_LIMIT = 800
@@ -132,7 +132,7 @@ async def summarize(messages: Sequence[dict[str, Any]], hints: TurnHints) -> str
     user_texts = [message_text(m) for m in dialog if m.get("role") == "user"]
     lang = detect_language(" ".join(user_texts), hints.language) if user_texts else hints.language
     ru = lang == "ru"
-    entities = await load(hints.resolver)
+    entities = await load(hints.resolver, texts=user_texts, ids=call_ids(dialog))
     by_id = {e.id: e.name for items in entities.values() for e in items}
 
     names: list[str] = []

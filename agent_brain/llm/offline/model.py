@@ -36,7 +36,7 @@ from agent_brain.llm.offline import clarify, compose, lexicon
 from agent_brain.llm.offline.clause import Parse, last_user_index, message_text, tool_names
 from agent_brain.llm.offline.parser import domains_of, parse
 from agent_brain.llm.offline.repair import repair
-from agent_brain.llm.offline.resolve import load
+from agent_brain.llm.offline.resolve import call_ids, load
 from agent_brain.llm.offline.text import detect_language
 from agent_brain.llm.offline.writer import CallResult, render_reply
 from agent_brain.money import decimals
@@ -124,7 +124,7 @@ class OfflineModel:
         result = await parse(user_text, request.hints, tools=request.tools or [], history=messages)
         after = messages[last + 1:] if last is not None else []
         if any(m.get("role") == "tool" for m in after):
-            entities = await load(request.hints.resolver)
+            entities = await load(request.hints.resolver, texts=[user_text], ids=call_ids(after))
             names = {e.id: e.name for items in entities.values() for e in items}
             return self._reply(after, result, request, names), (), None
         if result.intents:

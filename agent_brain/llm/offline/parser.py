@@ -37,6 +37,7 @@ from agent_brain.llm.offline.questions import say
 from agent_brain.llm.offline.resolve import (
     Mention,
     find_mentions,
+    ids_in,
     load,
     partial_candidates,
     phone_mentions,
@@ -184,9 +185,11 @@ async def parse(message: str, hints: TurnHints, *, tools: Iterable[dict[str, Any
 async def _parse(message: str, hints: TurnHints, *, tools: Iterable[dict[str, Any]] | None = None,
                  history: Sequence[dict[str, Any]] = ()) -> Parse:
     available = tool_names(tools)
-    entities = await load(hints.resolver)
-    chosen: dict[str, Entity] = {}
     open_question = hints.focus.get("clarify")
+    asked = str(open_question.get("message") or "") if isinstance(open_question, dict) else ""
+    entities = await load(hints.resolver, texts=[message, asked],
+                          ids=ids_in(hints.focus) + ids_in([args for _, args in previous_calls(history)]))
+    chosen: dict[str, Entity] = {}
     if isinstance(open_question, dict) and open_question.get("message"):
         picked = clarify.answer(message, open_question)
         if picked is not None:  # the answer to our question: the asked-about request, with this object

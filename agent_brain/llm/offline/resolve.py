@@ -10,6 +10,7 @@ are never guessed between: the parser asks instead.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -42,10 +43,21 @@ class StaticResolver:
     async def entities(self, kind: EntityKind) -> Sequence[Entity]:
         return self._by_kind.get(kind, [])
 
+    async def narrow(self, *, texts: Iterable[str] = (), ids: Iterable[Any] = ()) -> None:
+        """Everything is in memory already: nothing to narrow."""
 
-async def load(resolver: EntityResolver | None, kinds: Iterable[EntityKind] = KINDS) -> dict[str, list[Entity]]:
-    """Every kind's entities; a kind that fails to load is empty (resolution must not break a turn)."""
+
+async def load(resolver: EntityResolver | None, kinds: Iterable[EntityKind] = KINDS, *, texts: Iterable[str] = (),
+               ids: Iterable[Any] = ()) -> dict[str, list[Entity]]:
+    """Each kind's entities the texts could name (plus the ones with these ids, and a few examples; a
+    resolver that holds everything returns everything); a kind that fails to load is empty (resolution
+    must not break a turn)."""
     out: dict[str, list[Entity]] = {}
+    if resolver is not None:
+        try:
+            await resolver.narrow(texts=texts, ids=ids)
+        except Exception:
+            log.warning("entity resolver failed to narrow", exc_info=True)
     for kind in kinds:
         if resolver is None:
             out[kind] = []
@@ -56,6 +68,29 @@ async def load(resolver: EntityResolver | None, kinds: Iterable[EntityKind] = KI
             log.warning("entity resolver failed for %s", kind, exc_info=True)
             out[kind] = []
     return out
+
+
+def ids_in(value: Any) -> list[str]:
+    """Every string in a nested structure (focus, tool-call arguments, JSON text of them): the resolver
+    looks up the ones that are ids."""
+    if isinstance(value, str):
+        if value[:1] in "{[":
+            try:
+                return ids_in(json.loads(value))
+            except ValueError:
+                return [value]
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in ids_in(v)]
+    if isinstance(value, list | tuple | set):
+        return [s for v in value for s in ids_in(v)]
+    return []
+
+
+def call_ids(messages: Sequence[dict[str, Any]]) -> list[str]:
+    """The strings in the arguments of the tool calls of `messages`."""
+    return [s for m in messages for call in m.get("tool_calls") or []
+            for s in ids_in((call.get("function", call) or {}).get("arguments") or "")]
 
 
 @lru_cache(maxsize=65536)

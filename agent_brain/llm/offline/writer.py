@@ -124,7 +124,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "cpl_vs_target": ("CPL к цели", "CPL vs target"), "objective": ("цель", "objective"),
     "budget_cents": ("бюджет", "budget"), "email": ("email", "email"), "source": ("источник", "source"),
     "notes": ("заметки", "notes"), "next_action": ("следующий шаг", "next action"),
-    "factors": ("причины", "factors"),
+    "factors": ("причины", "factors"), "channel": ("канал", "channel"),
 }
 
 # A list's real size when the tool returned only the first page of it: tool → key in `total`.
@@ -134,7 +134,7 @@ TOTAL_COUNT = {"getLeads": "leads", "getDialogs": "dialogs"}
 ITEM_FIELDS: dict[str, tuple[str, ...]] = {
     "getActionHistory": ("change", "outcome"),
     "getLeads": ("stage", "temperature", "score", "phone", "direction"),
-    "getDialogs": ("phone", "interest_level", "status", "last_message_at"),
+    "getDialogs": ("phone", "channel", "interest_level", "status", "last_message_at"),
     "searchDialogSummaries": ("phone", "interest_level", "snippet"),
     "getCreativeScores": ("risk_score", "risk_level", "factors", "llm_score", "verdict"),
     "getCreativeTests": ("status", "spend_cents", "leads", "cpl_cents", "verdict"),

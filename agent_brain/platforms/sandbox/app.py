@@ -49,6 +49,8 @@ def create_sandbox_app(
     app = FastAPI(title="agent-brain Graph sandbox", docs_url="/_sandbox/docs", openapi_url="/_sandbox/openapi.json")
     app.state.emulator = emulator
     app.state.messaging = messaging or MessagingSandbox()  # WhatsApp / Instagram send endpoints
+    if app.state.messaging.engine is None:  # its customers live in this database
+        app.state.messaging.engine = engine
 
     @app.post("/_sandbox/faults", status_code=204)
     async def inject_fault(fault: FaultRequest) -> None:
@@ -67,7 +69,7 @@ def create_sandbox_app(
         params: dict[str, Any] = dict(request.query_params)
         if request.method in ("POST", "DELETE"):
             params.update(await _body_params(request))
-        sent = _messaging(app.state.messaging, request.method, path, params)
+        sent = await _messaging(app.state.messaging, request.method, path, params)
         if sent is not None:
             return JSONResponse(sent[1], status_code=sent[0])
         base_url = f"{request.url.scheme}://{request.url.netloc}"
@@ -79,7 +81,7 @@ def create_sandbox_app(
     return app
 
 
-def _messaging(messaging: MessagingSandbox, method: str, path: str,
+async def _messaging(messaging: MessagingSandbox, method: str, path: str,
                params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
     """`POST [/vNN.N]/{phone-number-id | ig-account-id}/messages`, when the id is a messaging account."""
     parts = [p for p in path.strip("/").split("/") if p]
@@ -93,7 +95,7 @@ def _messaging(messaging: MessagingSandbox, method: str, path: str,
         if isinstance(value, str) and value[:1] in "{[":
             with contextlib.suppress(ValueError):
                 decoded[key] = json.loads(value)
-    return messaging.handle(parts[0], decoded)
+    return await messaging.handle(parts[0], decoded)
 
 
 async def _body_params(request: Request) -> dict[str, str]:

@@ -56,7 +56,7 @@ class CustomerSimulator:
         wa_id = phone.lstrip("+")
         message_id = message_id or self.sandbox.new_id("wamid.IN")
         body = whatsapp_message_body(account, wa_id, text, message_id, at, name=name)
-        self.sandbox.customer_wrote(account, wa_id, at)
+        await self.sandbox.customer_wrote(account, wa_id, at)
         return Delivery(await self.post("whatsapp", body), body, message_id)
 
     async def instagram(self, igsid: str, text: str, *, at: dt.datetime | None = None,
@@ -65,12 +65,18 @@ class CustomerSimulator:
         message_id = message_id or self.sandbox.new_id("aWdfZAG1faXRlbTpJTj")
         body = instagram_message_body(account, igsid, text, message_id, at, echo=echo)
         if not echo:
-            self.sandbox.customer_wrote(account, igsid, at)
+            await self.sandbox.customer_wrote(account, igsid, at)
         return Delivery(await self.post("instagram", body), body, message_id)
 
-    async def flush_statuses(self) -> int:
-        """Post the status callbacks (sent, delivered) of what the sandbox accepted so far."""
-        pending, self.sandbox.pending_statuses = self.sandbox.pending_statuses, []
+    async def flush_statuses(self, only: set[str] | None = None) -> int:
+        """Post the status callbacks (sent, delivered; failed for the undeliverable) of what the sandbox
+        accepted so far — `only` these statuses, the others stay queued."""
+        def wanted(payload: dict[str, Any]) -> bool:
+            return only is None or any(s.get("status") in only for e in payload["entry"] for c in e["changes"]
+                                       for s in c["value"].get("statuses", []))
+
+        pending = [p for p in self.sandbox.pending_statuses if wanted(p[1])]
+        self.sandbox.pending_statuses = [p for p in self.sandbox.pending_statuses if not wanted(p[1])]
         for platform, payload in pending:
             await self.post(platform, _bytes(payload))
         return len(pending)

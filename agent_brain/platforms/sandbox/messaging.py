@@ -4,12 +4,15 @@
 `template`; answer `{"messaging_product", "contacts", "messages": [{"id": "wamid…"}]}`) and
 `POST /{ig-account-id}/messages` (`recipient`, `message`; answer `{"recipient_id", "message_id"}`),
 with the platform's refusals in Graph's error shape: 131047 outside the 24-hour window (a template
-is allowed), 131026 undeliverable (a customer marked so), 130429 over the number's throughput;
-Instagram: code 10 / subcode 2018278 outside its window. Accepted WhatsApp messages produce the
-`sent` and `delivered` status callbacks, queued until the customer simulator posts them.
+is allowed), 130429 over the number's throughput; Instagram: code 10 / subcode 2018278 outside its
+window. Accepted WhatsApp messages produce the `sent` and `delivered` status callbacks, queued until
+the customer simulator posts them. A message to an undeliverable customer (one marked so) is
+accepted like any other and fails LATER, as WhatsApp does: a `failed` status callback carrying
+error 131026 (Instagram refuses it at once, code 551).
 
-What the customers did (their last message per account) is kept in memory: the sandbox emulates
-the platform for one process (the demo, the tests), the product's own state is in PostgreSQL.
+When each customer last wrote (the 24-hour window) is kept in PostgreSQL
+(`sandbox_messaging_customers`), like the rest of the sandbox: every process — the web app that
+receives the webhooks, the worker that replies — sees the same customers, and a restart forgets none.
 """
 
 from __future__ import annotations
@@ -22,13 +25,20 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from agent_brain import clock
+from agent_brain.db.models import SandboxMessagingCustomer
 
 DEMO_PHONE_NUMBER_ID = "106540352242922"
 DEMO_DISPLAY_PHONE = "+15550100200"
 DEMO_WABA_ID = "102290129340398"
 DEMO_INSTAGRAM_ID = "17841405822304914"
 WINDOW = dt.timedelta(hours=24)
+UNDELIVERABLE = {"code": 131026, "title": "Message undeliverable", "message": "Message undeliverable",
+                 "error_data": {"details": "Message Undeliverable."}}
 
 
 @dataclass
@@ -37,18 +47,46 @@ class MessagingSandbox:
     instagram_accounts: set[str] = field(default_factory=lambda: {DEMO_INSTAGRAM_ID})
     throughput_per_second: int = 80  # Cloud API default per business number
     undeliverable: set[str] = field(default_factory=set)  # wa_ids (digits) / Instagram ids
-    last_customer_message: dict[tuple[str, str], dt.datetime] = field(default_factory=dict)
-    sent: list[dict[str, Any]] = field(default_factory=list)
+    engine: AsyncEngine | None = None  # the customers' state; create_sandbox_app gives it its own
+    sent: list[dict[str, Any]] = field(default_factory=list)  # what reached a customer
     pending_statuses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     _recent: dict[str, collections.deque[float]] = field(default_factory=lambda: collections.defaultdict(collections.deque))
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
-    def customer_wrote(self, account: str, customer: str, at: dt.datetime) -> None:
-        key = (account, customer.lstrip("+"))
-        self.last_customer_message[key] = max(at, self.last_customer_message.get(key, at))
+    def _engine(self) -> AsyncEngine:
+        if self.engine is None:
+            raise RuntimeError("the messaging sandbox keeps its customers in PostgreSQL: give it an engine")
+        return self.engine
 
-    def _in_window(self, account: str, customer: str) -> bool:
-        last = self.last_customer_message.get((account, customer.lstrip("+")))
+    async def customer_wrote(self, account: str, customer: str, at: dt.datetime) -> None:
+        await self.customers_wrote(account, [(customer, at)])
+
+    async def customers_wrote(self, account: str, wrote: list[tuple[str, dt.datetime]]) -> None:
+        """Customers wrote to `account` at these times (the latest one per customer is kept)."""
+        latest: dict[str, dt.datetime] = {}
+        for customer, at in wrote:
+            key = customer.lstrip("+")
+            latest[key] = max(at, latest.get(key, at))
+        if not latest:
+            return
+        table = SandboxMessagingCustomer
+        stmt = pg_insert(table).values([{"account_id": account, "customer": c, "last_message_at": at}
+                                        for c, at in latest.items()])
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.account_id, table.customer],
+            set_={"last_message_at": func.greatest(table.last_message_at, stmt.excluded.last_message_at)})
+        async with self._engine().begin() as conn:
+            await conn.execute(stmt)
+
+    async def last_message_at(self, account: str, customer: str) -> dt.datetime | None:
+        async with self._engine().connect() as conn:
+            return (await conn.execute(  # type: ignore[no-any-return]
+                select(SandboxMessagingCustomer.last_message_at).where(
+                    SandboxMessagingCustomer.account_id == account,
+                    SandboxMessagingCustomer.customer == customer.lstrip("+")))).scalar_one_or_none()
+
+    async def _in_window(self, account: str, customer: str) -> bool:
+        last = await self.last_message_at(account, customer)
         return last is not None and clock.now() - last < WINDOW
 
     def _over_throughput(self, account: str) -> bool:
@@ -64,15 +102,15 @@ class MessagingSandbox:
     def new_id(self, prefix: str) -> str:
         return f"{prefix}{uuid.uuid4().hex[:12]}{next(self._ids):06d}"
 
-    def handle(self, account: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+    async def handle(self, account: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
         """Answer a send, or None when `account` is not a messaging account of the sandbox."""
         if account in self.whatsapp_numbers:
-            return self._whatsapp(account, params)
+            return await self._whatsapp(account, params)
         if account in self.instagram_accounts:
-            return self._instagram(account, params)
+            return await self._instagram(account, params)
         return None
 
-    def _whatsapp(self, account: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    async def _whatsapp(self, account: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if params.get("messaging_product") != "whatsapp" or not params.get("to"):
             return _error(100, "(#100) Invalid parameter", "messaging_product and to are required")
         to = str(params["to"]).lstrip("+")
@@ -82,13 +120,15 @@ class MessagingSandbox:
         if self._over_throughput(account):
             return _error(130429, "(#130429) Rate limit hit",
                           "Cloud API message throughput has been reached.")
-        if kind == "text" and not self._in_window(account, to):
+        if kind == "text" and not await self._in_window(account, to):
             return _error(131047, "(#131047) Re-engagement message",
                           "Message failed to send because more than 24 hours have passed since the customer "
                           "last replied to this number.")
-        if to in self.undeliverable:
-            return _error(131026, "(#131026) Message Undeliverable", "Unable to deliver message.")
         wamid = self.new_id("wamid.")
+        if to in self.undeliverable:  # accepted now, reported failed later (as the Cloud API does)
+            self.pending_statuses.append(("whatsapp", whatsapp_status(account, wamid, to, "failed", [UNDELIVERABLE])))
+            return 200, {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
+                         "messages": [{"id": wamid}]}
         self.sent.append({"platform": "whatsapp", "account": account, "to": to, "id": wamid, "type": kind,
                           "text": (params.get("text") or {}).get("body"), "template": params.get("template")})
         for status in ("sent", "delivered"):
@@ -96,12 +136,12 @@ class MessagingSandbox:
         return 200, {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
                      "messages": [{"id": wamid}]}
 
-    def _instagram(self, account: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    async def _instagram(self, account: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         recipient = str((params.get("recipient") or {}).get("id") or "")
         text = (params.get("message") or {}).get("text")
         if not recipient or not text:
             return _error(100, "(#100) Invalid parameter", "recipient.id and message.text are required")
-        if not self._in_window(account, recipient):
+        if not await self._in_window(account, recipient):
             return _error(10, "(#10) This message is sent outside of allowed window.", None, subcode=2018278)
         if recipient in self.undeliverable:
             return _error(551, "(#551) This person isn't available right now.", None)
