@@ -31,6 +31,7 @@ from telegram_bot.handlers import (
     errors,
     history,
     inbound,
+    photos,
     quick,
     start,
     stop,
@@ -79,7 +80,8 @@ def build_dispatcher(runtime: Runtime, *, pacing: Pacing | None = None, charts: 
     # history before commands (its catch-all for unknown commands) and approvals (every other press).
     linked.include_routers(stop.build_router(), history.build_router(), commands.build_router(),
                            choices.build_router(), quick.build_router(), inbound.build_router(),
-                           approvals.build_router(), edits.build_router(), chat.build_router())
+                           approvals.build_router(), edits.build_router(), photos.build_router(),
+                           chat.build_router())
     dispatcher.include_routers(start.build_router(), linked, errors.build_router())
     dispatcher.startup.register(set_commands)
     return dispatcher

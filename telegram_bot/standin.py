@@ -18,6 +18,7 @@ import json
 import math
 import re
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # getFile: "bots can download files of up to 20MB in size"
 BOT_USER = {"id": 7000001, "is_bot": True, "first_name": "agent-brain", "username": "agent_brain_test_bot"}
 # Calls that put or change a message in a chat: these share the per-chat flood budget.
 MESSAGE_METHODS = frozenset({"sendMessage", "editMessageText", "sendPhoto", "sendDocument", "deleteMessage",
@@ -146,12 +148,17 @@ class BotAPIStandIn:
         self._closed = False
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        # Files the bot can fetch: file_id → (file_path, bytes); photos users sent (`add_file`) and
+        # what the bot itself sent (sendPhoto/sendDocument), as in Telegram.
+        self.files: dict[str, tuple[str, bytes]] = {}
+        self.downloads: list[str] = []  # file paths fetched through /file/bot<token>/<file_path>
 
     # ── lifecycle ───────────────────────────────────────────────────────────────────────────
 
     async def start(self) -> str:
         app = web.Application(client_max_size=20 * 1024 * 1024)
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{file_path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -177,6 +184,12 @@ class BotAPIStandIn:
         self._updates.append(update)
         asyncio.get_running_loop().create_task(self._notify())
         return int(update["update_id"])
+
+    def add_file(self, data: bytes, *, kind: str = "photos", extension: str = "jpg") -> str:
+        """Store a file a user sent (e.g. a photo) and return its file_id, as Telegram would hand it to the bot."""
+        file_id = f"AgAC{uuid.uuid4().hex}"
+        self.files[file_id] = (f"{kind}/file_{len(self.files)}.{extension}", data)
+        return file_id
 
     def next_update_id(self) -> int:
         value = self._next_update_id
@@ -231,6 +244,17 @@ class BotAPIStandIn:
         finally:
             await self._notify()
         return web.json_response({"ok": True, "result": result})
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """`GET /file/bot<token>/<file_path>`: the file's bytes (Bot API "getFile": the path getFile returned)."""
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        path = request.match_info["file_path"]
+        found = next((data for stored, data in self.files.values() if stored == path), None)
+        if found is None:
+            return _error(404, "Not Found")
+        self.downloads.append(path)
+        return web.Response(body=found, content_type="application/octet-stream")
 
     def _flood_check(self, call: Call) -> web.Response | None:
         chat_id = call.chat_id
@@ -352,6 +376,15 @@ class BotAPIStandIn:
         if method == "deleteMessage":
             self._existing(p).deleted = True
             return True
+        if method == "getFile":
+            stored = self.files.get(str(p.get("file_id", "")))
+            if stored is None:
+                raise _APIError(400, "Bad Request: invalid file_id")
+            if len(stored[1]) > MAX_DOWNLOAD_BYTES:  # the Bot API serves files up to 20 MB
+                raise _APIError(400, "Bad Request: file is too big")
+            file_id = str(p["file_id"])
+            return {"file_id": file_id, "file_unique_id": "u" + file_id[-12:], "file_size": len(stored[1]),
+                    "file_path": stored[0]}
         if method == "sendPhoto":
             ref = str(p.get("photo", ""))
             data = files.get(ref.removeprefix("attach://")) if ref.startswith("attach://") else None
@@ -360,6 +393,7 @@ class BotAPIStandIn:
             caption = _check_text(p["caption"], 1024) if p.get("caption") else None
             message = self._new_message(int(p["chat_id"]), caption=caption, photo=data,
                                         reply_markup=_check_markup(p.get("reply_markup")))
+            self.files[f"photo{message.message_id}"] = (f"photos/sent_{message.message_id}.png", data)
             return self._message_json(message)
         if method == "sendDocument":
             ref = str(p.get("document", ""))
@@ -368,6 +402,7 @@ class BotAPIStandIn:
                 raise _APIError(400, "Bad Request: there is no document in the request")
             caption = _check_text(p["caption"], 1024) if p.get("caption") else None
             message = self._new_message(int(p["chat_id"]), caption=caption, document=data)
+            self.files[f"doc{message.message_id}"] = (f"documents/sent_{message.message_id}", data)
             return self._message_json(message)
         raise _APIError(404, "Not Found: method not found")
 
@@ -521,3 +556,21 @@ def callback_update(chat_id: int, message_id: int, data: str, *, update_id: int 
         update["update_id"] = update_id
     return update
 
+
+
+def photo_update(chat_id: int, file_id: str, *, caption: str | None = None, size: int = 0,
+                 update_id: int | None = None, language_code: str = "ru") -> dict[str, Any]:
+    """A user's photo (`file_id` from `BotAPIStandIn.add_file`): Telegram sends it as several PhotoSize
+    entries, smallest first; the bot downloads the largest. A caption is optional (≤ 1024 characters)."""
+    sizes = [{"file_id": f"{file_id}_s", "file_unique_id": f"{file_id[-8:]}s", "width": 90, "height": 90,
+              "file_size": 1200},
+             {"file_id": file_id, "file_unique_id": file_id[-8:], "width": 1080, "height": 1080, "file_size": size}]
+    message: dict[str, Any] = {"message_id": next(_message_ids), "date": int(time.time()),
+                               "from": _sender(chat_id, language_code, None), "chat": _chat(chat_id, "private"),
+                               "photo": sizes}
+    if caption is not None:
+        message["caption"] = caption
+    update: dict[str, Any] = {"message": message}
+    if update_id is not None:
+        update["update_id"] = update_id
+    return update

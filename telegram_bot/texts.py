@@ -147,6 +147,18 @@ _TEXTS: dict[str, dict[Lang, str]] = {
         "ru": "Я понимаю только текстовые сообщения.",
         "en": "I only understand text messages.",
     },
+    "photo_uploaded": {
+        "ru": "🖼 Картинка загружена в библиотеку кабинета (<code>{hash}</code>, {verified}). Теперь напишите, "
+              "например: «Создай объявление из загруженной картинки в адсете …: текст «…», заголовок «…», "
+              "ссылка https://…, кнопка «Записаться»».",
+        "en": "🖼 The image is in the ad account's library (<code>{hash}</code>, {verified}). Now say, for "
+              "example: “Create an ad from the uploaded image in the ad set …: text “…”, headline “…”, "
+              "link https://…, button “Sign up””.",
+    },
+    "photo_verified": {"ru": "проверено чтением библиотеки", "en": "checked by reading the library back"},
+    "photo_unverified": {"ru": "не удалось проверить", "en": "could not be checked"},
+    "photo_bad": {"ru": "⚠️ Картинку не загрузил: {reason}", "en": "⚠️ The image was not uploaded: {reason}"},
+    "photo_too_big": {"ru": "нужна картинка JPG или PNG до 8 МБ.", "en": "a JPG or PNG image up to 8 MB is needed."},
     "internal_error": {
         "ru": "⚠️ Внутренняя ошибка. Ваше сообщение не потеряно — повторите чуть позже.",
         "en": "⚠️ Internal error. Your message was kept — please try again shortly.",

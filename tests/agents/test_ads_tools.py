@@ -24,8 +24,9 @@ DANGEROUS = {"pauseCampaign", "resumeCampaign", "pauseAdSet", "resumeAdSet", "up
              "deleteAudience"}
 # Issue 16's Meta operations: structures are planned by reads and created by a plan-only write.
 META_OPS_READS = {"planCampaignStructure", "planCampaignCopy", "previewTargetingChange", "previewAdSetSettings",
-                  "listAudiences", "planLeadAudience", "exportTable", "planCreativeABTest"}
-PLAN_ONLY = {"createCampaignStructure", "updateAdSetTargeting", "updateAdSetSettings", "createLeadAudience"}
+                  "listAudiences", "planLeadAudience", "exportTable", "planCreativeABTest", "planSiteAudience"}
+PLAN_ONLY = {"createCampaignStructure", "updateAdSetTargeting", "updateAdSetSettings", "createLeadAudience",
+             "createSiteAudience"}
 READS = {"getCampaigns", "getCampaignDetails", "getAdSets", "getSpendReport", "getDirections",
          "getDirectionDetails", "getDirectionMetrics", "getROIReport", "getROIComparison", "getActionHistory",
          "optimizeBudgets", "getBreakdownReport", "listAdAccounts", "previewRule", "listRules", "getRuleActivity",
@@ -93,8 +94,8 @@ async def stranger_direction(demo_engine: AsyncEngine) -> str:
 # ── the registry ────────────────────────────────────────────────────────────────────────────
 
 
-def test_registry_declares_the_50_tools_with_descriptions_and_strict_schemas() -> None:
-    assert len(tools) == 50
+def test_registry_declares_the_52_tools_with_descriptions_and_strict_schemas() -> None:
+    assert len(tools) == 52
     assert set(tools.names()) == READS | DANGEROUS | OWN_WRITES  # what a model may call
     assert {t.name for t in tools if t.plan_only} == PLAN_ONLY
     assert PLAN_ONLY.isdisjoint(s["function"]["name"] for s in tools.schemas())

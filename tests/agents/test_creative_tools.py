@@ -33,7 +33,7 @@ EXPECTED = {
     "getCreativeTranscript": ("read", False), "triggerCreativeAnalysis": ("write", False),
     "launchCreative": ("write", True), "pauseCreative": ("write", True), "startCreativeTest": ("write", True),
     "stopCreativeTest": ("write", False), "analyzeABTest": ("read", False), "suggestCreativeRotation": ("read", False),
-    "writeAdCopy": ("read", False), "planCreativeAd": ("read", False),  # issue 16
+    "writeAdCopy": ("read", False), "planCreativeAd": ("read", False), "getAdPreview": ("read", False),  # issue 16
     "createCreativeAd": ("write", True),  # plan-only: proposed by planCreativeAd
 }
 

@@ -4,6 +4,7 @@ planned through the write path (PAUSED), copied to another city, and undone by a
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from sqlalchemy import text
 from tool_calls import make_callers
@@ -65,6 +66,34 @@ async def test_missing_essentials_are_asked_for_not_invented(tool_ctx: ToolConte
     unknown = await call(tool_ctx, "planCampaignStructure", direction="Виниры", cities=["Атлантида"],
                          dailyBudgetCents=5000, creatives=["Виниры: до и после"])
     assert not unknown.success and unknown.error_code == "no_geo"
+
+
+async def test_a_lifetime_budget_needs_an_end_and_a_daily_share_above_the_floor(tool_ctx: ToolContext) -> None:
+    no_end = await call(tool_ctx, "planCampaignStructure", direction="Виниры", cities=["Казань"],
+                        lifetimeBudgetCents=150000, creatives=["Виниры: до и после"])
+    assert not no_end.success and no_end.error_code == "missing" and "дату окончания" in (no_end.error or "")
+    end = tool_ctx.today + dt.timedelta(days=99)  # 100 days: $10 for the whole run is 10 cents a day
+    thin = await call(tool_ctx, "planCampaignStructure", direction="Виниры", cities=["Казань"],
+                      lifetimeBudgetCents=1000, endDate=end.isoformat(), creatives=["Виниры: до и после"])
+    assert not thin.success and thin.error_code == "budget_too_low"
+    past = await call(tool_ctx, "planCampaignStructure", direction="Виниры", cities=["Казань"],
+                      lifetimeBudgetCents=150000, endDate=(tool_ctx.today - dt.timedelta(days=1)).isoformat(),
+                      creatives=["Виниры: до и после"])
+    assert not past.success and past.error_code == "bad_dates"
+
+
+async def test_high_demand_periods_need_a_daily_budget_and_must_not_overlap(tool_ctx: ToolContext) -> None:
+    day = tool_ctx.today + dt.timedelta(days=10)
+    peak = {"start": day.isoformat(), "end": (day + dt.timedelta(days=3)).isoformat(), "extraDailyBudgetCents": 2000}
+    lifetime = await call(tool_ctx, "planCampaignStructure", direction="Виниры", cities=["Казань"],
+                          lifetimeBudgetCents=150000, endDate=(day + dt.timedelta(days=30)).isoformat(),
+                          highDemandPeriods=[peak], creatives=["Виниры: до и после"])
+    assert not lifetime.success and lifetime.error_code == "schedule_needs_daily"
+    overlapping = {**peak, "start": (day + dt.timedelta(days=2)).isoformat(),
+                   "end": (day + dt.timedelta(days=5)).isoformat()}
+    clash = await call(tool_ctx, "planCampaignStructure", direction="Виниры", cities=["Казань"], dailyBudgetCents=5000,
+                       highDemandPeriods=[peak, overlapping], creatives=["Виниры: до и после"])
+    assert not clash.success and clash.error_code == "bad_dates"
 
 
 async def test_below_the_platform_floor_is_refused_before_any_plan(tool_ctx: ToolContext) -> None:

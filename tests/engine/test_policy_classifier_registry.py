@@ -142,7 +142,7 @@ def test_every_product_tool_has_a_strict_schema_and_description() -> None:
 
     agents = load_agents()
     names = [t.name for a in agents for t in a.tools]
-    assert len(names) == len(set(names)) == 50 + 20 + 5 + 7  # whatsapp: + getInboundStats, sendSegmentMessage
+    assert len(names) == len(set(names)) == 52 + 21 + 5 + 7  # whatsapp: + getInboundStats, sendSegmentMessage
     for agent in agents:
         for tool in agent.tools:
             params = tool.openai_schema()["function"]["parameters"]

@@ -810,6 +810,28 @@ META_OPS: list[Case] = [
       "and «Голливудская улыбка»",
       call("planCampaignStructure", direction="Виниры", cities=["Kazan"], dailyBudgetCents=5000, ageMin=25,
            ageMax=45, gender="female", creatives=["Виниры: до и после", "Голливудская улыбка"])),
+    # Lifetime budgets at creation: the whole run's budget and an end date (the day the ad sets stop).
+    c("Создай кампанию на направление Виниры в Казани, $1500 на весь срок до 30 июня, женщины 25-45, креативы «Виниры: "
+      "до и после» и «Голливудская улыбка»",
+      call("planCampaignStructure", direction="Виниры", cities=["Казани"], lifetimeBudgetCents=150000,
+           endDate="2026-06-30", ageMin=25, ageMax=45, gender="female", dailyBudgetCents=ABSENT,
+           creatives=["Виниры: до и после", "Голливудская улыбка"])),
+    c("Create a campaign for the Виниры direction in Kazan with a $900 lifetime budget from June 1 until June 30, "
+      "creatives «Виниры: до и после»",
+      call("planCampaignStructure", direction="Виниры", cities=["Kazan"], lifetimeBudgetCents=90000,
+           startDate="2026-06-01", endDate="2026-06-30", creatives=["Виниры: до и после"])),
+    ask("Создай кампанию на направление Виниры в Казани, $1500 на весь срок, креативы «Голливудская улыбка»"),  # until?
+    # Budget schedules (Meta's high-demand periods): days with a higher daily budget.
+    c("Создай кампанию на направление Виниры в Казани, $50 в день, в пиковые дни с 20 по 25 декабря +$30 в день, "
+      "креативы «Виниры: до и после»",
+      call("planCampaignStructure", direction="Виниры", cities=["Казани"], dailyBudgetCents=5000, endDate=ABSENT,
+           highDemandPeriods=[{"start": "2026-12-20", "end": "2026-12-25", "extraDailyBudgetCents": 3000}],
+           creatives=["Виниры: до и после"])),
+    c("Create a campaign for the Виниры direction in Kazan, $40 a day, peak days from December 20 to December 24 "
+      "+$20 a day, creatives «Виниры: до и после»",
+      call("planCampaignStructure", direction="Виниры", cities=["Kazan"], dailyBudgetCents=4000, endDate=ABSENT,
+           highDemandPeriods=[{"start": "2026-12-20", "end": "2026-12-24", "extraDailyBudgetCents": 2000}],
+           creatives=["Виниры: до и после"])),
     c("Собери кампанию на отбеливание в Новосибирске, 40 долларов в день, от 18 до 35 лет, креатив «Белые зубы к лету»",
       call("planCampaignStructure", direction="Отбеливание", cities=["Новосибирске"], dailyBudgetCents=4000,
            ageMin=18, ageMax=35, creatives=["Белые зубы к лету"], gender=ABSENT)),
@@ -857,6 +879,26 @@ META_OPS: list[Case] = [
       call("planCreativeAd", adsetId=A("Москва 18-35"), primaryText="Whiter teeth in one hour",
            headline="ZOOM whitening", link="https://clinic.example/zoom", callToAction=ABSENT)),
     ask("Сделай креатив из картинки"),  # which ad set, text, headline, link?
+    # Previews (a link: Meta gives an iframe page, not an image).
+    c("Покажи превью объявления «Виниры: до и после»", call("getAdPreview", ad="Виниры: до и после", adFormat=ABSENT)),
+    c("как выглядит объявление Голливудская улыбка в СПб в сторис",
+      call("getAdPreview", ad="Голливудская улыбка в СПб", adFormat="INSTAGRAM_STORY")),
+    c("show the preview of the ad «Белоснежная улыбка» as an Instagram story",  # «Instagram» alone names Meta
+      call("getAdPreview", ad="Белоснежная улыбка", adFormat="INSTAGRAM_STORY")),
+    c("preview the ad Отбеливание ZOOM за 1 час on desktop",
+      call("getAdPreview", ad="Отбеливание ZOOM за 1 час", adFormat="DESKTOP_FEED_STANDARD")),
+    ask("покажи превью объявления"),  # which one?
+    # A Telegram photo's caption, with the uploaded image's hash the photo handler adds after it.
+    c("Объявление в адсете Москва 25-45: текст «Имплантация за 1 день», заголовок «Имплант за день», ссылка "
+      "https://clinic.example/implant\n[фото → картинка 0123456789abcdef0123456789abcdef]",
+      call("planCreativeAd", adsetId=A("Москва 25-45"), primaryText="Имплантация за 1 день",
+           headline="Имплант за день", link="https://clinic.example/implant",
+           imageHash="0123456789abcdef0123456789abcdef")),
+    c("Ad for the ad set Москва 18-35: text «Whiter teeth in one hour», headline «ZOOM», link "
+      "https://clinic.example/zoom\n[photo → image fedcba9876543210fedcba9876543210]",
+      call("planCreativeAd", adsetId=A("Москва 18-35"), primaryText="Whiter teeth in one hour", headline="ZOOM",
+           link="https://clinic.example/zoom", imageHash="fedcba9876543210fedcba9876543210")),
+    ask("объявление для Виниры\n[фото → картинка 0123456789abcdef0123456789abcdef]"),  # which ad set? text?
     c("Мои аудитории", call("listAudiences")),
     c("show my audiences", call("listAudiences")),
     c("Заведи новую аудиторию из базы клиентов", call("planLeadAudience", temperature=ABSENT, stage=ABSENT)),
@@ -872,6 +914,19 @@ META_OPS: list[Case] = [
     ask("create a lookalike audience from our leads"),
     ask("Сделай мне аудиторию похожих на покупателей"),
     c("Удали аудиторию «Старые лиды»", call("deleteAudience", audience="Старые лиды")),
+    # Site audiences from the pixel (Meta's rule-based website custom audience).
+    c("Создай аудиторию посетителей сайта за 30 дней", call("planSiteAudience", retentionDays=30, event=ABSENT)),
+    c("Собери аудиторию из пикселя: кто оставил заявку на сайте за 90 дней",
+      call("planSiteAudience", event="Lead", retentionDays=90)),
+    c("Создай аудиторию сайта: кто смотрел страницы с «veneers» за 2 недели",
+      call("planSiteAudience", event="ViewContent", retentionDays=14, urlContains="veneers")),
+    c("create a website audience of visitors in the last 60 days", call("planSiteAudience", retentionDays=60)),
+    c("create an audience from the pixel: people who added to cart in 14 days",
+      call("planSiteAudience", event="AddToCart", retentionDays=14)),
+    c("build a website audience of people who submitted a lead form, 3 months",
+      call("planSiteAudience", event="Lead", retentionDays=90)),
+    ask("Создай аудиторию посетителей сайта за год"),  # Meta keeps 1–180 days: asked
+    ask("create a website audience of visitors in the last 365 days"),
     c("delete the audience Old leads", call("deleteAudience", audience="Old leads")),
     c("Выгрузи это в CSV", call("exportTable", format="csv")),
     c("выгрузи таблицу в Excel", call("exportTable", format="xlsx")),

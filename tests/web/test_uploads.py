@@ -40,8 +40,11 @@ async def test_upload_then_a_creative_ad_by_chat(api: Api) -> None:
     params = step["params"]
     assert (params["imageHash"], params["headline"], params["callToAction"], params["link"]) == \
         (body["hash"], "Имплант за 1 день", "SIGN_UP", "https://clinic.example/implant")
-    assert any(e.get("type") == "tool_result" and (e.get("result") or {}).get("preview_html")
-               for e in data["events"])
+    preview = next((e.get("result") or {}) for e in data["events"]
+                   if e.get("type") == "tool_result" and (e.get("result") or {}).get("preview_html"))
+    # Meta's preview is an iframe page: the answer gives its link and says it is not an image.
+    assert preview["preview_link"].startswith("https://sandbox.local/preview/")
+    assert preview["preview_link"] in preview["message"] and "не картинка" in preview["message"]
     run = await api.http.post("/api/brain/chat/execute", headers=api.auth, json={"planId": plan["id"]})
     assert run.status_code == 200, run.text
     await api.idle()

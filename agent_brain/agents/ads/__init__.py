@@ -10,6 +10,7 @@ from agent_brain.agents.ads import (  # noqa: F401 - register their tools
     exports,
     optimize,
     rule_edits,
+    site_audiences,
     strategy_rules,
     structure,
     targeting,

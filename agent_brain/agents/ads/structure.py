@@ -19,10 +19,12 @@ gives for the campaign wins.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 
 from agent_brain.agents.ads.tools import tools
@@ -49,12 +51,25 @@ _CITY_SHORT = {"Санкт-Петербург": ("СПб", "Питер", "SPb"),
 # ── arguments ───────────────────────────────────────────────────────────────────────────────
 
 
+class HighDemandPeriod(BaseModel):
+    start: dt.date = Field(description="First day of the period")
+    end: dt.date = Field(description="Last day of the period")
+    extraDailyBudgetCents: int = Field(gt=0, description="How much more a day during the period (minor units), "
+                                                         "for the whole campaign")
+
+
 class PlanStructureArgs(BaseModel):
     direction: str | None = Field(default=None, max_length=200, description="The direction's name, e.g. «Виниры»")
     cities: list[str] = Field(default_factory=list, max_length=5,
                               description="Cities to target, one ad set each, as the user wrote them")
     dailyBudgetCents: int | None = Field(default=None, gt=0, description="Daily budget of the whole campaign in "
                                                                          "minor units, split equally across ad sets")
+    lifetimeBudgetCents: int | None = Field(default=None, gt=0, description="Instead of a daily budget: the budget "
+                                            "for the whole run (minor units), split equally; needs endDate")
+    startDate: dt.date | None = Field(default=None, description="When the ad sets start (default: on launch)")
+    endDate: dt.date | None = Field(default=None, description="When the ad sets stop; required with a lifetime budget")
+    highDemandPeriods: list[HighDemandPeriod] = Field(default_factory=list, max_length=10,
+                                                      description="Budget schedules: days with a higher daily budget")
     ageMin: int | None = Field(default=None, ge=18, le=65)
     ageMax: int | None = Field(default=None, ge=18, le=65)
     gender: Literal["all", "female", "male"] = "all"
@@ -79,14 +94,49 @@ class AdSpec(BaseModel):
     creativeId: str = Field(max_length=32, description="The platform creative id")
 
 
+class BudgetSchedule(BaseModel):
+    timeStart: str = Field(max_length=40, description="ISO 8601 in the account's time zone")
+    timeEnd: str = Field(max_length=40, description="ISO 8601 in the account's time zone")
+    extraCents: int = Field(gt=0, description="The daily budget's increase in the period (minor units)")
+
+    def to_graph(self) -> dict[str, Any]:
+        """Graph's `budget_schedule_specs` entry: UNIX seconds, an ABSOLUTE increase, once."""
+        return {"time_start": int(dt.datetime.fromisoformat(self.timeStart).timestamp()),
+                "time_end": int(dt.datetime.fromisoformat(self.timeEnd).timestamp()),
+                "budget_value": self.extraCents, "budget_value_type": "ABSOLUTE", "recurrence_type": "ONE_TIME"}
+
+
 class AdSetSpec(BaseModel):
     name: str = Field(max_length=300)
     cities: list[CityRef] = Field(min_length=1, max_length=5)
     ageMin: int = Field(ge=18, le=65)
     ageMax: int = Field(ge=18, le=65)
     genders: list[int] = Field(default_factory=list, description="1 male, 2 female, empty all")
-    dailyBudgetCents: int = Field(gt=0)
+    dailyBudgetCents: int | None = Field(default=None, gt=0)
+    lifetimeBudgetCents: int | None = Field(default=None, gt=0, description="For the whole run; needs endTime")
+    startTime: str | None = Field(default=None, max_length=40, description="ISO 8601 in the account's time zone")
+    endTime: str | None = Field(default=None, max_length=40, description="ISO 8601 in the account's time zone")
+    budgetSchedules: list[BudgetSchedule] = Field(default_factory=list, max_length=10)
     ads: list[AdSpec] = Field(min_length=1, max_length=10)
+
+    @model_validator(mode="after")
+    def _one_budget(self) -> AdSetSpec:
+        # As the platform: an ad set has a daily or a lifetime budget, and a lifetime one has an end.
+        if (self.dailyBudgetCents is None) == (self.lifetimeBudgetCents is None):
+            raise ValueError("an ad set has either dailyBudgetCents or lifetimeBudgetCents")
+        if self.lifetimeBudgetCents is not None and not self.endTime:
+            raise ValueError("a lifetime budget needs endTime")
+        if self.budgetSchedules and self.dailyBudgetCents is None:
+            raise ValueError("budget schedules need a daily budget")
+        return self
+
+    def per_day_cents(self, today: dt.date) -> int:
+        if self.dailyBudgetCents is not None:
+            return self.dailyBudgetCents
+        assert self.lifetimeBudgetCents is not None and self.endTime
+        start = dt.datetime.fromisoformat(self.startTime).date() if self.startTime else today
+        days = max(1, (dt.datetime.fromisoformat(self.endTime).date() - start).days + 1)
+        return self.lifetimeBudgetCents // days
 
     def targeting(self) -> Targeting:
         return Targeting(cities=[{"key": c.key, "radius": 20, "distance_unit": "kilometer"} for c in self.cities],
@@ -174,7 +224,10 @@ async def _city(ctx: ToolContext, name: str) -> CityRef:
 
 def _missing(ctx: ToolContext, args: PlanStructureArgs) -> list[str]:
     parts = [(args.direction, "направление", "the direction"), (args.cities, "город (гео)", "the city (geo)"),
-             (args.dailyBudgetCents, "дневной бюджет", "the daily budget"),
+             (args.dailyBudgetCents or args.lifetimeBudgetCents, "дневной бюджет (или бюджет на весь срок)",
+              "the daily budget (or a lifetime budget)"),
+             (args.endDate or not args.lifetimeBudgetCents, "дату окончания (для бюджета на весь срок)",
+              "the end date (for a lifetime budget)"),
              (args.creatives, "креативы", "the creatives")]
     return [say(ctx, ru, en) for value, ru, en in parts if not value]
 
@@ -212,11 +265,12 @@ async def _checked_plan(ctx: ToolContext, spec: CreateStructureArgs, intro: str)
     account = ctx.require_account()
     money = lambda cents: format_money(int(cents), ctx.currency)  # noqa: E731
     floor = await ctx.meta.minimum_daily_budget_cents(account)
-    low = [s for s in spec.adSets if s.dailyBudgetCents < floor]
+    low = [s for s in spec.adSets if s.per_day_cents(ctx.today) < floor]
     if low:
-        raise ToolError(say(ctx, f"Бюджет адсета «{low[0].name}» {money(low[0].dailyBudgetCents)} ниже минимума "
+        per_day = money(low[0].per_day_cents(ctx.today))
+        raise ToolError(say(ctx, f"Бюджет адсета «{low[0].name}» {per_day} в день ниже минимума "
                                  f"площадки {money(floor)} в день.",
-                            f"The ad set “{low[0].name}” budget {money(low[0].dailyBudgetCents)} is below the "
+                            f"The ad set “{low[0].name}” budget {per_day} a day is below the "
                             f"platform's minimum of {money(floor)} a day."), code="budget_too_low")
     try:
         await ctx.meta.create_campaign(account, name=spec.campaignName, objective=spec.objective, status="PAUSED",
@@ -236,20 +290,44 @@ async def _checked_plan(ctx: ToolContext, spec: CreateStructureArgs, intro: str)
             tuple(s.genders), say(ctx, "все", "all"))
         reach_text = f"{r['users_lower_bound']:,}–{r['users_upper_bound']:,}"
         lines.append(say(ctx, f"• Адсет «{s.name}»: {', '.join(c.name for c in s.cities)}, {s.ageMin}-{s.ageMax}, "
-                              f"{gender}; {money(s.dailyBudgetCents)} в день; охват {reach_text.replace(',', ' ')}",
+                              f"{gender}; {_budget_text(ctx, s, money)}; охват {reach_text.replace(',', ' ')}",
                          f"• Ad set “{s.name}”: {', '.join(c.name for c in s.cities)}, {s.ageMin}-{s.ageMax}, "
-                         f"{gender}; {money(s.dailyBudgetCents)} a day; reach {reach_text}"))
+                         f"{gender}; {_budget_text(ctx, s, money)}; reach {reach_text}"))
         lines.extend(say(ctx, f"    – объявление «{a.name}»", f"    – ad “{a.name}”") for a in s.ads)
     lines.append(say(ctx, "Проверка площадки (validate_only): пройдена.", "Platform check (validate_only): passed."))
     description = "\n".join(lines)
-    total = sum(s.dailyBudgetCents for s in spec.adSets)
+    total = sum(s.dailyBudgetCents or 0 for s in spec.adSets)
+    lifetime = sum(s.lifetimeBudgetCents or 0 for s in spec.adSets)
+    totals = " + ".join(filter(None, (say(ctx, f"{money(total)} в день", f"{money(total)} a day") if total else "",
+                                      say(ctx, f"{money(lifetime)} на весь срок", f"{money(lifetime)} lifetime")
+                                      if lifetime else "")))
     message = f"{intro}\n{description}\n" + say(
-        ctx, f"Итого {money(total)} в день. Подтвердите план — создам всё на паузе; «запусти» включит кампанию.",
-        f"Total {money(total)} a day. Approve the plan and I'll create it paused; “launch it” turns it on.")
+        ctx, f"Итого {totals}. Подтвердите план — создам всё на паузе; «запусти» включит кампанию.",
+        f"Total {totals}. Approve the plan and I'll create it paused; “launch it” turns it on.")
     return {"structure": spec.model_dump(mode="json"), "reach": reach, "validation": "passed",
             "minimum_daily_budget_cents": floor, "message": message,
             "proposed_steps": [{"action": "createCampaignStructure", "params": spec.model_dump(mode="json"),
                                 "description": description}]}
+
+
+def _budget_text(ctx: ToolContext, s: AdSetSpec, money: Any) -> str:
+    start = say(ctx, f" с {s.startTime[:10]}", f" from {s.startTime[:10]}") if s.startTime else ""
+    if s.lifetimeBudgetCents is not None and s.endTime:
+        return say(ctx, f"{money(s.lifetimeBudgetCents)} на весь срок{start} до {s.endTime[:10]}",
+                   f"{money(s.lifetimeBudgetCents)} lifetime{start} until {s.endTime[:10]}")
+    end = say(ctx, f" до {s.endTime[:10]}", f" until {s.endTime[:10]}") if s.endTime else ""
+    peaks = "".join(say(ctx, f", {p.timeStart[:10]}–{p.timeEnd[:10]} +{money(p.extraCents)} в день",
+                        f", {p.timeStart[:10]}–{p.timeEnd[:10]} +{money(p.extraCents)} a day") for p in s.budgetSchedules)
+    return say(ctx, f"{money(s.dailyBudgetCents or 0)} в день{start}{end}{peaks}",
+               f"{money(s.dailyBudgetCents or 0)} a day{start}{end}{peaks}")
+
+
+def _account_time(ctx: ToolContext, day: dt.date | None, *, end: bool) -> str | None:
+    """A date as Graph's start_time/end_time: the day's start or end in the account's time zone."""
+    if day is None:
+        return None
+    at = dt.time(23, 59, 59) if end else dt.time(0, 0)
+    return dt.datetime.combine(day, at, ZoneInfo(ctx.timezone or "UTC")).isoformat()
 
 
 @tools.tool(kind=READ, timeout=60)
@@ -264,7 +342,19 @@ async def planCampaignStructure(args: PlanStructureArgs, ctx: ToolContext) -> di
     if missing:
         raise ToolError(say(ctx, f"Чтобы собрать кампанию, не хватает: {', '.join(missing)}.",
                             f"To build the campaign I still need: {', '.join(missing)}."), code="missing")
-    assert args.direction is not None and args.dailyBudgetCents is not None
+    assert args.direction is not None and (args.dailyBudgetCents or args.lifetimeBudgetCents)
+    if args.highDemandPeriods and args.lifetimeBudgetCents:
+        raise ToolError(say(ctx, "Пиковые дни (расписание бюджета) Meta даёт только при дневном бюджете.",
+                            "Meta schedules high-demand budgets only for daily budgets."), code="schedule_needs_daily")
+    peaks = sorted(args.highDemandPeriods, key=lambda p: p.start)
+    if any(p.end < p.start or p.start < ctx.today for p in peaks) or \
+            any(b.start <= a.end for a, b in zip(peaks, peaks[1:], strict=False)):
+        raise ToolError(say(ctx, "Пиковые дни должны быть в будущем, не пересекаться, конец — не раньше начала.",
+                            "High-demand periods must be in the future, not overlap, and end after they start."),
+                        code="bad_dates")
+    if args.endDate is not None and (args.endDate < ctx.today or (args.startDate and args.endDate < args.startDate)):
+        raise ToolError(say(ctx, f"Дата окончания {args.endDate} уже прошла или раньше начала.",
+                            f"The end date {args.endDate} is in the past or before the start."), code="bad_dates")
     age_min, age_max = args.ageMin or 18, args.ageMax or 65
     if age_min > age_max:
         age_min, age_max = age_max, age_min
@@ -272,7 +362,14 @@ async def planCampaignStructure(args: PlanStructureArgs, ctx: ToolContext) -> di
     creatives = await _creatives(ctx, args.creatives, direction.id)
     cities = [await _city(ctx, c) for c in dict.fromkeys(args.cities)]
     objective, goal = _OBJECTIVES.get(direction.objective, _DEFAULT_OBJECTIVE)
-    share = args.dailyBudgetCents // len(cities)
+    daily = args.dailyBudgetCents // len(cities) if args.dailyBudgetCents and not args.lifetimeBudgetCents else None
+    lifetime = args.lifetimeBudgetCents // len(cities) if args.lifetimeBudgetCents else None
+    times = {"startTime": _account_time(ctx, args.startDate, end=False),
+             "endTime": _account_time(ctx, args.endDate, end=True)}
+    schedules = [BudgetSchedule(timeStart=_account_time(ctx, p.start, end=False) or "",
+                                timeEnd=_account_time(ctx, p.end, end=True) or "",
+                                extraCents=max(1, p.extraDailyBudgetCents // len(cities)))
+                 for p in sorted(args.highDemandPeriods, key=lambda p: p.start)]
     naming, date = await _naming(ctx), str(ctx.today)
     place = ", ".join(c.name for c in cities)
     fill = {"direction": direction.name, "city": place, "age_min": age_min, "age_max": age_max, "gender": "",
@@ -283,7 +380,8 @@ async def planCampaignStructure(args: PlanStructureArgs, ctx: ToolContext) -> di
         campaignName=args.campaignName or naming["campaign"].format(**{**fill, "creative": ""}).strip()[:300],
         objective=objective, optimizationGoal=goal, specialAdCategories=[],
         adSets=[AdSetSpec(name=_adset_name(naming, c.name, age_min, age_max, args.gender, direction=direction.name,
-                                           date=date)[:300], cities=[c], ageMin=age_min, ageMax=age_max, genders=_GENDER_CODES[args.gender], dailyBudgetCents=share, ads=ads)
+                                           date=date)[:300], cities=[c], ageMin=age_min, ageMax=age_max, genders=_GENDER_CODES[args.gender], dailyBudgetCents=daily,
+                          lifetimeBudgetCents=lifetime, budgetSchedules=schedules, ads=ads, **times)
                 for c in cities])
     intro = say(ctx, f"Собрал структуру для направления «{direction.name}»:",
                 f"I put together a structure for the “{direction.name}” direction:")
@@ -380,7 +478,10 @@ async def createCampaignStructure(args: CreateStructureArgs, ctx: ToolContext) -
             for s in args.adSets:
                 ad_set = await ctx.meta.create_ad_set(
                     account, campaign_id=campaign.object_id, name=s.name, targeting=s.targeting(),
-                    daily_budget_cents=s.dailyBudgetCents, optimization_goal=args.optimizationGoal, status="ACTIVE")
+                    daily_budget_cents=s.dailyBudgetCents, lifetime_budget_cents=s.lifetimeBudgetCents,
+                    start_time=s.startTime, end_time=s.endTime, optimization_goal=args.optimizationGoal,
+                    budget_schedules=[b.to_graph() for b in s.budgetSchedules],
+                    status="ACTIVE")
                 ads = [(await ctx.meta.create_ad(account, ad_set_id=ad_set.object_id, creative_id=a.creativeId,
                                                  name=a.name, status="ACTIVE")).object_id for a in s.ads]
                 out["ad_sets"].append({"id": ad_set.object_id, "name": s.name, "ads": ads})

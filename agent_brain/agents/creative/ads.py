@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, HttpUrl
 from sqlalchemy import insert, select
 
+from agent_brain.agents.creative.previews import preview_link, preview_note
 from agent_brain.agents.creative.tools import tools
 from agent_brain.db.models import Action, Creative
 from agent_brain.journal.records import WriteTarget
@@ -138,9 +139,12 @@ async def planCreativeAd(args: PlanCreativeAdArgs, ctx: ToolContext) -> dict[str
                       f"Creative “{spec.name}” (image {spec.imageHash[:8]}…, button {spec.callToAction}, link "
                       f"{spec.link}) and a paused ad in the ad set “{ad_set.name}”; checked by the platform "
                       "(validate_only)")
+    preview_html = (preview.get("data") or [{}])[0].get("body")
+    link = preview_link(preview_html)
     return {"adset": {"id": ad_set.id, "name": ad_set.name}, "creative": spec.model_dump(mode="json"),
-            "preview_html": (preview.get("data") or [{}])[0].get("body"),
-            "message": description + say(ctx, ". Подтвердите план.", ". Please approve the plan."),
+            "preview_html": preview_html, "preview_link": link,
+            "message": description + say(ctx, ". Подтвердите план.", ". Please approve the plan.") + "\n"
+            + preview_note(ctx, link),
             "proposed_steps": [{"action": "createCreativeAd", "params": spec.model_dump(mode="json"),
                                 "description": description}]}
 

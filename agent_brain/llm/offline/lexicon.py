@@ -326,10 +326,12 @@ TOOLS: dict[str, ToolInfo] = {
     "exportTable": _t("ads"),
     "planCreativeABTest": _t("ads"),
     "planLeadAudience": _t("ads"),
+    "planSiteAudience": _t("ads"),
     "createLookalike": _t("ads", write=True),
     "deleteAudience": _t("ads", write=True),
     "writeAdCopy": _t("creative"),
     "planCreativeAd": _t("creative"),
+    "getAdPreview": _t("creative"),
     "analyzeABTest": _t("creative", period=True),
     "suggestCreativeRotation": _t("creative", period=True),
 }

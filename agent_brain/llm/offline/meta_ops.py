@@ -24,7 +24,7 @@ from agent_brain.llm.offline.text import normalise
 from agent_brain.money import to_cents
 
 TOOLS = ("planCampaignStructure", "planCampaignCopy", "archiveCampaign", "previewTargetingChange", "previewAdSetSettings",
-         "writeAdCopy", "planCreativeAd", "listAudiences", "planLeadAudience", "createLookalike", "deleteAudience",
+         "writeAdCopy", "planCreativeAd", "getAdPreview", "listAudiences", "planLeadAudience", "planSiteAudience", "createLookalike", "deleteAudience",
          "exportTable", "planCreativeABTest")
 
 
@@ -93,6 +93,28 @@ _TEMPERATURE = (("hot", _rx(r"горяч\w*", r"hot")), ("warm", _rx(r"т[её]�
                 ("cold", _rx(r"холодн\w*", r"cold")))
 _AUDIENCE_NAME = re.compile(r"(?:аудитори\w*|audience)\s+(?!из\b|from\b|по\b|of\b|на\b)([^\s,.!?][^,.!?]*)", re.I)
 _PERCENT = re.compile(r"(\d{1,2})\s*%")
+_PREVIEW = _rx(r"превью", r"предпросмотр\w*", r"предварительн\w* просмотр\w*", r"previews?\b", r"как выглядит",
+               r"how does")
+_PREVIEW_FORMATS = (("INSTAGRAM_STORY", _rx(r"сторис", r"stor(?:y|ies)")), ("INSTAGRAM_REELS", _rx(r"рилс", r"reels?")),
+                    ("INSTAGRAM_STANDARD", _rx(r"инстаграм\w*", r"instagram")),
+                    ("DESKTOP_FEED_STANDARD", _rx(r"десктоп\w*", r"компьютер\w*", r"desktop")))
+_AD_NAMED = re.compile(r"(?:объявлени\w*|(?<!\w)ad)\s+(?!в\b|in\b|for\b|на\b|on\b)(.+?)\s*(?:(?:в|для|на|in|for|on)\s+"
+                       r"(?:the\s+)?(?:инстаграм|instagram|сторис|stor|ленте|ленту|feed|десктоп|desktop|компьютер|reels|"
+                       r"рилс|mobile|мобильн)\w*.*)?(?:\s+look\w*)?[?.!]*$", re.IGNORECASE)
+_HIGH_DEMAND = re.compile(r"(?<!\w)(?:пиков\w*|повышенн\w* спрос\w*|high[- ]demand|peak)[^,;]*", re.IGNORECASE)
+_SITE = _rx(r"сайт\w*", r"пиксел\w*", r"посетител\w*", r"website", r"site\b", r"pixel\w*", r"visitors?", r"visited")
+_SITE_EVENTS = (("AddToCart", _rx(r"корзин\w*", r"add(?:ed)? to cart", r"cart")),
+                ("InitiateCheckout", _rx(r"оформлени\w*", r"checkout")),
+                ("Purchase", _rx(r"купил\w*", r"покупк\w*", r"purchas\w*", r"bought")),
+                ("Schedule", _rx(r"записал\w*", r"booked", r"scheduled")),
+                ("Lead", _rx(r"заявк\w*", r"лид\w*", r"leads?\b", r"форм\w*", r"forms?\b")),
+                ("Contact", _rx(r"связал\w*", r"контакт\w*", r"contacted")),
+                ("ViewContent", _rx(r"просмотр\w*", r"смотрел\w*", r"viewed", r"view content")))
+_DAYS = re.compile(r"(\d{1,3})\s*(?:дн\w*|день|сут\w*|days?\b|d\b)", re.I)
+_MONTHS = re.compile(r"(?:(\d{1,2})\s*)?(?:месяц\w*|мес\b|months?\b)", re.I)
+_WEEKS = re.compile(r"(?:(\d{1,2})\s*)?(?:недел\w*|weeks?\b)", re.I)
+_PAGE_TEXT = re.compile(r"(?:страниц\w*|url|адрес\w*|pages?)\s+(?:с|со|содерж\w*|где есть|contain\w*|with)\s+"
+                        r"[«\"']?([^\s«»\"',]+)", re.I)
 _EXPORT = _rx(r"выгруз\w*", r"экспорт\w*", r"скача\w*", r"export\w*", r"download")
 _AB_TEST = _rx(r"a/b", r"ab[- ]?тест\w*", r"аб[- ]?тест\w*", r"ab[- ]?test\w*", r"сплит[- ]?тест\w*", r"split[- ]?test\w*")
 _LAUNCH = _rx(r"запусти\w*", r"сделай", r"создай", r"собери", r"настрой", r"run", r"start", r"launch", r"set up", r"create")
@@ -164,7 +186,7 @@ def understand(message: str, lang: str, entities: dict[str, Sequence[Entity]], t
     def creative_ad(*a: Any) -> Understood | None:
         return _creative_ad(*a, variants=variants)
 
-    for reader in (_ab_structure, _export, _audiences, _archive, _copy, creative_ad, _create, _settings, _targeting,
+    for reader in (_ab_structure, _export, _audiences, _archive, _copy, _preview, creative_ad, _create, _settings, _targeting,
                    _ad_copy):
         found = reader(text, message, ru, entities, today)
         if found is not None and all(i.tool in available for i in found.intents) and (
@@ -191,29 +213,67 @@ def _create(text: str, original: str, ru: bool, entities: dict[str, Sequence[Ent
         titles = [e.name for e, a, _ in _named(text, entities, "creative") if a > cue.start()]
     if titles:
         args["creatives"] = titles
-    skip = [*quoted, *((a, b) for _, a, b in directions)]
+    peak = _HIGH_DEMAND.search(_blank(text, quoted))  # «в пиковые дни с 20 по 25 декабря +$30 в день»
+    skip = [*quoted, *((a, b) for _, a, b in directions), *((peak.span(),) if peak else ())]
     places = _places(original, skip)
     if places:
         args["cities"] = places
+    if peak:
+        start, end = _span_ahead(peak.group(0), today)
+        extra = extract_money(Scan(peak.group(0)))
+        if start and end and extra:
+            args["highDemandPeriods"] = [{"start": start.isoformat(), "end": end.isoformat(),
+                                          "extraDailyBudgetCents": extra[0].cents}]
+        quoted = sorted([*quoted, peak.span()])  # the period is not the campaign's own dates or budget
     money = extract_money(Scan(_blank(text, quoted)))
     per_day = _PER_DAY.search(_blank(text, quoted))
-    if money:
+    lifetime = _LIFETIME.search(text)
+    if money and lifetime:  # «$1500 на весь срок до 31 декабря»: a lifetime budget with an end date
+        args["lifetimeBudgetCents"] = money[0].cents
+    elif money:
         args["dailyBudgetCents"] = money[0].cents
     elif per_day:  # «5000 в день» without a currency: the account's own
         args["dailyBudgetCents"] = to_cents(per_day.group(1).replace(" ", ""))
+    unquoted = _blank(text, quoted)
+    end = _date_after(unquoted, _END, today)
+    if end is not None:
+        args["endDate"] = end.isoformat()
+        start = _date_after(unquoted, _START, today)
+        if start is not None and start < end:
+            args["startDate"] = start.isoformat()
     ages = _ages(_blank(text, quoted))
     if ages:
         args["ageMin"], args["ageMax"] = ages
     gender = "female" if _FEMALE.search(text) else "male" if _MALE.search(text) else None
     if gender:
         args["gender"] = gender
+    budget = "lifetimeBudgetCents" if lifetime else "dailyBudgetCents"
     missing = [(ru_, en) for key, ru_, en in (("direction", "направление", "the direction"),
                                                 ("cities", "город", "the city"),
-                                                ("dailyBudgetCents", "дневной бюджет", "the daily budget"),
+                                                (budget, "бюджет на весь срок" if lifetime else "дневной бюджет",
+                                                 "the lifetime budget" if lifetime else "the daily budget"),
+                                                *((("endDate", "дату окончания", "the end date"),) if lifetime else ()),
                                                 ("creatives", "креативы", "the creatives")) if key not in args]
     if missing:
         return Understood(questions=[_question(missing, args, entities, ru)], about="planCampaignStructure")
     return Understood(intents=[Intent("planCampaignStructure", args)])
+
+
+_SAME_MONTH = re.compile(r"(?:с|from)?\s*(\d{1,2})\s*(?:по|до|-|–|to|through|until)\s*\d{1,2}\s+\w+", re.IGNORECASE)
+
+
+def _span_ahead(segment: str, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """«с 20 по 25 декабря» / «from December 20 to December 25» ahead of today: (first day, last day)."""
+    cue = _rx(r"по", r"до", r"to", r"through", r"until", r"-", r"–")
+    end = _date_after(segment, cue, today)
+    start = _date_after(segment, _rx(r"с", r"from"), today)
+    short = _SAME_MONTH.search(segment)
+    if end is not None and (start is None or start > end) and short:
+        try:
+            start = end.replace(day=int(short.group(1)))
+        except ValueError:
+            start = None
+    return (start, end) if start and end and start <= end else (None, None)
 
 
 def _question(missing: list[tuple[str, str]], args: dict[str, Any], entities: dict[str, Sequence[Entity]],
@@ -298,7 +358,9 @@ def _date_after(text: str, cue: re.Pattern[str], today: dt.date) -> dt.date | No
             found = rx.match(tail.lstrip())
             if found:
                 day = _atom(kind, found, today)
-                if day is not None and day < today and not any(len(g or "") == 4 for g in found.groups()):
+                # A year the user wrote keeps the date; «30 июня» (a 4-letter month is no year) is the next one.
+                if day is not None and day < today and not any(
+                        (g or "").isdigit() and len(g) == 4 for g in found.groups()):
                     day = day.replace(year=day.year + 1)
                 return day
     return None
@@ -425,6 +487,8 @@ def _audiences(text: str, original: str, ru: bool, entities: dict[str, Sequence[
         if percent:
             args["ratioPercent"] = max(1, min(20, int(percent.group(1))))
         return Understood(intents=[Intent("createLookalike", args)])
+    if _SITE.search(text):
+        return _site_audience(text, original, ru)
     if not _FROM_CRM.search(text):
         return None
     args = {}
@@ -440,6 +504,32 @@ def _audiences(text: str, original: str, ru: bool, entities: dict[str, Sequence[
     if directions:
         args["direction"] = directions[0][0].name
     return Understood(intents=[Intent("planLeadAudience", args)])
+
+
+def _site_audience(text: str, original: str, ru: bool) -> Understood:
+    """«Создай аудиторию посетителей сайта за 30 дней», «… из пикселя: кто оставил заявку за 90 дней»."""
+    args: dict[str, Any] = {}
+    event = next((code for code, rx in _SITE_EVENTS if rx.search(text)), None)
+    if event:
+        args["event"] = event
+    days = _DAYS.search(text)
+    months, weeks = _MONTHS.search(text), _WEEKS.search(text)
+    if days:
+        args["retentionDays"] = int(days.group(1))
+    elif months:
+        args["retentionDays"] = 30 * int(months.group(1) or 1)
+    elif weeks:
+        args["retentionDays"] = 7 * int(weeks.group(1) or 1)
+    elif _rx(r"год\w*", r"лет\b", r"years?\b").search(text):
+        args["retentionDays"] = 365
+    if not 1 <= args.get("retentionDays", 30) <= 180:
+        return Understood(questions=[
+            "Meta держит людей в аудитории сайта от 1 до 180 дней. За сколько дней собрать?" if ru else
+            "Meta keeps people in a site audience for 1 to 180 days. How many days?"], about="planSiteAudience")
+    page = _PAGE_TEXT.search(original)
+    if page:
+        args["urlContains"] = page.group(1).strip(" «»\"'.")
+    return Understood(intents=[Intent("planSiteAudience", args)])
 
 
 # ── «Создай объявление из загруженной картинки в адсете …: текст «…», заголовок «…», ссылка …» ──────
@@ -465,11 +555,35 @@ def _copy_variants(history: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return []
 
 
+def _preview(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
+             today: dt.date) -> Understood | None:
+    """«Покажи превью объявления «Виниры: до и после» в инстаграме», «show the preview of the ad …»."""
+    if not (_PREVIEW.search(text) and _AD_OBJECT.search(text)) or _CREATE.search(text):
+        return None
+    quoted = extract_quoted(text)
+    m = _AD_NAMED.search(original)
+    name = original[quoted[0][0]:quoted[0][1]].strip() if quoted else (m.group(1).strip(" «»\"'") if m else None)
+    if not name:
+        return Understood(questions=["Превью какого объявления показать? Назовите его." if ru else
+                                     "Which ad's preview should I show? Name it."], about="getAdPreview")
+    args: dict[str, Any] = {"ad": name}
+    fmt = next((code for code, rx in _PREVIEW_FORMATS if rx.search(text)), None)
+    if fmt:
+        args["adFormat"] = fmt
+    return Understood(intents=[Intent("getAdPreview", args)])
+
+
+def _ad_from_image(text: str) -> bool:
+    """«Создай объявление из загруженной картинки …», or a photo's caption naming an ad («объявление в адсете …»
+    with the uploaded image's hash after it, as the Telegram photo handler passes it)."""
+    return bool((_CREATE.search(text) or _HASH.search(text)) and _AD_OBJECT.search(text)
+                and (_IMAGE.search(text) or _VARIANT.search(text)) and not _CAMPAIGN.search(text))
+
+
 def _creative_ad(text: str, original: str, ru: bool, entities: dict[str, Sequence[Entity]],
                  today: dt.date, *, variants: Sequence[dict[str, Any]] = ()) -> Understood | None:
     variant = _VARIANT.search(text)
-    if not (_CREATE.search(text) and _AD_OBJECT.search(text) and (_IMAGE.search(text) or variant)) or \
-            _CAMPAIGN.search(text):
+    if not _ad_from_image(text):
         return None
     args: dict[str, Any] = {}
     if variant:
@@ -577,9 +691,8 @@ def domain_of(message: str) -> str | None:
     if _CREATE_CAMPAIGN.search(text) and not _COPY.search(text) and not _RULE_WORDS.search(text) or \
             _ARCHIVE.search(text) and _CAMPAIGN.search(text):
         return "ads"
-    if _CREATE.search(text) and _AD_OBJECT.search(text) and (_IMAGE.search(text) or _VARIANT.search(text)) and \
-            not _CAMPAIGN.search(text):
-        return "creative"  # an ad from an uploaded image (and a copy variant shown before)
+    if _ad_from_image(text) or _PREVIEW.search(text) and _AD_OBJECT.search(text):
+        return "creative"  # an ad from an uploaded image, or an ad's preview  # an ad from an uploaded image (and a copy variant shown before)
     if _LIST_AUDIENCES.match(text) or (_AUDIENCE.search(text) or _LOOKALIKE.search(text)) and (
             _CREATE.search(text) or _DELETE.search(text) or _rx(r"заведи", r"собери").search(text)):
         return "ads"  # audiences, even «из лидов» (a CRM word)

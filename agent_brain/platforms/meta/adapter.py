@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -236,14 +237,24 @@ class MetaAdapter(PlatformAdapter):
     async def create_ad_set(
         self, account_id: str, *, campaign_id: str, name: str, targeting: Targeting, daily_budget_cents: int | None,
         optimization_goal: str = "LEAD_GENERATION", billing_event: str = "IMPRESSIONS", status: Status = "PAUSED",
-        validate_only: bool = False,
+        validate_only: bool = False, lifetime_budget_cents: int | None = None, start_time: str | None = None,
+        end_time: str | None = None, budget_schedules: Sequence[dict[str, Any]] = (),
     ) -> WriteResult:
+        """An ad set with a daily budget, or a lifetime budget with an end_time (ISO 8601), as Graph requires;
+        `budget_schedules`: high-demand periods as Graph's `budget_schedule_specs` (daily budgets only)."""
         data: dict[str, Any] = {
             "name": name, "campaign_id": campaign_id, "targeting": targeting.to_graph(),
             "optimization_goal": optimization_goal, "billing_event": billing_event, "status": status,
         }
         if daily_budget_cents is not None:
             data["daily_budget"] = daily_budget_cents
+        if lifetime_budget_cents is not None:
+            data["lifetime_budget"] = lifetime_budget_cents
+        for key, value in (("start_time", start_time), ("end_time", end_time)):
+            if value is not None:
+                data[key] = value
+        if budget_schedules:
+            data["budget_schedule_specs"] = list(budget_schedules)
         return await self._create(f"{account_id}/adsets", data, validate_only)
 
     async def update_ad_set(self, ad_set_id: str, *, validate_only: bool = False, **changes: Any) -> WriteResult:
@@ -449,6 +460,29 @@ class MetaAdapter(PlatformAdapter):
         data = {"name": name or f"Lookalike {country} {ratio:.0%}", "subtype": "LOOKALIKE",
                 "origin_audience_id": origin_audience_id, "lookalike_spec": {"ratio": ratio, "country": country}}
         return await self._create(f"{account_id}/customaudiences", data, False)
+
+    async def create_website_audience(
+        self, account_id: str, *, name: str, pixel_id: str, retention_days: int, events: Sequence[str] = (),
+        url_contains: str | None = None, description: str = "", validate_only: bool = False,
+    ) -> WriteResult:
+        """A website custom audience: people the pixel saw (any event, or the given events; optionally on
+        pages whose URL contains a text) within `retention_days` (1–180), as Meta's `rule` spec."""
+        if not 1 <= retention_days <= 180:
+            raise ValueError("a website audience keeps people 1 to 180 days")
+        filters: list[dict[str, Any]] = []
+        if events:
+            filters.append({"field": "event", "operator": "is_any" if len(events) > 1 else "eq",
+                            "value": list(events) if len(events) > 1 else events[0]})
+        if url_contains:
+            filters.append({"field": "url", "operator": "i_contains", "value": url_contains})
+        item: dict[str, Any] = {"event_sources": [{"type": "pixel", "id": pixel_id}],
+                                "retention_seconds": retention_days * 86400}
+        if filters:
+            item["filter"] = {"operator": "and", "filters": filters}
+        rule = {"inclusions": {"operator": "or", "rules": [item]}}
+        data = {"name": name, "rule": json.dumps(rule, ensure_ascii=False), "prefill": True,
+                "description": description}
+        return await self._create(f"{account_id}/customaudiences", data, validate_only)
 
     async def list_pixels(self, account_id: str) -> list[Pixel]:
         return [Pixel(id=raw["id"], name=raw.get("name", ""), last_fired_time=_time(raw.get("last_fired_time")))

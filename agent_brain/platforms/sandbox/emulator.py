@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from agent_brain import clock
 from agent_brain.platforms.sandbox import reference, targeting_search
+from agent_brain.platforms.sandbox.budget_schedules import checked_schedules
 from agent_brain.platforms.sandbox.faults import FaultInjector
 from agent_brain.platforms.sandbox.graph_format import (
     FieldSpec,
@@ -54,6 +55,7 @@ from agent_brain.platforms.sandbox.validation import (
     nonexisting_field,
     require,
 )
+from agent_brain.platforms.sandbox.website_audiences import website_fields
 
 MIN_DAILY_BUDGET_CENTS = 100
 MAX_BATCH = 50
@@ -665,9 +667,14 @@ class GraphEmulator:
                                     field="daily_budget")
         if values.get("lifetime_budget") and not values.get("end_time"):
             raise invalid_parameter("an ad set with lifetime_budget needs end_time", field="end_time")
+        schedules = values.pop("budget_schedule_specs", None)
         probe = {"type": "adset", "campaign_id": campaign["id"], "fields": {}}
         fields = await self._checked_fields(probe, values)
         fields.setdefault("bid_strategy", campaign["fields"].get("bid_strategy", "LOWEST_COST_WITHOUT_CAP"))
+        if schedules is not None:  # high-demand periods
+            fields["budget_schedule_specs"] = checked_schedules(schedules, daily_budget=values.get("daily_budget"),
+                                                                now=int(clock.now().timestamp()))
+            fields["is_budget_schedule_enabled"] = True
         return {"type_": "adset", "name": name, "status": status,
                 "parent_id": campaign["id"], "campaign_id": campaign["id"], "fields": fields}
 
@@ -732,6 +739,8 @@ class GraphEmulator:
             size = int(float(spec["ratio"]) * 20_000_000)
             fields.update(lookalike_spec={**spec, "origin": [{"id": origin["id"]}]},
                           approximate_count_lower_bound=int(size * 0.9), approximate_count_upper_bound=size)
+        elif values.get("rule") is not None and subtype in ("CUSTOM", "WEBSITE"):  # a website audience
+            fields.update(await website_fields(values["rule"], account["id"], self.state.get), subtype="WEBSITE")
         elif subtype != "CUSTOM":
             raise unsupported(f"custom audiences of subtype {subtype}")
         return {"type_": "customaudience", "name": name, "fields": fields}
