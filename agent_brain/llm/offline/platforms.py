@@ -26,6 +26,10 @@ _RX = {p: re.compile(rf"(?<![\w-])(?:{rx})(?![\w-])") for p, rx in _WORDS.items(
 _ALL = re.compile(r"(?:по|на|во|в|для)\s+(?:всем|всех|каждой|разным)\s+площадк\w*|все\s+площадки|"
                   r"(?:all|every|each|across)\s+(?:the\s+)?(?:ad\s+)?platforms?|by\s+platform|per\s+platform|"
                   r"(?:по|между)\s+площадкам\s+(?:meta|tiktok|google)")
+# In a message about customers' messages Instagram is a channel (Direct), not the ad platform.
+_INSTAGRAM = re.compile(r"instagram|инстаграм\w*")
+_MESSAGING = re.compile(r"разошл\w*|рассыл\w*|сообщени\w*|диалог\w*|директ\w*|direct|messages?|broadcast|"
+                        r"\bdms?\b|whatsapp|ватсап\w*|вотсап\w*")
 _ROAS = re.compile(r"(?<![\w-])roas(?![\w-])")
 _COMPARE = re.compile(r"сравн\w*|compar\w*|\bvs\b|против")
 _FOLDED = ("getSpendReport", "getCampaigns", "getROIReport", "getROIComparison", "compareCreatives",
@@ -48,8 +52,11 @@ def take(message: str) -> tuple[str, Named]:
     text = normalise(message)
     found: list[tuple[int, str]] = []
     spans: list[tuple[int, int]] = []
+    messaging = bool(_MESSAGING.search(text))
     for platform, rx in _RX.items():
         for m in rx.finditer(text):
+            if platform == "meta" and messaging and _INSTAGRAM.fullmatch(m.group()):
+                continue  # the channel words stay for the messaging tools
             found.append((m.start(), platform))
             spans.append((m.start(), m.end()))
     named = Named(platforms=list(dict.fromkeys(p for _, p in sorted(found))))
