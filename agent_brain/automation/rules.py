@@ -67,7 +67,7 @@ class RuleSpec(BaseModel):
     operator: Operator
     threshold: float = Field(ge=0, le=1_000_000_000)  # money up to $10M in cents; counts and % far below
     window_days: int = Field(default=1, ge=1, le=90)
-    min_spend_cents: int = Field(default=0, ge=0)
+    min_spend_cents: int = Field(default=0, ge=0, le=100_000_000_000)  # up to a billion in money
     action: Action = "notify"
     action_value: float | None = Field(default=None, ge=-1_000_000_000, le=1_000_000_000)
     mode: Literal["propose", "auto"] = "propose"

@@ -399,7 +399,7 @@ async def test_every_documented_write_field_reads_back(graph: Graph) -> None:
     audience_values = round_trip_values(
         account.create_custom_audience(pending=True), CustomAudience._field_types,
         fixed={"name": "Round trip audience", "subtype": "CUSTOM"},
-        skip={"lookalike_spec", "origin_audience_id"})
+        skip={"lookalike_spec", "origin_audience_id", "rule"})  # a rule is a JSON spec the sandbox checks (test_website_audiences)
     audience = await graph.run(account.create_custom_audience, params=audience_values)
     await assert_round_trip(graph, CustomAudience, audience["id"], audience_values)
 

@@ -46,7 +46,9 @@ async def test_an_invalid_rule_says_why(api) -> None:  # type: ignore[no-untyped
 
 async def test_ids_and_names_a_database_cannot_hold_are_refused_before_any_query(api) -> None:  # type: ignore[no-untyped-def]
     # Found by the API fuzzer: a NUL inside an object id reached PostgreSQL and came back as a 500.
-    for field, value in (("scope_ids", ["1203\x00"]), ("name", "CPL\x00"), ("scope_names", ["Москва\x00"])):
+    # So did a spend floor beyond PostgreSQL's bigint.
+    for field, value in (("scope_ids", ["1203\x00"]), ("name", "CPL\x00"), ("scope_names", ["Москва\x00"]),
+                         ("min_spend_cents", 4673497155914917478400)):
         bad = await api.http.post("/api/brain/rules/preview", json={**RULE, field: value}, headers=api.auth)
         assert bad.status_code == 422, (field, bad.text)
         assert bad.json()["error"]["fields"][0]["field"].startswith(field), bad.text
