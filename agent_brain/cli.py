@@ -105,7 +105,10 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from agent_brain.runtime import open_runtime
     from web_api.app import create_app
 
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter would bury the login link
+    # Migration chatter and the job queue's per-job lines (every minute) would bury the login link; the
+    # queue still logs warnings and failures, and `/metrics` counts its jobs.
+    for chatty in ("alembic", "procrastinate"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     async with open_runtime(settings) as runtime:  # an existing database: one SELECT, no Alembic
         seed_first = False
         if not args.no_demo:
