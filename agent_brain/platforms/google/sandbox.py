@@ -19,11 +19,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain.platforms.money import micros_to_minor, minor_to_micros
-from agent_brain.platforms.sandbox.platform_state import FaultKind, PlatformFaults, PlatformSandboxState
+from agent_brain.platforms.sandbox.platform_state import (
+    PlatformFaults,
+    PlatformSandboxState,
+    add_control_routes,
+)
 
 MIN_BUDGET_MICROS = 1_000_000  # one currency unit a day
 _FAILURE_TYPE = "type.googleapis.com/google.ads.googleads.{version}.errors.GoogleAdsFailure"
@@ -53,14 +56,6 @@ class GoogleAdsError(Exception):
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(p.title() for p in rest)
-
-
-class FaultRequest(BaseModel):
-    kind: FaultKind
-    times: int = 1
-    method: str | None = None
-    delay_seconds: float = 0.0
-    retry_after_seconds: int | None = None
 
 
 # ── GAQL ────────────────────────────────────────────────────────────────────────────────────
@@ -433,17 +428,7 @@ def create_google_sandbox_app(engine: AsyncEngine, *, version: str = "v26", faul
                   openapi_url="/_sandbox/openapi.json")
     app.state.emulator = emulator
 
-    @app.post("/_sandbox/faults", status_code=204)
-    async def inject_fault(fault: FaultRequest) -> None:
-        emulator.faults.inject(**fault.model_dump())
-
-    @app.delete("/_sandbox/faults", status_code=204)
-    async def clear_faults() -> None:
-        emulator.faults.clear()
-
-    @app.get("/_sandbox/stats")
-    async def stats() -> dict[str, int]:
-        return {"writes_applied": emulator.writes_applied}
+    add_control_routes(app, emulator)
 
     async def api(request: Request, version_: str, customer: str, operation: str) -> JSONResponse:
         if version_ != emulator.version:

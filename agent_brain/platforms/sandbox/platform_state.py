@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from fastapi import FastAPI
+from pydantic import BaseModel
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -121,3 +123,29 @@ class PlatformFaults:
                     return None
                 return fault
         return None
+
+
+class FaultRequest(BaseModel):
+    """`POST /_sandbox/faults`: the next `times` calls (of `method`, if given) fail as `kind`."""
+
+    kind: FaultKind
+    times: int = 1
+    method: str | None = None
+    delay_seconds: float = 0.0
+    retry_after_seconds: int | None = None
+
+
+def add_control_routes(app: FastAPI, emulator: Any) -> None:
+    """The sandbox's own routes, the same on every platform: inject and clear faults, count writes."""
+
+    @app.post("/_sandbox/faults", status_code=204)
+    async def inject_fault(fault: FaultRequest) -> None:
+        emulator.faults.inject(**fault.model_dump())
+
+    @app.delete("/_sandbox/faults", status_code=204)
+    async def clear_faults() -> None:
+        emulator.faults.clear()
+
+    @app.get("/_sandbox/stats")
+    async def stats() -> dict[str, int]:
+        return {"writes_applied": emulator.writes_applied}

@@ -19,12 +19,15 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_brain import clock
 from agent_brain.platforms.money import from_minor, to_minor
-from agent_brain.platforms.sandbox.platform_state import FaultKind, PlatformFaults, PlatformSandboxState
+from agent_brain.platforms.sandbox.platform_state import (
+    PlatformFaults,
+    PlatformSandboxState,
+    add_control_routes,
+)
 
 ROOT = "/open_api/v1.3"
 MIN_ADGROUP_DAILY_BUDGET = 20  # currency units, TikTok's floor for a daily ad group budget
@@ -45,13 +48,6 @@ _LEVEL = {"AUCTION_ADVERTISER": ("advertiser_id", None), "AUCTION_CAMPAIGN": ("c
 class TikTokError(Exception):
     def __init__(self, code: int, message: str) -> None:
         self.code, self.message = code, message
-
-
-class FaultRequest(BaseModel):
-    kind: FaultKind
-    times: int = 1
-    method: str | None = None
-    delay_seconds: float = 0.0
 
 
 class TikTokEmulator:
@@ -325,17 +321,7 @@ def create_tiktok_sandbox_app(engine: AsyncEngine, *, faults: PlatformFaults | N
     app = FastAPI(title="agent-brain TikTok sandbox", docs_url="/_sandbox/docs", openapi_url="/_sandbox/openapi.json")
     app.state.emulator = emulator
 
-    @app.post("/_sandbox/faults", status_code=204)
-    async def inject_fault(fault: FaultRequest) -> None:
-        emulator.faults.inject(**fault.model_dump())
-
-    @app.delete("/_sandbox/faults", status_code=204)
-    async def clear_faults() -> None:
-        emulator.faults.clear()
-
-    @app.get("/_sandbox/stats")
-    async def stats() -> dict[str, int]:
-        return {"writes_applied": emulator.writes_applied}
+    add_control_routes(app, emulator)
 
     async def api(request: Request, op: str) -> JSONResponse:
         params: dict[str, Any] = dict(request.query_params)
