@@ -16,7 +16,7 @@ from agent_brain.agents.ads.tools import (
     State,
     _direction,
     _direction_ad_sets,
-    _direction_state,
+    _direction_reader,
     _guarded,
     _update_direction,
     tools,
@@ -64,11 +64,7 @@ async def resumeDirection(args: ResumeDirectionArgs, ctx: ToolContext) -> dict[s
     if wanted:
         expected["adsets"] = dict.fromkeys(wanted, "ACTIVE")
 
-    async def read() -> State:
-        state = await _direction_state(ctx, direction.id, "is_active", "campaign_status")
-        if wanted:
-            state["adsets"] = {s.id: s.status for s in await _direction_ad_sets(ctx, direction) if s.id in wanted}
-        return state
+    read = _direction_reader(ctx, direction, wanted)
 
     async def write(validate_only: bool, current: State) -> Any:
         # The direction is marked active last: while the ad sets are switched on it still reads paused.

@@ -917,6 +917,17 @@ async def updateDirectionTargetCPL(args: UpdateDirectionTargetCPLArgs, ctx: Tool
                           version=direction.updated_at.isoformat())
 
 
+def _direction_reader(ctx: ToolContext, direction: Row[Any], ad_set_ids: Sequence[str]) -> Callable[[], Awaitable[State]]:
+    """The verification read of a direction pause or resume: its flags and the statuses of `ad_set_ids`."""
+    async def read() -> State:
+        state = await _direction_state(ctx, direction.id, "is_active", "campaign_status")
+        if ad_set_ids:
+            state["adsets"] = {s.id: s.status for s in await _direction_ad_sets(ctx, direction) if s.id in ad_set_ids}
+        return state
+
+    return read
+
+
 async def _direction_ad_sets(ctx: ToolContext, direction: Row[Any]) -> list[AdSet]:
     if direction.fb_campaign_id:
         return await ctx.meta.list_ad_sets(campaign_id=direction.fb_campaign_id)
@@ -937,11 +948,7 @@ async def pauseDirection(args: DirectionRefArgs, ctx: ToolContext) -> dict[str, 
     if to_pause:
         expected["adsets"] = dict.fromkeys(to_pause, "PAUSED")
 
-    async def read() -> State:
-        state = await _direction_state(ctx, direction.id, "is_active", "campaign_status")
-        if to_pause:
-            state["adsets"] = {s.id: s.status for s in await _direction_ad_sets(ctx, direction) if s.id in to_pause}
-        return state
+    read = _direction_reader(ctx, direction, to_pause)
 
     async def write(validate_only: bool, current: State) -> Any:
         # Platform first: a direction marked paused while its ads still spend is the worse mismatch.
