@@ -94,7 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     keygen.set_defaults(handler=_keygen)
 
     rotate = sub.add_parser("rotate-key", help="re-encrypt stored platform tokens under a new ENCRYPTION_KEY")
-    rotate.add_argument("--new-key", required=True, help="the new key (from `agent-brain keygen`)")
+    # A Fernet key may begin with "-", which argparse would take for an option in `--new-key KEY`:
+    # the key comes from stdin (also keeps it off the process list) or as `--new-key=KEY`.
+    rotate.add_argument("--new-key", default=None,
+                        help="the new key (from `agent-brain keygen`), written as --new-key=KEY; "
+                             "without it the key is read from stdin")
     rotate.set_defaults(handler=_rotate_key)
     return parser
 
@@ -354,19 +358,26 @@ async def _keygen(args: argparse.Namespace, settings: Settings | None) -> int:
 
 
 async def _rotate_key(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import ProgrammingError
+
     from agent_brain.db.engine import create_engine, resolve_database_url
     from agent_brain.security import TokenCipher, rotate_stored_tokens
 
+    raw = args.new_key if args.new_key is not None else sys.stdin.readline()
     try:
-        new = TokenCipher(args.new_key.encode())
+        new = TokenCipher(raw.strip().encode())
     except ValueError:
-        print("error: --new-key is not a Fernet key (create one with `agent-brain keygen`)", file=sys.stderr)
+        print("error: the new key is not a Fernet key (create one with `agent-brain keygen`)", file=sys.stderr)
         return 2
     engine = create_engine(resolve_database_url(settings), pool_size=1)
     try:
         count = await rotate_stored_tokens(engine, old=TokenCipher.from_settings(settings), new=new)
     except ValueError as exc:
         print(f"error: {exc}; nothing was changed", file=sys.stderr)
+        return 1
+    except ProgrammingError:  # no ad_accounts table: nothing was ever stored here
+        print("error: the database is not migrated (run `agent-brain migrate`); nothing was changed",
+              file=sys.stderr)
         return 1
     finally:
         await engine.dispose()
