@@ -32,6 +32,9 @@ class RunRecord(BaseModel):
     error: str | None = None
 
 
+_INSERT_RUN = insert(Run).values(finished_at=func.now())
+
+
 class RunsStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -44,7 +47,8 @@ class RunsStore:
         for r in runs:
             row = r.model_dump()
             row["total_tokens"] = r.prompt_tokens + r.completion_tokens
-            row["finished_at"] = func.now()
             rows.append(row)
+        # Parameters passed apart from the statement (executemany when several): one cached compiled
+        # form. A multi-row `.values([...])` has no cache key and would be compiled on every turn.
         async with self._engine.connect() as conn:
-            await conn.execute(insert(Run).values(rows))
+            await conn.execute(_INSERT_RUN, rows)
