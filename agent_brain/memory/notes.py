@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import re
 import uuid
@@ -26,7 +27,7 @@ from collections.abc import Sequence
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import case, delete, func, literal_column, or_, select
+from sqlalchemy import bindparam, case, delete, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -169,6 +170,17 @@ def _exact(user_id: uuid.UUID, ad_account_id: uuid.UUID | None, domain: str) -> 
 _RANKING = (AgentNote.importance.desc(), AgentNote.updated_at.desc(), AgentNote.id)
 
 
+@functools.cache
+def _list_statement(with_account: bool, with_domain: bool) -> Any:
+    """`list`'s statement, built once per shape (every turn lists notes); values are parameters."""
+    account = (or_(AgentNote.ad_account_id == bindparam("ad_account_id"), AgentNote.ad_account_id.is_(None))
+               if with_account else AgentNote.ad_account_id.is_(None))
+    stmt = select(AgentNote).where(AgentNote.user_id == bindparam("user_id"), account)
+    if with_domain:
+        stmt = stmt.where(AgentNote.domain == bindparam("domain"))
+    return stmt.order_by(*_RANKING)
+
+
 def _lock_key(user_id: uuid.UUID, ad_account_id: uuid.UUID | None, domain: str) -> int:
     """A signed 64-bit advisory lock id for one (user, account, domain); collisions only serialise."""
     digest = hashlib.sha256(f"agent_notes:{user_id}:{ad_account_id}:{domain}".encode()).digest()
@@ -278,10 +290,10 @@ class NotesStore:
         self, user_id: uuid.UUID, ad_account_id: uuid.UUID | None, domain: str | None = None
     ) -> list[NoteRecord]:
         """Visible notes, most important first, then the most recently written."""
-        stmt = select(AgentNote).where(*_visible(user_id, ad_account_id)).order_by(*_RANKING)
-        if domain is not None:
-            stmt = stmt.where(AgentNote.domain == domain)
-        return await self._rows(stmt)
+        async with self._autocommit.connect() as conn:
+            rows = (await conn.execute(_list_statement(ad_account_id is not None, domain is not None),
+                                       {"user_id": user_id, "ad_account_id": ad_account_id, "domain": domain})).all()
+        return [NoteRecord.model_validate(r._mapping) for r in rows]
 
     async def digest(
         self,

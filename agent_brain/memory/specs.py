@@ -26,7 +26,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from sqlalchemy import Text, func, literal, select, type_coerce, union_all
+from sqlalchemy import Text, bindparam, func, literal, select, type_coerce, union_all
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -147,6 +147,11 @@ def _merge(rows: list[Any]) -> BusinessSpec:
 
 
 _COLUMNS = (SpecRow.ad_account_id, SpecRow.tracking, SpecRow.crm, SpecRow.kpi)
+# Built once (every turn reads the spec): the user-level row, and the account's row with it.
+_USER_SPEC = select(*_COLUMNS).where(SpecRow.user_id == bindparam("user_id"), SpecRow.ad_account_id.is_(None))
+_ACCOUNT_SPEC = select(*_COLUMNS).where(
+    SpecRow.user_id == bindparam("user_id"),
+    (SpecRow.ad_account_id == bindparam("ad_account_id")) | SpecRow.ad_account_id.is_(None))
 
 
 class BusinessSpecsStore:
@@ -159,12 +164,10 @@ class BusinessSpecsStore:
 
     async def get(self, user_id: uuid.UUID, ad_account_id: uuid.UUID | None) -> BusinessSpec:
         """The account's spec merged over the user-level one; an empty spec when there is none."""
-        stmt = select(*_COLUMNS).where(SpecRow.user_id == user_id)
-        if ad_account_id is None:
-            stmt = stmt.where(SpecRow.ad_account_id.is_(None))
-        else:
-            stmt = stmt.where((SpecRow.ad_account_id == ad_account_id) | SpecRow.ad_account_id.is_(None))
-        return await self._merged(stmt)
+        stmt = _USER_SPEC if ad_account_id is None else _ACCOUNT_SPEC
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(stmt, {"user_id": user_id, "ad_account_id": ad_account_id})).all()
+        return _merge(list(rows))
 
     async def update(
         self,

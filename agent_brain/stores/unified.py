@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import (
     Integer,
+    Interval,
     Text,
     and_,
     bindparam,
@@ -102,6 +103,17 @@ _MESSAGE_COLUMNS = (
 TITLE_LENGTH = 80
 
 
+# Built once: the statements every turn runs take their values as parameters (building a select
+# with a subquery costs more CPU than executing it).
+_LATEST_MESSAGES = (
+    select(*_MESSAGE_COLUMNS)
+    .where(Message.conversation_id == bindparam("conversation_id"))
+    .order_by(Message.id.desc())
+    .limit(bindparam("limit", type_=Integer))
+    .subquery()
+)
+_LOAD_MESSAGES = select(_LATEST_MESSAGES).order_by(_LATEST_MESSAGES.c.id)
+
 class UnifiedStore:
     def __init__(self, engine: AsyncEngine, *, lock_lease_seconds: int = 15, plan_ttl_hours: int = 24) -> None:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -181,46 +193,14 @@ class UnifiedStore:
         Returns the conversation, whether we now hold its lease, and the id of its pending
         (unexpired) plan if any. Raises ConversationNotFoundError like get_or_create.
         """
-        lease = func.now() + dt.timedelta(seconds=lease_seconds or self.lock_lease_seconds)
-        free = or_(Conversation.lock_owner.is_(None), Conversation.lock_expires_at < func.now(),
-                   Conversation.lock_owner == owner)
-        pending = (
-            select(PendingPlan.id)
-            .where(PendingPlan.conversation_id == Conversation.id, PendingPlan.status == "pending",
-                   PendingPlan.expires_at > func.now())
-            .order_by(PendingPlan.created_at.desc())
-            .limit(1)
-            .correlate(Conversation)
-            .scalar_subquery()
-        )
-        if conversation_id is not None:
-            stmt = (
-                update(Conversation)
-                .where(Conversation.id == conversation_id, Conversation.user_id == user_id)
-                .values(
-                    lock_owner=case((free, owner), else_=Conversation.lock_owner),
-                    lock_expires_at=case((free, lease), else_=Conversation.lock_expires_at),
-                )
-                .returning(Conversation, pending.label("pending_plan_id"))
-            )
-        else:
-            values = {"user_id": user_id, "source": source, "telegram_chat_id": telegram_chat_id,
-                      "lock_owner": owner, "lock_expires_at": lease}
-            stmt = pg_insert(Conversation).values(**values)
-            if source == "telegram":
-                if telegram_chat_id is None:
-                    raise ValueError("a Telegram conversation needs telegram_chat_id")
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=[Conversation.telegram_chat_id],
-                    index_where=text("source = 'telegram'"),
-                    set_={
-                        "lock_owner": case((free, owner), else_=Conversation.lock_owner),
-                        "lock_expires_at": case((free, lease), else_=Conversation.lock_expires_at),
-                    },
-                    where=Conversation.user_id == user_id,
-                )
-            stmt = stmt.returning(Conversation, pending.label("pending_plan_id"))
-        row = await self._one(stmt)
+        if conversation_id is None and source == "telegram" and telegram_chat_id is None:
+            raise ValueError("a Telegram conversation needs telegram_chat_id")
+        shape = "by_id" if conversation_id is not None else "telegram" if source == "telegram" else "new"
+        params = {"p_owner": owner, "p_lease": dt.timedelta(seconds=lease_seconds or self.lock_lease_seconds),
+                  "p_conversation_id": conversation_id, "p_user_id": user_id, "p_source": source,
+                  "p_telegram_chat_id": telegram_chat_id}
+        async with self._conn() as conn:
+            row = (await conn.execute(_open_turn_statement(shape), params)).first()
         if row is None:
             raise ConversationNotFoundError(str(conversation_id or telegram_chat_id))
         mapping = dict(row._mapping)
@@ -297,16 +277,13 @@ class UnifiedStore:
     ) -> None:
         """End of a turn in one statement: last agent/domain, focus merged, and (optionally) the
         lease released if `release_owner` still holds it."""
-        values: dict[str, Any] = {"last_agent": last_agent, "last_domain": last_domain}
-        if focus_patch:
-            values["focus_entities"] = Conversation.focus_entities.op("||")(
-                cast({k: v for k, v in focus_patch.items() if v is not None}, JSONB)
-            )
-        if release_owner is not None:
-            mine = Conversation.lock_owner == release_owner
-            values["lock_owner"] = case((mine, None), else_=Conversation.lock_owner)
-            values["lock_expires_at"] = case((mine, None), else_=Conversation.lock_expires_at)
-        await self._update_conversation(conversation_id, **values)
+        params = {"p_conversation_id": conversation_id, "p_last_agent": last_agent, "p_last_domain": last_domain,
+                  "p_focus": {k: v for k, v in focus_patch.items() if v is not None}, "p_owner": release_owner}
+        async with self._conn() as conn:
+            row = (await conn.execute(_record_turn_statement(bool(focus_patch), release_owner is not None),
+                                      params)).first()
+        if row is None:
+            raise ConversationNotFoundError(str(conversation_id))
 
     async def _update_conversation(self, conversation_id: uuid.UUID, **values: Any) -> None:
         stmt = (
@@ -355,16 +332,8 @@ class UnifiedStore:
 
     async def load_messages(self, conversation_id: uuid.UUID, limit: int = 50) -> list[StoredMessage]:
         """The last `limit` messages, oldest first."""
-        latest = (
-            select(*_MESSAGE_COLUMNS)
-            .where(Message.conversation_id == conversation_id)
-            .order_by(Message.id.desc())
-            .limit(limit)
-            .subquery()
-        )
-        stmt = select(latest).order_by(latest.c.id)
         async with self._conn() as conn:
-            rows = (await conn.execute(stmt)).all()
+            rows = (await conn.execute(_LOAD_MESSAGES, {"conversation_id": conversation_id, "limit": limit})).all()
         return [StoredMessage.model_validate(r._mapping) for r in rows]
 
     async def load_openai_messages(self, conversation_id: uuid.UUID, limit: int = 50) -> list[dict[str, Any]]:
@@ -713,6 +682,69 @@ class UnifiedStore:
         if record.status == "expired" and target != "expired":
             raise PlanExpiredError(plan_id)
         return record
+
+
+@functools.cache
+def _record_turn_statement(with_focus: bool, release: bool) -> Any:
+    """`record_turn`'s statement, built once per shape; values are parameters."""
+    values: dict[str, Any] = {
+        "last_agent": bindparam("p_last_agent", type_=Conversation.last_agent.type),
+        "last_domain": bindparam("p_last_domain", type_=Conversation.last_domain.type),
+        "updated_at": func.now(),
+    }
+    if with_focus:
+        values["focus_entities"] = Conversation.focus_entities.op("||")(bindparam("p_focus", type_=JSONB))
+    if release:
+        mine = Conversation.lock_owner == bindparam("p_owner", type_=Conversation.lock_owner.type)
+        values["lock_owner"] = case((mine, None), else_=Conversation.lock_owner)
+        values["lock_expires_at"] = case((mine, None), else_=Conversation.lock_expires_at)
+    return (update(Conversation)
+            .where(Conversation.id == bindparam("p_conversation_id", type_=Conversation.id.type))
+            .values(**values)
+            .returning(Conversation.id))
+
+
+@functools.cache
+def _open_turn_statement(shape: str) -> Any:
+    """`open_turn`'s statement, built once per shape ("by_id", "telegram", "new"); values are parameters.
+
+    Takes the lease if it is free, lapsed or already `p_owner`'s, and returns the conversation with
+    the id of its pending (unexpired) plan.
+    """
+    owner = bindparam("p_owner", type_=Conversation.lock_owner.type)
+    lease = func.now() + bindparam("p_lease", type_=Interval)
+    free = or_(Conversation.lock_owner.is_(None), Conversation.lock_expires_at < func.now(),
+               Conversation.lock_owner == owner)
+    take = {"lock_owner": case((free, owner), else_=Conversation.lock_owner),
+            "lock_expires_at": case((free, lease), else_=Conversation.lock_expires_at)}
+    pending = (
+        select(PendingPlan.id)
+        .where(PendingPlan.conversation_id == Conversation.id, PendingPlan.status == "pending",
+               PendingPlan.expires_at > func.now())
+        .order_by(PendingPlan.created_at.desc())
+        .limit(1)
+        .correlate(Conversation)
+        .scalar_subquery()
+    )
+    user_id = bindparam("p_user_id", type_=Conversation.user_id.type)
+    if shape == "by_id":
+        stmt: Any = (update(Conversation)
+                     .where(Conversation.id == bindparam("p_conversation_id", type_=Conversation.id.type),
+                            Conversation.user_id == user_id)
+                     .values(**take))
+    else:
+        stmt = pg_insert(Conversation).values(
+            user_id=user_id, source=bindparam("p_source", type_=Conversation.source.type),
+            telegram_chat_id=bindparam("p_telegram_chat_id", type_=Conversation.telegram_chat_id.type),
+            lock_owner=owner, lock_expires_at=lease)
+        if shape == "telegram":
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[Conversation.telegram_chat_id],
+                index_where=text("source = 'telegram'"),
+                set_=take,
+                where=Conversation.user_id == user_id,
+            )
+    return stmt.returning(Conversation, pending.label("pending_plan_id"))
 
 
 @functools.lru_cache(maxsize=64)

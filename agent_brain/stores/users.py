@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,6 +35,16 @@ class AdAccountRecord(BaseModel):
     timezone: str
     is_sandbox: bool
 
+
+# Built once (every turn reads the accounts): the user's accounts, oldest first, and the same with
+# the one a conversation switched to first.
+_ACCOUNTS = (select(AdAccount).where(AdAccount.user_id == bindparam("user_id"))
+             .order_by(AdAccount.created_at, AdAccount.id))
+_CHOSEN = (select(Conversation.ad_account_id)
+           .where(Conversation.id == bindparam("conversation_id"), Conversation.user_id == bindparam("user_id"))
+           .scalar_subquery())
+_ACCOUNTS_CHOSEN_FIRST = (select(AdAccount).where(AdAccount.user_id == bindparam("user_id"))
+                          .order_by((AdAccount.id == _CHOSEN).is_(True).desc(), AdAccount.created_at, AdAccount.id))
 
 class UserStore:
     def __init__(self, engine: AsyncEngine) -> None:
@@ -145,14 +155,9 @@ class UserStore:
     async def ad_accounts(self, user_id: uuid.UUID, *,
                           conversation_id: uuid.UUID | None = None) -> list[AdAccountRecord]:
         """The user's ad accounts, the one a conversation switched to first (one statement)."""
-        chosen = (select(Conversation.ad_account_id).where(Conversation.id == conversation_id,
-                                                           Conversation.user_id == user_id).scalar_subquery()
-                  if conversation_id is not None else None)
-        stmt = select(AdAccount).where(AdAccount.user_id == user_id)
-        if chosen is not None:
-            stmt = stmt.order_by((AdAccount.id == chosen).is_(True).desc())
+        stmt = _ACCOUNTS if conversation_id is None else _ACCOUNTS_CHOSEN_FIRST
         async with self._autocommit.connect() as conn:  # every turn: no BEGIN/ROLLBACK round trips
-            rows = (await conn.execute(stmt.order_by(AdAccount.created_at, AdAccount.id))).all()
+            rows = (await conn.execute(stmt, {"user_id": user_id, "conversation_id": conversation_id})).all()
         return [AdAccountRecord.model_validate(r._mapping) for r in rows]
 
     async def access_tokens(self, ad_account_ids: list[uuid.UUID], cipher: TokenCipher) -> dict[uuid.UUID, str]:
