@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from agent_brain.db.models import Action, IdempotentOperation
 from agent_brain.journal.readback import read_target
 from agent_brain.journal.records import OPEN_STATUSES, ActionRecord
-from agent_brain.journal.store import ActionJournal
+from agent_brain.journal.store import RECOVERY_OWNER_PREFIX, ActionJournal
 from agent_brain.orchestrator.plans import final_status
 from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.platforms.write_safety import IdempotentExecutor, values_match
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 # A key claimed but never journalled (the process died between the two) is released after this.
 STALE_CLAIM = dt.timedelta(minutes=2)
+_SETTLING = ("intended", "sent", "applied")  # open rows a sweeper moves on when it settles them
 
 
 class RecoveryNotifier(Protocol):
@@ -72,11 +73,14 @@ async def recover(
     store = store or UnifiedStore(engine)
     journal = ActionJournal(engine)
     executor = IdempotentExecutor(engine)
-    owner = f"recovery-{uuid.uuid4().hex[:12]}"
+    owner = f"{RECOVERY_OWNER_PREFIX}{uuid.uuid4().hex[:12]}"
     report = RecoveryReport()
     for action in await journal.orphaned(grace=grace):
         await _settle_action(action, owner, journal, executor, meta, engine, report)
     for plan in await store.orphaned_plans():
+        if any(a.status in _SETTLING and (a.owner or "").startswith(RECOVERY_OWNER_PREFIX)
+               for a in await journal.for_plan(plan.id)):
+            continue  # another sweeper is reading a step's write back: finishing now would say "unknown"
         taken = await store.take_over_plan(plan.id, plan.executor, owner)
         if taken is not None:
             await _finish_plan(taken, owner, store, journal, notifiers, report)

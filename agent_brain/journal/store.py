@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from agent_brain.db.models import Action, Conversation
 from agent_brain.journal.records import OPEN_STATUSES, ActionOrigin, ActionRecord, ActionStatus, WriteTarget
 
+RECOVERY_OWNER_PREFIX = "recovery-"  # the owner a recovery sweeper claims journal rows and plans as
+
 _STAGE_COLUMN = {"sent": "sent_at", "applied": "applied_at", "verified": "settled_at", "unverified": "settled_at",
                  "failed": "settled_at"}
 # A row may move from these statuses to the key's; final statuses never move again.
@@ -137,14 +139,18 @@ class ActionJournal:
     async def orphaned(self, *, grace: dt.timedelta) -> list[ActionRecord]:
         """Open rows whose writer is gone: its conversation lease lapsed or passed to someone else.
 
-        Rows with no conversation are orphaned once untouched for `grace`.
+        Rows with no conversation are orphaned once untouched for `grace`. A row a recovery sweeper
+        claimed within `grace` is that sweeper's (it holds no conversation lease): another sweeper
+        that lists rows only after the claim must not take it over and settle it a second time.
         """
         live = (select(Conversation.id)
                 .where(Conversation.id == Action.conversation_id, Conversation.lock_owner == Action.owner,
                        Conversation.lock_expires_at > func.now())
                 .correlate(Action).exists())
+        swept = and_(func.coalesce(Action.owner, "").startswith(RECOVERY_OWNER_PREFIX, autoescape=True),
+                     Action.updated_at >= func.now() - grace)
         stmt = (select(Action)
-                .where(Action.status.in_(OPEN_STATUSES),
+                .where(Action.status.in_(OPEN_STATUSES), ~swept,
                        or_(and_(Action.conversation_id.is_not(None), ~live),
                            and_(Action.conversation_id.is_(None), Action.updated_at < func.now() - grace)))
                 .order_by(Action.created_at))

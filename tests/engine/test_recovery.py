@@ -7,6 +7,7 @@ the same with SIGKILL on a real `agent-brain serve`.)"""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
@@ -169,6 +170,28 @@ async def test_two_sweepers_settle_each_crash_once(product) -> None:  # type: ig
     crash = await crashed_plan(product, "Останови кампанию Виниры СПб", sent=[True], applied=[True])
     reports = await asyncio.gather(*(recover(product["engine"], product["meta"]) for _ in range(4)))
     assert sum(len(r.plans) for r in reports) == 1 and sum(r.applied for r in reports) == 1
+    messages = await product["build"]().store.load_messages(crash.conversation_id, 20)
+    assert sum(1 for m in messages if m.content and "перезапускался" in m.content) == 1
+
+
+async def test_a_sweeper_leaves_a_write_another_sweeper_is_settling(product) -> None:  # type: ignore[no-untyped-def]
+    """A sweeper that lists orphans only after a peer claimed one must neither settle that write a
+    second time nor finish its plan before the peer has read the write back."""
+    engine, meta = product["engine"], product["meta"]
+    crash = await crashed_plan(product, "Останови кампанию Виниры СПб", sent=[True], applied=[True])
+    journal = ActionJournal(engine)
+    [action] = await journal.for_plan(crash.plan_id)
+    assert await journal.claim(action.id, "recovery-peer", previous=DEAD)  # the peer is reading it back
+
+    late = await recover(engine, meta)
+    assert late.applied == 0 and late.plans == {}
+    [still] = await journal.for_plan(crash.plan_id)
+    assert (still.status, still.owner) == ("sent", "recovery-peer")
+    assert (await product["build"]().store.get_plan(crash.plan_id)).status == "executing"
+
+    # The peer died mid-read: once its claim is older than the grace, the next sweep takes over.
+    after = await recover(engine, meta, grace=dt.timedelta(0))
+    assert after.applied == 1 and after.plans == {str(crash.plan_id): "completed"}
     messages = await product["build"]().store.load_messages(crash.conversation_id, 20)
     assert sum(1 for m in messages if m.content and "перезапускался" in m.content) == 1
 
