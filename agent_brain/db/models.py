@@ -529,6 +529,30 @@ def _name_heads(column: str) -> Any:
         f"'([[:alnum:]]{{3}})[[:alnum:]]*'::text, '\\1'::text, 'g'::text))", persisted=True), deferred=True)
 
 
+def _name_key(column: str) -> Any:
+    """The heads of a name's words in order ("анн ива" for «Анна Иванова»; migration 0017): a name the
+    message spells out whole, in any inflection, is one btree lookup however many namesakes it has."""
+    return mapped_column(Text, Computed(
+        f"btrim(regexp_replace(regexp_replace(lower(translate(COALESCE({column}, ''::character varying), "
+        f"'Ёё'::text, 'Ее'::text)), '[^[:alnum:]]+'::text, ' '::text, 'g'::text), "
+        f"'([[:alnum:]]{{3}})[[:alnum:]]*'::text, '\\1'::text, 'g'::text))", persisted=True), deferred=True)
+
+
+def _name_typos(column: str) -> Any:
+    """Typo keys of a name's words of five letters or more (the SQL function `entity_name_typo_keys`,
+    migration 0017): the first four letters and the first four left after deleting any one of them, so
+    one typo in a word's first letters shares a key with the word."""
+    return mapped_column(TSVECTOR, Computed(f"entity_name_typo_keys(COALESCE({column}, ''))", persisted=True),
+                         deferred=True)
+
+
+def _name_indexes(table: str) -> tuple[Index, ...]:
+    off = {"fastupdate": "off"}  # no pending list for every lookup to read (migration 0017)
+    return (Index(f"ix_{table}_name_heads", "name_heads", postgresql_using="gin", postgresql_with=off),
+            Index(f"ix_{table}_name_key", "user_id", "name_key"),
+            Index(f"ix_{table}_name_typos", "name_typos", postgresql_using="gin", postgresql_with=off))
+
+
 class Creative(Base):
     __tablename__ = "creatives"
     id: Mapped[uuid.UUID] = _uuid_pk()
@@ -543,13 +567,15 @@ class Creative(Base):
     transcript: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = _created()
     name_heads: Mapped[Any] = _name_heads("title")
+    name_key: Mapped[Any] = _name_key("title")
+    name_typos: Mapped[Any] = _name_typos("title")
     __table_args__ = (
         UniqueConstraint("ad_account_id", "title", name="uq_creatives_account_title"),
         CheckConstraint(_in("media_type", ("video", "image", "carousel")), name="media_type"),
         CheckConstraint(_in("status", ("active", "paused", "draft", "archived")), name="status"),
         Index("ix_creatives_user", "user_id"),
         Index("ix_creatives_direction", "direction_id"),
-        Index("ix_creatives_name_heads", "name_heads", postgresql_using="gin"),
+        *_name_indexes("creatives"),
     )
 
 
@@ -860,6 +886,8 @@ class Lead(Base):
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _created()
     name_heads: Mapped[Any] = _name_heads("name")
+    name_key: Mapped[Any] = _name_key("name")
+    name_typos: Mapped[Any] = _name_typos("name")
     __table_args__ = (
         CheckConstraint(_in("temperature", TEMPERATURES), name="temperature"),
         CheckConstraint("score BETWEEN 0 AND 100", name="score"),
@@ -869,7 +897,7 @@ class Lead(Base):
         Index("ix_leads_creative", "creative_id"),
         Index("ix_leads_phone", "phone"),
         Index("ix_leads_instagram", "instagram_id"),
-        Index("ix_leads_name_heads", "name_heads", postgresql_using="gin"),
+        *_name_indexes("leads"),
     )
 
 
@@ -930,6 +958,8 @@ class WhatsAppDialog(Base):
     last_inbound_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     opted_out: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     name_heads: Mapped[Any] = _name_heads("contact_name")
+    name_key: Mapped[Any] = _name_key("contact_name")
+    name_typos: Mapped[Any] = _name_typos("contact_name")
     __table_args__ = (
         UniqueConstraint("user_id", "phone", name="uq_whatsapp_dialogs_user_phone"),
         CheckConstraint(_in("status", ("open", "closed", "archived")), name="status"),
@@ -940,7 +970,7 @@ class WhatsAppDialog(Base):
         Index("ix_whatsapp_dialogs_user_last", "user_id", text("last_message_at DESC")),
         Index("uq_whatsapp_dialogs_user_instagram", "user_id", "instagram_id", unique=True,
               postgresql_where=text("instagram_id IS NOT NULL")),
-        Index("ix_whatsapp_dialogs_name_heads", "name_heads", postgresql_using="gin"),
+        *_name_indexes("whatsapp_dialogs"),
     )
 
 
