@@ -93,7 +93,8 @@ class Terms:
         for start in range(min(len(heads), WORDS_MAX)):
             for end in range(start + 1, min(len(heads), start + SPAN_MAX) + 1):
                 span = " ".join(head for head, _ in heads[start:end])
-                if (end - start > 1 or heads[start][1]) and span not in self.spans:
+                # A run of vocabulary alone ("покажи расходы") spells out no name worth a lookup of its own.
+                if any(d for _, d in heads[start:end]) and span not in self.spans:
                     self.spans.append(span)
 
     def add_ids(self, values: Iterable[Any]) -> None:

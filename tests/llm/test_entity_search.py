@@ -116,3 +116,30 @@ async def test_candidates_stay_bounded_and_keep_the_exact_name_among_many_namesa
         leads = await resolver.entities("lead")
     assert name in {e.name for e in leads}
     assert len(leads) <= SAMPLE + PER_KIND < 300
+
+
+def _typo(word: str) -> str:
+    """The word with its second letter changed: a typo within the head the GIN lookup used to need."""
+    other = ("о" if word[1] != "о" else "а") if re.match(r"[а-я]", word[1]) else ("o" if word[1] != "o" else "a")
+    return word[0] + other + word[2:]
+
+
+async def test_a_typo_in_the_first_letters_finds_the_lead_the_creative_and_the_dialog(demo_engine: AsyncEngine) -> None:
+    """Each named only by one word with a typo in its first three letters, so no word head of the message
+    matches: found through the typo keys (migration 0017), not as one of the resolver's latest examples."""
+    words = {"lead": ("лида", "SELECT id::text, name FROM leads"),
+             "creative": ("креатив", "SELECT id::text, title FROM creatives"),
+             "dialog": ("диалог с", "SELECT phone, contact_name FROM whatsapp_dialogs WHERE phone IS NOT NULL")}
+    async with _client(demo_engine) as client:
+        ctx = await _context(demo_engine, client)
+        control = TurnEntityResolver(ctx)
+        await control.narrow(texts=["покажи"])
+        for kind, (noun, sql) in words.items():
+            shown = {e.id for e in await control.entities(kind)}
+            async with demo_engine.connect() as conn:
+                rows = (await conn.execute(text(sql))).all()
+            ident, word = next((i, w) for i, name in rows if i not in shown
+                               for w in re.findall(r"\w+", normalise(name)) if len(w) >= 6 and w.isalpha())
+            resolver = TurnEntityResolver(ctx)
+            await resolver.narrow(texts=[f"покажи {noun} {_typo(word)}"])
+            assert ident in {e.id for e in await resolver.entities(kind)}, (kind, word, _typo(word))
