@@ -24,14 +24,28 @@ index and carry a LIMIT, so its cost follows the message, not the size of the bu
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, Text, any_, cast, func, literal, literal_column, null, select, union_all
+from sqlalchemy import (
+    String,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.sql import Select
 
 from agent_brain.db.models import Creative, CreativeTest, Direction, FunnelStage, Lead, WhatsAppDialog
@@ -141,7 +155,7 @@ def _row(kind: str, ident: Any, name: Any, a: Any = _NONE, b: Any = _NONE, c: An
 
 
 def _matches(words: Any, query: str) -> Any:
-    return words.op("@@")(func.to_tsquery(literal_column("'simple'::regconfig"), query))
+    return words.op("@@")(func.to_tsquery(literal_column("'simple'::regconfig"), bindparam(query, type_=String)))
 
 
 def _best(kind: str, tiers: list[Select[Any]], name: Any) -> Select[Any]:
@@ -161,8 +175,34 @@ def _best(kind: str, tiers: list[Select[Any]], name: Any) -> Select[Any]:
             .order_by(once.c.tier, once.c.length).limit(PER_KIND))
 
 
-def candidates_query(user_id: uuid.UUID, terms: Terms, *, first: bool) -> Any:
-    """One UNION ALL over the kinds; `first`: also the directions and the examples (once per turn)."""
+def candidates_query(user_id: uuid.UUID, terms: Terms, *, first: bool) -> tuple[Any, dict[str, Any]] | None:
+    """One UNION ALL over the kinds and its parameters; `first`: also the directions and the examples
+    (once per turn). None when there is nothing to look up."""
+    shape = _Shape(first, bool(terms.spans), bool(terms.pairs), bool(terms.words), bool(terms.typos),
+                   bool(terms.ids), bool(terms.phones))
+    statement = _statement(shape)
+    if statement is None:
+        return None
+    return statement, {"user_id": user_id, "spans": terms.spans, "pairs": " | ".join(terms.pairs),
+                       "words": " | ".join(terms.words), "typos": " | ".join(terms.typos),
+                       "ids": [uuid.UUID(i) for i in sorted(terms.ids)], "phones": sorted(terms.phones)}
+
+
+@dataclass(frozen=True)
+class _Shape:
+    first: bool
+    spans: bool
+    pairs: bool
+    words: bool
+    typos: bool
+    ids: bool
+    phones: bool
+
+
+@functools.lru_cache(maxsize=128)
+def _statement(shape: _Shape) -> Any:
+    """The statement for one shape of terms, built once: building it costs more than running it."""
+    user_id = bindparam("user_id", type_=PG_UUID(as_uuid=True))
     lead_direction = Direction.__table__.alias("lead_direction")
 
     def lead(*where: Any) -> Select[Any]:
@@ -185,7 +225,7 @@ def candidates_query(user_id: uuid.UUID, terms: Terms, *, first: bool) -> Any:
                 .where(Creative.user_id == user_id, *where))
 
     parts: list[Select[Any]] = []
-    if first:
+    if shape.first:
         parts.append(select(*_row("direction", Direction.id, Direction.name, Direction.daily_budget_cents,
                                   Direction.target_cpl_cents, Direction.fb_campaign_id))
                      .where(Direction.user_id == user_id))
@@ -197,22 +237,20 @@ def candidates_query(user_id: uuid.UUID, terms: Terms, *, first: bool) -> Any:
     for kind, build, table, name in named:
         # Each tier one indexed scan with its own LIMIT (never every name sharing a common word).
         tiers: list[Select[Any]] = []
-        if terms.spans:
-            tiers.append(build(table.name_key == any_(literal(terms.spans, ARRAY(Text)))))
-        for query in (" | ".join(terms.pairs), " | ".join(terms.words)):
-            if query:
-                tiers.append(build(_matches(table.name_heads, query)))
-        if terms.typos:
-            tiers.append(build(_matches(table.name_typos, " | ".join(terms.typos))))
+        if shape.spans:
+            tiers.append(build(table.name_key == any_(bindparam("spans", type_=ARRAY(Text)))))
+        tiers += [build(_matches(table.name_heads, tier)) for tier, on in (("pairs", shape.pairs),
+                                                                           ("words", shape.words)) if on]
+        if shape.typos:
+            tiers.append(build(_matches(table.name_typos, "typos")))
         if tiers:
             parts.append(_best(kind, tiers, name))
-    ids = sorted(terms.ids)
-    if ids:
-        uuids = [uuid.UUID(i) for i in ids]
-        parts += [lead(Lead.id.in_(uuids)), creative(Creative.id.in_(uuids)), test(CreativeTest.id.in_(uuids))]
-    if terms.phones:
-        phones = sorted(terms.phones)
-        parts += [lead(Lead.phone.in_(phones)), dialog(WhatsAppDialog.phone.in_(phones))]
+    if shape.ids:
+        ids = any_(bindparam("ids", type_=ARRAY(PG_UUID(as_uuid=True))))
+        parts += [lead(Lead.id == ids), creative(Creative.id == ids), test(CreativeTest.id == ids)]
+    if shape.phones:
+        phones = any_(bindparam("phones", type_=ARRAY(String)))
+        parts += [lead(Lead.phone == phones), dialog(WhatsAppDialog.phone == phones)]
     if not parts:
         return None
     return union_all(*[p.subquery().select() if p._limit_clause is not None else p for p in parts]) \

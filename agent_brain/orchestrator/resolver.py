@@ -57,7 +57,7 @@ class TurnEntityResolver:
         query = candidates_query(self.ctx.user_id, new, first=first)
         if query is not None:
             async with self.ctx.engine.connect() as conn:
-                for kind, entity_id, name, a, b, c in (await conn.execute(query)).all():
+                for kind, entity_id, name, a, b, c in (await conn.execute(*query)).all():
                     found[kind].setdefault(entity_id, Entity(kind, entity_id, name or entity_id, _extra(kind, a, b, c)))
         self._db = found
         self._looked_up.merge(new)
