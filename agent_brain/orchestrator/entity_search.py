@@ -233,7 +233,7 @@ def _statement(shape: _Shape) -> Any:
                   dialog().order_by(WhatsAppDialog.last_message_at.desc()).limit(SAMPLE),
                   test().order_by(CreativeTest.started_at.desc()).limit(SAMPLE)]
     named = (("lead", lead, Lead, Lead.name), ("creative", creative, Creative, Creative.title),
-             ("dialog", dialog, WhatsAppDialog, WhatsAppDialog.contact_name), ("test", test, Creative, Creative.title))
+             ("dialog", dialog, WhatsAppDialog, WhatsAppDialog.contact_name))
     for kind, build, table, name in named:
         # Each tier one indexed scan with its own LIMIT (never every name sharing a common word).
         tiers: list[Select[Any]] = []
@@ -243,8 +243,16 @@ def _statement(shape: _Shape) -> Any:
                                                                            ("words", shape.words)) if on]
         if shape.typos:
             tiers.append(build(_matches(table.name_typos, "typos")))
-        if tiers:
+        if not tiers:
+            continue
+        if kind != "creative":
             parts.append(_best(kind, tiers, name))
+            continue
+        # A creative test is named by its creative's title: the tests of the creatives found.
+        creatives = _best(kind, tiers, name).cte("creative_found")
+        parts.append(select(creatives))
+        parts.append(select(*_row("test", CreativeTest.id, creatives.c.name))
+                     .join(creatives, CreativeTest.creative_id == cast(creatives.c.id, PG_UUID(as_uuid=True))))
     if shape.ids:
         ids = any_(bindparam("ids", type_=ARRAY(PG_UUID(as_uuid=True))))
         parts += [lead(Lead.id == ids), creative(Creative.id == ids), test(CreativeTest.id == ids)]
