@@ -116,12 +116,15 @@ async def run_world(factor: int):  # type: ignore[no-untyped-def]
             await orchestrator.wait_idle()  # the turns' background upkeep (notes, summary) counts too
             statements, trips = counter.statements / CONVERSATIONS, counter.total_round_trips / CONVERSATIONS
             after = await rows_read(engine, pool=20)
-            rows = sum(after.get(t, 0) - before.get(t, 0) for t in after) / CONVERSATIONS
+            by_table = {t: (after[t] - before.get(t, 0)) / CONVERSATIONS for t in after}
+            rows = sum(by_table.values())
             figures[label] = (statements, trips, rows, CONVERSATIONS / elapsed)
             print(f"  {label:<20} «{text}»")
             print(f"    SQL statements per turn: {statements:5.1f}   (target for READ ≤ 12)")
             print(f"    wire round trips per turn: {trips:5.1f}")
             print(f"    rows read per turn: {rows:7.0f}   (pg_stat_user_tables, sandbox excluded)")
+            top = sorted(((n, t) for t, n in by_table.items() if n >= 1), reverse=True)[:5]
+            print("      most from: " + ", ".join(f"{t} {n:.0f}" for n, t in top))
             print(f"    turns/s: {CONVERSATIONS / elapsed:6.1f}   latency median {statistics.median(latencies) * 1000:6.0f} ms"
                   f"   p95 {sorted(latencies)[int(0.95 * len(latencies)) - 1] * 1000:6.0f} ms"
                   + (f"   plans created: {plans}" if plans else ""))
