@@ -21,7 +21,7 @@ from agent_brain.db.models import User
 from agent_brain.llm.base import Entity
 from agent_brain.llm.offline.resolve import find_mentions, partial_candidates, pick
 from agent_brain.llm.offline.text import normalise, tokens
-from agent_brain.orchestrator.entity_search import PER_KIND, PREFIX, SAMPLE
+from agent_brain.orchestrator.entity_search import PER_KIND, PREFIX, SAMPLE, TYPO_MIN, typo_keys
 from agent_brain.orchestrator.resolver import DB_KINDS, TurnEntityResolver
 from agent_brain.platforms.graph.breaker import BreakerRegistry
 from agent_brain.platforms.graph.client import GraphClient
@@ -66,9 +66,13 @@ async def _everything(engine: AsyncEngine) -> dict[str, list[Entity]]:
 
 def _reachable(entity: Entity, low: str) -> bool:
     """A name the lookup promises to find: one of its words starts like a word of the message (the
-    first three letters; a typo within them — "Брикеты" — is the documented limit)."""
-    heads = {t.text[:PREFIX] for t in tokens(low)}
-    return any(t.text[:PREFIX] in heads for t in tokens(normalise(entity.name)))
+    first three letters), or is one typo away from one within them ("Брикеты": the typo keys)."""
+    words = [t.text for t in tokens(low)]
+    names = [t.text for t in tokens(normalise(entity.name))]
+    if any(n[:PREFIX] in {w[:PREFIX] for w in words} for n in names):
+        return True
+    keys = {k for w in words if len(w) >= TYPO_MIN and w.isalpha() for k in typo_keys(w)}
+    return any(keys & set(typo_keys(n)) for n in names if len(n) >= TYPO_MIN)
 
 
 async def test_candidates_hold_every_object_the_parser_resolves_from_the_full_lists(demo_engine: AsyncEngine) -> None:
