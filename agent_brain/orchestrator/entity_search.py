@@ -16,7 +16,8 @@ index and carry a LIMIT, so its cost follows the message, not the size of the bu
   inflection (`name_key`, the heads in order, btree — so an exactly named object is never crowded
   out by its longer namesakes); names holding two neighbouring words of the message; names holding
   one distinctive word (not vocabulary: "покажи", "кампанию" name nothing alone); names holding a
-  word one typo away. Then the best tier first, shortest first within it;
+  word one typo away. Then the best tier first, shortest first within it; creative tests are
+  those of the creatives found;
 * phones (leads, dialogs) and ids (pasted uuids, the focus, the previous calls) by equality;
 * a few of the most recent objects of each kind, for the examples a "which one?" question offers;
 * directions whole: they are the business's few product lines, and campaigns map onto them.
