@@ -17,6 +17,7 @@ from agent_brain.db.engine import create_engine, resolve_database_url
 from agent_brain.llm.factory import build_models
 from agent_brain.orchestrator.orchestrator import Orchestrator
 from agent_brain.platforms.factory import open_meta_adapter, open_platform_adapters
+from agent_brain.platforms.graph.shared import SharedHealth
 from agent_brain.platforms.meta.adapter import MetaAdapter
 from agent_brain.platforms.write_safety import IdempotentExecutor, WriteGuard
 from agent_brain.security import TokenCipher
@@ -34,6 +35,8 @@ class Runtime:
     users: UserStore
     meta: MetaAdapter
     orchestrator: Orchestrator
+    # Breakers and account pauses shared with every other process (None: this runtime's own, e.g. in tests).
+    health: SharedHealth | None = None
 
     async def database_ok(self) -> bool:
         try:
@@ -51,7 +54,9 @@ async def open_runtime(settings: Settings, *, run_migrations: bool = True) -> As
     try:
         if run_migrations:  # on an existing database: one SELECT, no Alembic
             await migrate.upgrade_if_needed(engine)
-        async with open_meta_adapter(settings, engine) as meta, open_platform_adapters(settings, engine) as others:
+        health = SharedHealth(engine)
+        async with open_meta_adapter(settings, engine, health) as meta, \
+                open_platform_adapters(settings, engine, health) as others:
             model, small_model = build_models(settings)
             conversations = UnifiedStore(
                 engine,
@@ -73,10 +78,12 @@ async def open_runtime(settings: Settings, *, run_migrations: bool = True) -> As
                 users=UserStore(engine),
                 meta=meta,
                 orchestrator=orchestrator,
+                health=health,
             )
             try:
                 yield runtime
             finally:
                 await orchestrator.wait_idle()  # turns whose callers left still finish and persist
+                await health.flush()
     finally:
         await engine.dispose()

@@ -69,6 +69,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
     async def health(request: Request) -> JSONResponse:
         rt: Runtime = request.app.state.runtime
         db_ok = await rt.database_ok()
+        await rt.meta.client.throttles.refresh()  # what other processes saw (at most a second old)
         breaker = rt.meta.client.breaker.status()
         body = {
             "status": "ok" if db_ok else "degraded",
@@ -97,6 +98,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
     async def prometheus_metrics(request: Request) -> Response:
         """Prometheus exposition; meant for the internal network (no user data, low-cardinality labels)."""
         rt: Runtime = request.app.state.runtime
+        await rt.meta.client.throttles.refresh()
         throttles = [(rt.meta.client.breaker.platform, p) for p in rt.meta.client.throttles.statuses()]
         await metrics.collect_state(rt.engine, _breakers(rt), throttles)
         return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
@@ -132,9 +134,10 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
 
 
 def _breakers(rt: Runtime) -> list[BreakerStatus]:
-    """This process's breakers: the runtime's platform breaker, and any other one the registry holds."""
+    """The runtime's platform breaker, and any other one its registry (shared with every process) holds."""
     own = rt.meta.client.breaker.status()
-    return [own, *(s for s in default_registry.statuses() if s.platform != own.platform)]
+    registry = rt.health.registry if rt.health is not None else default_registry
+    return [own, *(s for s in registry.statuses() if s.platform != own.platform)]
 
 
 def _mount_docs(app: FastAPI, static_dir: Path) -> None:

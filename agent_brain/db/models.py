@@ -1246,3 +1246,39 @@ class AdDailyMetrics(Base):
         CheckConstraint(_in("platform", ("meta", "tiktok", "google", "x")), name="platform"),
         Index("ix_ad_daily_metrics_platform_date", "platform", "date"),
     )
+
+
+# ── platform call discipline shared by every process (`serve --workers N`, `agent-brain worker`) ──
+
+
+class BudgetChange(Base):
+    """One budget change sent for an ad set: Meta allows about 4 per ad set per rolling hour, and every
+    process counts the same rows (`platforms/graph/shared.py: PgBudgetChangeLog`)."""
+
+    __tablename__ = "budget_changes"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    ad_set_id: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_budget_changes_ad_set_id_changed_at", "ad_set_id", "changed_at"),)
+
+
+class PlatformHealth(Base):
+    """A platform's circuit as last opened or closed by any process; the others adopt it."""
+
+    __tablename__ = "platform_health"
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))  # "open" | "closed"
+    opened_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AccountThrottleRow(Base):
+    """An ad account the platform rate-limited: its calls wait until `paused_until` in every process."""
+
+    __tablename__ = "account_throttles"
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    paused_until: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    strikes: Mapped[int] = mapped_column(Integer, server_default="0")
+    code: Mapped[int | None] = mapped_column(Integer)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

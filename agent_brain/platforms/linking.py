@@ -69,17 +69,20 @@ def adapter_factory(settings: Any, runtime: Any, platform: str) -> AdapterFor:
         transport = inner if isinstance(inner, httpx.ASGITransport) else None
         if platform == "tiktok":
             async with tiktok_client(token, base_url=client.root_url.rsplit("/open_api/", 1)[0],
-                                     transport=transport) as own:
+                                     transport=transport, breaker=client.breaker) as own:
                 yield TikTokAdapter(own)
         elif platform == "google":
             developer = settings.google_ads_developer_token
             base, version = client.root_url.rsplit("/", 1)
             async with google_client(token, developer.get_secret_value() if developer else "sandbox-developer-token",
-                                     base_url=base, version=version, transport=transport) as own:
+                                     base_url=base, version=version, transport=transport,
+                                     breaker=client.breaker) as own:
                 yield GoogleAdsAdapter(own)
         else:
             base, version = client.root_url.rsplit("/", 1)
-            async with GraphClient(token, version=version, base_url=base, transport=transport) as own:
-                yield MetaAdapter(own)
+            # The process's breaker, account pauses and budget pacing: a user's token reaches the same platform.
+            async with GraphClient(token, version=version, base_url=base, transport=transport,
+                                   breaker=client.breaker, throttles=client.throttles) as own:
+                yield MetaAdapter(own, pacer=process.pacer)
 
     return open_adapter

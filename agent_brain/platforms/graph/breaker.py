@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import pybreaker
 
@@ -38,6 +38,21 @@ PLATFORM_FAILURES: tuple[type[BaseException], ...] = (TransientError, NetworkErr
 
 def is_platform_failure(exc: BaseException) -> bool:
     return isinstance(exc, PLATFORM_FAILURES)
+
+
+class SharedState(Protocol):
+    """Where breakers and account pauses meet those of other processes (`shared.SharedHealth`: PostgreSQL).
+
+    `refresh` is awaited before each call and must cost nothing while its copy is fresh; the `*_changed`
+    hooks are called synchronously at transitions (inside pybreaker's lock) and must not block.
+    """
+
+    async def refresh(self) -> None: ...
+
+    def breaker_changed(self, platform: str, state: str, opened_at: datetime | None, at: datetime) -> None: ...
+
+    def throttle_changed(self, platform: str, account_id: str, until: datetime, strikes: int, code: int | None,
+                         at: datetime) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -80,14 +95,27 @@ class _ClockedCircuitBreaker(pybreaker.CircuitBreaker):
 
 
 class _GenerationListener(pybreaker.CircuitBreakerListener):
-    """Counts state changes so that a call admitted under an earlier state cannot drive the current one."""
+    """Counts state changes so that a call admitted under an earlier state cannot drive the current one,
+    and hands this process's own opens and closes to the shared state (adopted ones are not echoed)."""
 
-    def __init__(self) -> None:
+    def __init__(self, breaker: AsyncCircuitBreaker) -> None:
         self.generation = 0
+        self._breaker = breaker
 
     def state_change(self, cb: pybreaker.CircuitBreaker, old_state: Any, new_state: Any) -> None:
         self.generation += 1
+        breaker = self._breaker
+        if breaker._adopting:
+            log.warning("circuit %s: %s -> %s (another process)", cb.name, getattr(old_state, "name", None),
+                        new_state.name)
+            return
         log.warning("circuit %s: %s -> %s", cb.name, getattr(old_state, "name", None), new_state.name)
+        at = breaker._clock()
+        breaker._known_change_at = at
+        # Half-open is this process's own trial; only its outcome (open again, or closed) is shared.
+        if breaker._shared is not None and new_state.name != pybreaker.STATE_HALF_OPEN:
+            opened_at = cb._state_storage.opened_at if new_state.name == pybreaker.STATE_OPEN else None
+            breaker._shared.breaker_changed(breaker.platform, new_state.name, opened_at, at)
 
 
 @dataclass(frozen=True)
@@ -116,11 +144,15 @@ class AsyncCircuitBreaker:
         is_failure: Callable[[BaseException], bool] = is_platform_failure,
         listeners: Sequence[pybreaker.CircuitBreakerListener] = (),
         state_storage: pybreaker.CircuitBreakerStorage | None = None,
+        shared: SharedState | None = None,
     ) -> None:
         self.platform = platform
         self.config = config or BreakerConfig()
         self._clock = clock
-        self._generations = _GenerationListener()
+        self._shared = shared
+        self._adopting = False
+        self._known_change_at: datetime | None = None  # the latest transition this breaker knows of
+        self._generations = _GenerationListener(self)
         self._cb = _ClockedCircuitBreaker(
             clock=clock,
             fail_max=self.config.fail_max,
@@ -163,6 +195,8 @@ class AsyncCircuitBreaker:
         Raises:
             CircuitOpenError: the circuit is open (or half-open with all trial slots taken).
         """
+        if self._shared is not None:
+            await self._shared.refresh()  # free unless its copy is older than a second or so
         ticket = self._admit(fn, args, kwargs)
         try:
             result = await fn(*args, **kwargs)
@@ -174,6 +208,31 @@ class AsyncCircuitBreaker:
             raise
         self._record_success(ticket)
         return result
+
+    def adopt(self, state: str, opened_at: datetime | None, changed_at: datetime) -> None:
+        """Another process opened or closed this platform's circuit at `changed_at`.
+
+        Only a transition newer than the latest this breaker knows of applies. An adopted open refuses
+        calls until `reset_timeout` after the shared `opened_at`, then half-opens here as usual.
+        """
+        with self._cb._lock:
+            if self._known_change_at is not None and changed_at <= self._known_change_at:
+                return
+            self._known_change_at = changed_at
+            if (state == pybreaker.STATE_OPEN and opened_at is not None
+                    and self._cb.current_state == pybreaker.STATE_CLOSED
+                    and opened_at + timedelta(seconds=self._cb.reset_timeout) <= self._clock()):
+                return  # an open whose wait is over: calls flow, and a new failure run trips it again
+            self._adopting = True
+            try:
+                if state == pybreaker.STATE_OPEN and opened_at is not None:
+                    self._cb._state_storage.opened_at = opened_at
+                    if self._cb.current_state != pybreaker.STATE_OPEN:
+                        self._cb.state = self._cb._state_storage.state = pybreaker.STATE_OPEN  # type: ignore[assignment]
+                elif state == pybreaker.STATE_CLOSED and self._cb.current_state != pybreaker.STATE_CLOSED:
+                    self._cb.close()
+            finally:
+                self._adopting = False
 
     def _admit(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Ticket:
         with self._cb._lock:
@@ -242,32 +301,74 @@ class AccountThrottles:
     A pause lasts what Meta advised (Retry-After, estimated_time_to_regain_access, the account
     usage reset time); without advice `default_pause` seconds, doubled for every further throttle
     before the account answers again, at most `max_pause`. Only that account's calls wait.
+    With `shared`, pauses and strikes are published to (and adopted from) every other process.
     """
 
-    def __init__(self, *, clock: Clock = utc_now, default_pause: float = 60.0, max_pause: float = 900.0) -> None:
+    def __init__(self, *, clock: Clock = utc_now, default_pause: float = 60.0, max_pause: float = 900.0,
+                 platform: str = "meta", shared: SharedState | None = None) -> None:
         self._clock = clock
         self.default_pause = default_pause
         self.max_pause = max_pause
+        self.platform = platform
+        self._shared = shared
         self._until: dict[str, tuple[datetime, int | None]] = {}
         self._strikes: dict[str, int] = {}
+        self._changed: dict[str, datetime] = {}  # per account, the latest change known (local or adopted)
+
+    async def refresh(self) -> None:
+        """Bring in other processes' pauses (free unless the shared copy is stale)."""
+        if self._shared is not None:
+            await self._shared.refresh()
 
     def throttled(self, account_id: str, advised_seconds: float | None, *, code: int | None = None) -> float:
         """Meta refused a call on `account_id` for its rate: pause it. Returns the pause's length."""
         strikes = self._strikes[account_id] = self._strikes.get(account_id, 0) + 1
         seconds = advised_seconds or min(self.max_pause, self.default_pause * 2 ** (strikes - 1))
-        self.pause(account_id, seconds, code=code)
+        if not self._pause(account_id, seconds, code):
+            self._publish(account_id)  # the pause stood, the strike is still news
         return self.seconds_left(account_id)
 
     def pause(self, account_id: str, seconds: float, *, code: int | None = None) -> None:
         """Hold `account_id`'s calls for `seconds` from now (an earlier, longer pause stands)."""
+        self._pause(account_id, seconds, code)
+
+    def _pause(self, account_id: str, seconds: float, code: int | None) -> bool:
         until = self._clock() + timedelta(seconds=seconds)
         current = self._until.get(account_id)
-        if current is None or current[0] < until:
-            self._until[account_id] = (until, code if code is not None else current[1] if current else None)
+        if current is not None and current[0] >= until:
+            return False
+        self._until[account_id] = (until, code if code is not None else current[1] if current else None)
+        # Usage headers re-derive the same reset time call after call: a second's drift is not news.
+        if current is None or until - current[0] > timedelta(seconds=1) or code != current[1]:
+            self._publish(account_id)
+        return True
 
     def answered(self, account_id: str) -> None:
         """The account answered a call: the next throttle starts from the default pause again."""
-        self._strikes.pop(account_id, None)
+        if self._strikes.pop(account_id, None) is not None:
+            self._publish(account_id)
+
+    def _publish(self, account_id: str) -> None:
+        at = self._changed[account_id] = self._clock()
+        if self._shared is None:
+            return
+        until, code = self._until.get(account_id) or (at, None)
+        self._shared.throttle_changed(self.platform, account_id, until, self._strikes.get(account_id, 0), code, at)
+
+    def adopt(self, account_id: str, until: datetime, strikes: int, code: int | None, changed_at: datetime) -> None:
+        """Another process paused `account_id` (or reset its strikes) at `changed_at`: a longer pause
+        than this process knows of applies; strikes follow the newest change."""
+        known = self._changed.get(account_id)
+        if known is not None and changed_at <= known:
+            return
+        self._changed[account_id] = changed_at
+        current = self._until.get(account_id)
+        if until > self._clock() and (current is None or current[0] < until):
+            self._until[account_id] = (until, code)
+        if strikes:
+            self._strikes[account_id] = strikes
+        else:
+            self._strikes.pop(account_id, None)
 
     def seconds_left(self, account_id: str | None) -> float:
         entry = self._until.get(account_id) if account_id else None
@@ -304,16 +405,22 @@ class AccountThrottles:
 class BreakerRegistry:
     """One breaker per platform name, created on first use with the registry's config."""
 
-    def __init__(self, config: BreakerConfig | None = None, *, clock: Clock = utc_now) -> None:
+    def __init__(self, config: BreakerConfig | None = None, *, clock: Clock = utc_now,
+                 shared: SharedState | None = None) -> None:
         self.config = config or BreakerConfig()
         self._clock = clock
+        self.shared = shared
         self._breakers: dict[str, AsyncCircuitBreaker] = {}
 
     def get(self, platform: str) -> AsyncCircuitBreaker:
         breaker = self._breakers.get(platform)
         if breaker is None:
-            breaker = self._breakers[platform] = AsyncCircuitBreaker(platform, self.config, clock=self._clock)
+            breaker = self._breakers[platform] = AsyncCircuitBreaker(platform, self.config, clock=self._clock,
+                                                                     shared=self.shared)
         return breaker
+
+    def breakers(self) -> list[AsyncCircuitBreaker]:
+        return list(self._breakers.values())
 
     def statuses(self) -> list[BreakerStatus]:
         return [breaker.status() for _, breaker in sorted(self._breakers.items())]

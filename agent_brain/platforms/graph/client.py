@@ -358,6 +358,7 @@ class GraphClient:
     ) -> Any:
         """One attempt: the account's pause and usage delay, then the exchange under the breaker."""
         account = account_from_path(path) or _current_account.get()
+        await self.throttles.refresh()  # other processes' pauses; free while the shared copy is fresh
         delay = max(self._account_wait(account), self.usage.delay_for(account))
         if delay > 0:
             log.info(
