@@ -219,10 +219,6 @@ class AsyncCircuitBreaker:
             if self._known_change_at is not None and changed_at <= self._known_change_at:
                 return
             self._known_change_at = changed_at
-            if (state == pybreaker.STATE_OPEN and opened_at is not None
-                    and self._cb.current_state == pybreaker.STATE_CLOSED
-                    and opened_at + timedelta(seconds=self._cb.reset_timeout) <= self._clock()):
-                return  # an open whose wait is over: calls flow, and a new failure run trips it again
             self._adopting = True
             try:
                 if state == pybreaker.STATE_OPEN and opened_at is not None:
