@@ -3,6 +3,8 @@
 Polling runs inside `agent-brain serve` as a background task when TELEGRAM_BOT_TOKEN is set and
 no TELEGRAM_WEBHOOK_SECRET is: with a secret, updates arrive at the web app's
 POST /telegram/webhook instead (see `telegram_bot.webhook`) and polling would conflict with it.
+With several processes (`serve --workers N`) exactly one polls: the holder of a PostgreSQL advisory
+lock (`agent_brain.db.leader`); the others stand by and take over if it dies.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from aiogram.enums import ParseMode
 from aiogram.types import BotCommand, BotCommandScopeDefault
 
 from agent_brain.config import Settings
+from agent_brain.db.leader import run_as_leader
 from agent_brain.runtime import Runtime
 from telegram_bot.deps import TelegramDeps
 from telegram_bot.handlers import (
@@ -52,6 +55,10 @@ COMMANDS: dict[str | None, list[tuple[str, str]]] = {
            ("stop", "Stop the answer")],
 }
 COMMANDS[None] = COMMANDS["en"]  # clients in any other language
+
+
+# The advisory lock whose holder is the one process polling Telegram.
+POLLING_LOCK = "agent-brain:telegram-polling"
 
 
 class TelegramNotConfiguredError(RuntimeError):
@@ -113,8 +120,9 @@ def start_polling_task(runtime: Runtime) -> asyncio.Task[None] | None:
     if settings.telegram_webhook_secret is not None and settings.telegram_webhook_secret.get_secret_value():
         log.info("Telegram: webhook mode (TELEGRAM_WEBHOOK_SECRET is set): updates arrive at POST /telegram/webhook")
         return None
-    task = asyncio.create_task(_poll_forever(runtime), name="telegram-polling")
-    log.info("Telegram: polling started")
+    task = asyncio.create_task(run_as_leader(runtime.engine, POLLING_LOCK, lambda: _poll_forever(runtime)),
+                               name="telegram-polling")
+    log.info("Telegram: polling (in the one process holding the polling lock)")
     return task
 
 

@@ -1,0 +1,83 @@
+"""One process of many: work that must run exactly once across every process on this database.
+
+Telegram long polling is the case: two `getUpdates` loops on one bot token steal each other's
+updates (and Telegram answers 409 to one of them). Each process of `serve --workers N` (or several
+`serve` behind a proxy) calls `run_as_leader`; the one holding a PostgreSQL advisory lock runs the
+work, the others stand by and try again every few seconds. The lock is a session lock on a
+connection of its own, so it goes with the holder: a crash, a kill -9 or a lost connection frees it
+and a standby takes over within `retry_every` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+log = logging.getLogger(__name__)
+
+
+async def run_as_leader(engine: AsyncEngine, name: str, work: Callable[[], Awaitable[None]], *,
+                        retry_every: float = 5.0, check_every: float = 5.0,
+                        on_standby: Callable[[], None] | None = None) -> None:
+    """Run `work()` while holding the advisory lock `name`; return when it returns, stop it when cancelled.
+
+    While another process holds the lock, try again every `retry_every` seconds (`on_standby` is
+    called after each refusal). While holding it, check the connection every `check_every` seconds:
+    if it is lost, so is the lock — the work is stopped and the race to take it starts again.
+    """
+    announced = False
+    while True:
+        try:
+            async with engine.connect() as conn:
+                try:
+                    got = (await conn.execute(text("SELECT pg_try_advisory_lock(hashtext(:name))"),
+                                              {"name": name})).scalar_one()
+                    await conn.commit()  # a session lock: it outlives the transaction, not the connection
+                    if got:
+                        log.info("%s: this process runs it", name)
+                        await _lead(conn, work, check_every)  # the work's own errors go to the caller
+                        return
+                finally:
+                    # Never hand a connection holding the lock back to the pool: closing it releases the lock.
+                    await conn.invalidate()
+        except _ConnectionLost:
+            log.warning("%s: lost the database connection holding the lock; trying again", name)
+        except (OSError, SQLAlchemyError) as exc:  # the database is away: the work is not running here
+            log.warning("%s: could not take the lock (%s); trying again", name, type(exc).__name__)
+        else:
+            if not announced:
+                log.info("%s: another process runs it; standing by", name)
+                announced = True
+            if on_standby is not None:
+                on_standby()
+        await asyncio.sleep(retry_every)
+
+
+class _ConnectionLost(Exception):
+    pass
+
+
+async def _lead(conn: AsyncConnection, work: Callable[[], Awaitable[None]], check_every: float) -> None:
+    task = asyncio.ensure_future(work())
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=check_every)
+            if done:
+                await task
+                return
+            try:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=check_every)
+                await conn.commit()
+            except (OSError, SQLAlchemyError, TimeoutError) as exc:
+                raise _ConnectionLost from exc
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
