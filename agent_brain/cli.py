@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging("WARNING" if quiet else settings.log_level, settings.log_format, filename=log_file)
     handler: Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]] = args.handler
     try:
+        if args.handler is _serve and args.workers > 1:  # a process supervisor, not one event loop
+            return _serve_workers(args, settings)
         return asyncio.run(handler(args, settings))
     except KeyboardInterrupt:
         return 130
@@ -51,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-demo", action="store_true", help="do not seed the demo world")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="web processes sharing the port and one PostgreSQL (default 1); each runs the web app, "
+                            "a job-queue worker and recovery; Telegram polling runs in one of them")
     serve.set_defaults(handler=_serve)
 
     mig = sub.add_parser("migrate", help="apply database migrations")
@@ -144,50 +149,87 @@ async def _serve_background(args: argparse.Namespace, settings: Settings, runtim
     """The parts of `serve` started once the port listens; returns when the server stops."""
     await _print_login_link(runtime, f"http://{args.host}:{args.port}")
     top_up_task = asyncio.create_task(_top_up_demo(runtime)) if top_up else None  # the day's new demo data
-    # ── Telegram bot: polls in the background while the web server runs (TELEGRAM_BOT_TOKEN set,
-    # no TELEGRAM_WEBHOOK_SECRET; with a secret the web app's POST /telegram/webhook serves it). ──
-    # aiogram takes seconds to import: only when a bot token is set.
-    uses_telegram = settings.telegram_bot_token is not None and bool(settings.telegram_bot_token.get_secret_value())
-    telegram = None
-    notifiers: list[Any] = []
-    if uses_telegram:
-        from telegram_bot.bot import start_polling_task
-        from telegram_bot.recovery import recovery_notifiers
+    from web_api.background import background_services
 
-        telegram = start_polling_task(runtime)
-        notifiers = recovery_notifiers(settings)
-    # Recovery: work a dead process left (plans `executing`, writes in flight, leases) is
-    # settled at start-up and then every few seconds.
-    from agent_brain.jobs.queue import open_queue, services_for, start_worker_task
-    from agent_brain.journal.recovery import recovery_loop
-
-    recovery = asyncio.create_task(recovery_loop(runtime.engine, runtime.orchestrator.router, store=runtime.conversations,
-                                                 notifiers=notifiers))
-    # Background jobs (metrics sync, rules, reports, alerts, housekeeping): one worker in this process;
-    # more with `agent-brain worker`.
     try:
-        async with open_queue(runtime.engine.url.render_as_string(hide_password=False)) as queue:
-            worker = start_worker_task(queue, services_for(runtime), name=f"serve-{os.getpid()}")
-            try:
-                started = await serving
-            finally:
-                worker.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker
+        async with background_services(settings, runtime, name=f"serve-{os.getpid()}"):
+            started = await serving
     finally:
-        recovery.cancel()
         if top_up_task is not None:
             top_up_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await top_up_task
-        for notifier in notifiers:
-            await notifier.bot.session.close()
-        if telegram is not None:
-            from telegram_bot.bot import stop_polling_task
-
-            await stop_polling_task(telegram)
-    # ── end Telegram bot ──
     return 0 if started else 1
+
+
+def _serve_workers(args: argparse.Namespace, settings: Settings) -> int:
+    """`serve --workers N`: migrations and the demo seed run here, once; then N uvicorn worker processes
+    (`web_api.workers:create_worker_app`) accept on one socket, and everything they share is in PostgreSQL."""
+    import socket
+    import threading
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from agent_brain.db.engine import resolve_database_url
+
+    for chatty in ("alembic", "procrastinate"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    # One database for every worker: the embedded server (DATABASE_URL unset) is started here, once, and
+    # lives as long as this process; the workers inherit its URL.
+    url = resolve_database_url(settings)
+    os.environ["DATABASE_URL"] = url
+    settings = settings.model_copy(update={"database_url": url})
+    # The socket is bound here (so `--port 0` works and the login link names the real port); each worker
+    # listens on it.
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family=family)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    sock.set_inheritable(True)
+    port = sock.getsockname()[1]
+    lines = asyncio.run(_prepare_workers(args, settings, f"http://{args.host}:{port}"))
+    config = uvicorn.Config("web_api.workers:create_worker_app", factory=True, host=args.host, port=port,
+                            workers=args.workers, log_level="info",
+                            **({"log_config": None} if settings.log_format == "json" else {}))
+    probe_host = "127.0.0.1" if args.host in ("0.0.0.0", "") else "::1" if args.host == "::" else args.host
+    threading.Thread(target=_print_when_answering, args=(probe_host, port, lines), daemon=True).start()
+    Multiprocess(config, sockets=[sock]).run()
+    return 0
+
+
+async def _prepare_workers(args: argparse.Namespace, settings: Settings, base: str) -> list[str]:
+    """Migrate, seed (or top up) the demo world, and issue the login link — once, before the workers start."""
+    from agent_brain.runtime import open_runtime
+
+    async with open_runtime(settings) as runtime:
+        if not args.no_demo:
+            from agent_brain.demo.seed import DEMO_PLATFORMS, seed_demo
+
+            log.info("%s", await seed_demo(runtime.engine, platforms=DEMO_PLATFORMS))
+        return await _login_lines(runtime, base)
+
+
+def _print_when_answering(host: str, port: int, lines: list[str]) -> None:
+    """Print the login link once a worker answers HTTP on the port (the socket accepts before any listens)."""
+    import http.client
+    import time
+
+    while True:
+        connection = http.client.HTTPConnection(host, port, timeout=2)
+        try:
+            connection.request("GET", "/health")
+            connection.getresponse().read()
+            break
+        except OSError:
+            time.sleep(0.2)
+        finally:
+            connection.close()
+    _print_box(lines)
 
 
 async def _top_up_demo(runtime: Any) -> None:
@@ -221,6 +263,10 @@ async def _until_listening(server: Any, serving: asyncio.Task[bool]) -> bool:
 async def _print_login_link(runtime: Any, base: str) -> None:
     """Like Jupyter, a ready login link — printed once the port listens. It carries a single-use code
     that lives minutes; earlier links and open browser sessions stay valid (a restart logs nobody out)."""
+    _print_box(await _login_lines(runtime, base))
+
+
+async def _login_lines(runtime: Any, base: str) -> list[str]:
     from agent_brain.stores.web_sessions import WebSessionStore
 
     lines = [f"agent-brain web chat: {base}/  (health: /health, API docs: /docs)"]
@@ -231,6 +277,10 @@ async def _print_login_link(runtime: Any, base: str) -> None:
         minutes = int(store.code_ttl.total_seconds() // 60)
         lines += [f"Open {base}/login?code={code}",
                   f"(single use, valid {minutes} min; sessions are listed and revoked in the page's menu)"]
+    return lines
+
+
+def _print_box(lines: list[str]) -> None:
     width = max(len(line) for line in lines)
     print("\n".join(["", "─" * width, *lines, "─" * width, ""]), flush=True)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,8 +31,10 @@ from web_api.streaming import TurnStreams
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
-def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir: Path = STATIC_DIR) -> FastAPI:
-    """Build the app. Pass `runtime` to share one built elsewhere (tests, the CLI)."""
+def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir: Path = STATIC_DIR,
+               background: bool = False) -> FastAPI:
+    """Build the app. Pass `runtime` to share one built elsewhere (tests, the CLI); `background=True` also
+    runs the process's background services with it (a worker process of `serve --workers N`)."""
     turn_streams = TurnStreams()
 
     @asynccontextmanager
@@ -44,8 +48,12 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
                 await turn_streams.wait_idle()
                 await close_dialog_feed(app)
             return
-        async with open_runtime(settings) as rt:
+        async with open_runtime(settings) as rt, contextlib.AsyncExitStack() as services:
             app.state.runtime = rt
+            if background:
+                from web_api.background import background_services
+
+                await services.enter_async_context(background_services(settings, rt, name=f"serve-{os.getpid()}"))
             try:
                 yield
             finally:
@@ -73,6 +81,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
         breaker = rt.meta.client.breaker.status()
         body = {
             "status": "ok" if db_ok else "degraded",
+            "pid": os.getpid(),  # which process answered (`serve --workers N` runs several)
             "database": db_ok,
             "model": "offline" if rt.settings.uses_offline_model else rt.settings.chat_assistant_model,
             "platform": "sandbox" if rt.settings.uses_graph_sandbox else "meta",

@@ -15,11 +15,19 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger(__name__)
+
+
+async def _connect(engine: AsyncEngine) -> asyncpg.Connection:
+    """A connection outside the engine's pool (a session lock must never go back to a pool), with its URL."""
+    url = engine.url
+    host = url.query.get("host")  # a Unix socket directory (the embedded server)
+    return await asyncpg.connect(user=url.username, password=url.password, database=url.database,
+                                 host=host if isinstance(host, str) and host else url.host, port=url.port,
+                                 server_settings={"application_name": "agent-brain leader"})
 
 
 async def run_as_leader(engine: AsyncEngine, name: str, work: Callable[[], Awaitable[None]], *,
@@ -33,22 +41,16 @@ async def run_as_leader(engine: AsyncEngine, name: str, work: Callable[[], Await
     """
     announced = False
     while True:
+        conn: asyncpg.Connection | None = None
         try:
-            async with engine.connect() as conn:
-                try:
-                    got = (await conn.execute(text("SELECT pg_try_advisory_lock(hashtext(:name))"),
-                                              {"name": name})).scalar_one()
-                    await conn.commit()  # a session lock: it outlives the transaction, not the connection
-                    if got:
-                        log.info("%s: this process runs it", name)
-                        await _lead(conn, work, check_every)  # the work's own errors go to the caller
-                        return
-                finally:
-                    # Never hand a connection holding the lock back to the pool: closing it releases the lock.
-                    await conn.invalidate()
+            conn = await _connect(engine)
+            if await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", name):
+                log.info("%s: this process runs it", name)
+                await _lead(conn, work, check_every)  # the work's own errors go to the caller
+                return
         except _ConnectionLost:
             log.warning("%s: lost the database connection holding the lock; trying again", name)
-        except (OSError, SQLAlchemyError) as exc:  # the database is away: the work is not running here
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
             log.warning("%s: could not take the lock (%s); trying again", name, type(exc).__name__)
         else:
             if not announced:
@@ -56,6 +58,10 @@ async def run_as_leader(engine: AsyncEngine, name: str, work: Callable[[], Await
                 announced = True
             if on_standby is not None:
                 on_standby()
+        finally:
+            if conn is not None:
+                conn.terminate()  # closes at once; the server releases the session's lock with it
+        _raise_if_cancelled()
         await asyncio.sleep(retry_every)
 
 
@@ -63,7 +69,15 @@ class _ConnectionLost(Exception):
     pass
 
 
-async def _lead(conn: AsyncConnection, work: Callable[[], Awaitable[None]], check_every: float) -> None:
+def _raise_if_cancelled() -> None:
+    """Python 3.11's `asyncio.wait_for` (inside `asyncpg.connect`) can swallow a cancellation that lands as
+    the connection completes; the request still shows in `cancelling()`, so honour it here."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
+async def _lead(conn: asyncpg.Connection, work: Callable[[], Awaitable[None]], check_every: float) -> None:
     task = asyncio.ensure_future(work())
     try:
         while True:
@@ -71,10 +85,10 @@ async def _lead(conn: AsyncConnection, work: Callable[[], Awaitable[None]], chec
             if done:
                 await task
                 return
+            _raise_if_cancelled()
             try:
-                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=check_every)
-                await conn.commit()
-            except (OSError, SQLAlchemyError, TimeoutError) as exc:
+                await conn.fetchval("SELECT 1", timeout=check_every)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
                 raise _ConnectionLost from exc
     finally:
         if not task.done():

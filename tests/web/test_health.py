@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import httpx
@@ -29,7 +30,7 @@ async def test_health_with_no_keys_reports_offline_model_and_sandbox(settings, d
     async with LifespanManager(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         response = await c.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": True, "model": "offline", "platform": "sandbox",
+    assert response.json() == {"status": "ok", "pid": os.getpid(), "database": True, "model": "offline", "platform": "sandbox",
                                 "circuit_breaker": "closed", "circuit_breaker_retry_in": 0,
                                 "throttled_accounts": []}
 
