@@ -8,12 +8,19 @@ statements per READ turn. Prints figures; asserts nothing about time.
 `--scales 1,10,100` (issue 14) repeats it on the demo world grown ×N (creatives with their daily
 metrics, leads, dialogs; bench/_scale.py) and prints rows PostgreSQL read per turn
 (pg_stat_user_tables, sandbox tables excluded) next to statements: both should stay flat.
+
+`--processes N` (issue 14 item 5) runs the READ turn workload in 1, 2, …, N OS processes at once against
+one PostgreSQL, each with its own engine, orchestrator and in-process Graph sandbox (as the workers of
+`serve --workers N` are), and prints the total turns/s for each count: throughput should rise with
+processes up to the machine's cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
+import os
 import statistics
 import sys
 import time
@@ -64,7 +71,13 @@ async def run_turns(orchestrator: Orchestrator, user_id, conversations, text: st
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1", help="comma-separated world sizes, e.g. 1,10,100")
+    parser.add_argument("--processes", type=int, default=0,
+                        help="READ turns in 1..N OS processes on one PostgreSQL; prints turns/s for each count")
+    parser.add_argument("--rounds", type=int, default=3, help="with --processes: READ turns per conversation")
     opts = parser.parse_args()
+    if opts.processes:
+        await run_processes(opts.processes, opts.rounds)
+        return
     summary = []
     for factor in (int(x) for x in opts.scales.split(",")):
         summary.append(await run_world(factor))
@@ -138,6 +151,73 @@ async def run_world(factor: int):  # type: ignore[no-untyped-def]
         await client.aclose()
         await sandbox_engine.dispose()
     return factor, figures
+
+
+async def run_processes(most: int, rounds: int) -> None:
+    async with scratch_database(pool_size=5) as engine:
+        report = await seed_demo(engine)
+        url = engine.url.render_as_string(hide_password=False)
+        print(f"READ turn «{READ_TEXT}» · {CONVERSATIONS} concurrent conversations × {rounds} rounds per process · "
+              f"offline model · in-process Graph sandbox · one PostgreSQL · {os.cpu_count()} CPUs, "
+              f"load average {os.getloadavg()[0]:.1f} before the run")
+        print("  processes   turns   seconds   turns/s   per process   our CPU (cores busy)")
+        base = None
+        for count in range(1, most + 1):
+            turns, seconds, cpu = await asyncio.to_thread(_run_in_processes, count, url, str(report.user_id), rounds)
+            rate = turns / seconds
+            base = base or rate
+            print(f"  {count:9d} {turns:7d} {seconds:9.2f} {rate:9.1f} {rate / count:13.1f}   {cpu / seconds:8.2f}"
+                  f"   ({rate / base:.2f}× one process)")
+        print("  (our CPU: the processes' own CPU time over the run's wall time; PostgreSQL's is not in it)")
+
+
+def _run_in_processes(count: int, url: str, user_id: str, rounds: int) -> tuple[int, float, float]:
+    """Start `count` processes; they prepare (engine, sandbox, conversations, warm-up), meet at a barrier,
+    then run their turns. Throughput = all their turns / the time from the barrier to the last finish."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(count + 1)
+    results = ctx.Queue()
+    workers = [ctx.Process(target=_process_main, args=(url, user_id, rounds, barrier, results)) for _ in range(count)]
+    for worker in workers:
+        worker.start()
+    barrier.wait(timeout=600)
+    started = time.perf_counter()
+    done = [results.get(timeout=600) for _ in workers]
+    seconds = time.perf_counter() - started
+    for worker in workers:
+        worker.join()
+    return sum(turns for turns, _ in done), seconds, sum(cpu for _, cpu in done)
+
+
+def _process_main(url: str, user_id: str, rounds: int, barrier, results) -> None:  # type: ignore[no-untyped-def]
+    results.put(asyncio.run(_process_turns(url, user_id, rounds, barrier)))
+
+
+async def _process_turns(url: str, user_id: str, rounds: int, barrier) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+    import uuid
+
+    # At most 20 connections each way per process: N processes stay within PostgreSQL's default 100.
+    engine = create_engine(url, pool_size=10)
+    sandbox_engine = create_engine(url, pool_size=10)
+    app = create_sandbox_app(sandbox_engine, usage_capacity=10**9)
+    client = GraphClient("bench", transport=httpx.ASGITransport(app=app), breaker=BreakerRegistry().get("meta"))
+    orchestrator = Orchestrator(engine=engine, model=OfflineModel(), agents=load_agents(), meta=MetaAdapter(client),
+                                writes=WriteGuard(IdempotentExecutor(engine)))
+    store = orchestrator.store
+    owner = uuid.UUID(user_id)
+    convs = [await store.get_or_create(user_id=owner, source="web") for _ in range(CONVERSATIONS)]
+    await run_turns(orchestrator, owner, convs[:2], READ_TEXT)  # warm caches and prepared statements
+    await orchestrator.wait_idle()
+    await asyncio.to_thread(barrier.wait, 600)
+    cpu = time.process_time()
+    for _ in range(rounds):
+        await run_turns(orchestrator, owner, convs, READ_TEXT)
+    await orchestrator.wait_idle()
+    cpu = time.process_time() - cpu
+    await client.aclose()
+    await sandbox_engine.dispose()
+    await engine.dispose()
+    return rounds * CONVERSATIONS, cpu
 
 
 if __name__ == "__main__":
