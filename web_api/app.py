@@ -77,7 +77,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
     async def health(request: Request) -> JSONResponse:
         rt: Runtime = request.app.state.runtime
         db_ok = await rt.database_ok()
-        await rt.meta.client.throttles.refresh()  # what other processes saw (at most a second old)
+        await rt.meta.client.throttles.refresh()  # circuits and pauses of other processes (≤ 1 s old)
         breaker = rt.meta.client.breaker.status()
         body = {
             "status": "ok" if db_ok else "degraded",
@@ -100,6 +100,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
     async def ready(request: Request) -> JSONResponse:
         """Readiness: database, migrations at head, platform breaker ("degraded" while it is open)."""
         rt: Runtime = request.app.state.runtime
+        await rt.meta.client.throttles.refresh()  # circuits other processes opened (at most a second old)
         result = await check_ready(rt.engine, _breakers(rt))
         return JSONResponse(result.to_json(), status_code=result.http_status)
 
