@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -180,25 +181,37 @@ def _run_in_processes(count: int, url: str, user_id: str, rounds: int) -> tuple[
     workers = [ctx.Process(target=_process_main, args=(url, user_id, rounds, barrier, results)) for _ in range(count)]
     for worker in workers:
         worker.start()
-    barrier.wait(timeout=600)
+    try:
+        barrier.wait(timeout=600)
+    except threading.BrokenBarrierError:
+        raise RuntimeError(f"a bench process failed while preparing: {results.get(timeout=60)!r}") from None
     started = time.perf_counter()
     done = [results.get(timeout=600) for _ in workers]
     seconds = time.perf_counter() - started
+    failed = [result for result in done if isinstance(result, BaseException)]
+    if failed:
+        raise RuntimeError(f"a bench process failed: {failed[0]!r}")
     for worker in workers:
         worker.join()
     return sum(turns for turns, _ in done), seconds, sum(cpu for _, cpu in done)
 
 
 def _process_main(url: str, user_id: str, rounds: int, barrier, results) -> None:  # type: ignore[no-untyped-def]
-    results.put(asyncio.run(_process_turns(url, user_id, rounds, barrier)))
+    try:
+        results.put(asyncio.run(_process_turns(url, user_id, rounds, barrier)))
+    except BaseException as exc:
+        barrier.abort()  # the others (and the parent) stop waiting at the barrier
+        results.put(exc)
+        raise
 
 
 async def _process_turns(url: str, user_id: str, rounds: int, barrier) -> tuple[int, float]:  # type: ignore[no-untyped-def]
     import uuid
 
-    # At most 20 connections each way per process: N processes stay within PostgreSQL's default 100.
+    # At most 30 connections per process (20 ours, 10 the sandbox's): two processes stay well within
+    # PostgreSQL's default 100, which other users of the server share.
     engine = create_engine(url, pool_size=10)
-    sandbox_engine = create_engine(url, pool_size=10)
+    sandbox_engine = create_engine(url, pool_size=5)
     app = create_sandbox_app(sandbox_engine, usage_capacity=10**9)
     client = GraphClient("bench", transport=httpx.ASGITransport(app=app), breaker=BreakerRegistry().get("meta"))
     orchestrator = Orchestrator(engine=engine, model=OfflineModel(), agents=load_agents(), meta=MetaAdapter(client),
