@@ -1,7 +1,7 @@
 """budget pacing, circuit state and account pauses shared by every process
 
-Revision ID: 0017_shared_platform_state
-Revises: 0016_sandbox_messaging_customers
+Revision ID: 0018_shared_platform_state
+Revises: 0017_entity_name_lookup
 Create Date: 2026-11-30
 
 `serve --workers N` and `agent-brain worker` processes count the same budget changes per ad set, see
@@ -11,8 +11,8 @@ the same open circuit per platform and the same paused ad accounts, instead of o
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0017_shared_platform_state'
-down_revision = '0016_sandbox_messaging_customers'
+revision = '0018_shared_platform_state'
+down_revision = '0017_entity_name_lookup'
 branch_labels = None
 depends_on = None
 
