@@ -19,6 +19,7 @@ from agent_brain.config import Settings
 from agent_brain.inbound.webhooks import build_webhooks_router
 from agent_brain.observability import metrics
 from agent_brain.observability.readiness import check_ready
+from agent_brain.orchestrator.stop_relay import StopRelay
 from agent_brain.platforms.graph.breaker import BreakerStatus, default_registry
 from agent_brain.runtime import Runtime, open_runtime
 from web_api.errors import ApiError, install_error_handlers
@@ -42,11 +43,12 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
         app.state.turn_streams = turn_streams
         if runtime is not None:
             app.state.runtime = runtime
-            try:
-                yield
-            finally:
-                await turn_streams.wait_idle()
-                await close_dialog_feed(app)
+            async with _stop_relay(app, runtime):
+                try:
+                    yield
+                finally:
+                    await turn_streams.wait_idle()
+                    await close_dialog_feed(app)
             return
         async with open_runtime(settings) as rt, contextlib.AsyncExitStack() as services:
             app.state.runtime = rt
@@ -54,6 +56,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
                 from web_api.background import background_services
 
                 await services.enter_async_context(background_services(settings, rt, name=f"serve-{os.getpid()}"))
+            await services.enter_async_context(_stop_relay(app, rt))
             try:
                 yield
             finally:
@@ -141,6 +144,17 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, static_dir
         app.mount("/static", StaticFiles(directory=static_dir), name="static")
 
     return app
+
+
+@asynccontextmanager
+async def _stop_relay(app: FastAPI, rt: Runtime) -> AsyncIterator[None]:
+    """Stop requests for turns running in another process of this deployment (`serve --workers N`)."""
+    relay = app.state.stop_relay = StopRelay(rt.engine, rt.orchestrator)
+    relay.start()
+    try:
+        yield
+    finally:
+        await relay.close()
 
 
 def _breakers(rt: Runtime) -> list[BreakerStatus]:

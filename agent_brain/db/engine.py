@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from agent_brain.config import Settings
@@ -32,3 +33,13 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         # JSONB columns are decoded by SQLAlchemy; keep asyncpg's own codecs untouched.
         connect_args={"server_settings": {"application_name": "agent-brain"}},
     )
+
+
+async def connect_outside_pool(engine: AsyncEngine, application_name: str) -> asyncpg.Connection:
+    """A plain asyncpg connection to `engine`'s database, outside its pool: for session state that must
+    never go back to a pool (an advisory lock, LISTEN)."""
+    url = engine.url
+    host = url.query.get("host")  # a Unix socket directory (the embedded server)
+    return await asyncpg.connect(user=url.username, password=url.password, database=url.database,
+                                 host=host if isinstance(host, str) and host else url.host, port=url.port,
+                                 server_settings={"application_name": application_name})

@@ -18,16 +18,9 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agent_brain.db.engine import connect_outside_pool
+
 log = logging.getLogger(__name__)
-
-
-async def _connect(engine: AsyncEngine) -> asyncpg.Connection:
-    """A connection outside the engine's pool (a session lock must never go back to a pool), with its URL."""
-    url = engine.url
-    host = url.query.get("host")  # a Unix socket directory (the embedded server)
-    return await asyncpg.connect(user=url.username, password=url.password, database=url.database,
-                                 host=host if isinstance(host, str) and host else url.host, port=url.port,
-                                 server_settings={"application_name": "agent-brain leader"})
 
 
 async def run_as_leader(engine: AsyncEngine, name: str, work: Callable[[], Awaitable[None]], *,
@@ -43,7 +36,7 @@ async def run_as_leader(engine: AsyncEngine, name: str, work: Callable[[], Await
     while True:
         conn: asyncpg.Connection | None = None
         try:
-            conn = await _connect(engine)
+            conn = await connect_outside_pool(engine, "agent-brain leader")
             if await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", name):
                 log.info("%s: this process runs it", name)
                 await _lead(conn, work, check_every)  # the work's own errors go to the caller

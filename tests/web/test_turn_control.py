@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -182,3 +183,45 @@ async def test_a_stop_during_a_platform_write_lets_the_write_finish_and_be_recor
     tool = next(m for m in stored if m["role"] == "tool")
     assert tool["toolName"] == "updateDirectionTargetCPL" and tool["toolResult"].get("code") != "stopped"
     assert stored[-1]["content"].endswith("_(ответ остановлен)_")
+
+
+async def test_stop_reaches_a_turn_running_in_another_process(api, settings, demo_engine) -> None:  # type: ignore[no-untyped-def]
+    """`serve --workers 2`: the Stop request lands on the process that does not run the turn."""
+    import httpx
+    from asgi_lifespan import LifespanManager
+
+    from agent_brain.db.engine import create_engine
+    from agent_brain.platforms.graph.breaker import BreakerRegistry
+    from agent_brain.platforms.graph.client import GraphClient
+    from agent_brain.platforms.meta.adapter import MetaAdapter
+    from tests.web.conftest import build_runtime
+    from web_api.app import create_app
+
+    model = gate(api)
+    conv = await new_conversation(api)
+    other_engine = create_engine(demo_engine.url.render_as_string(hide_password=False), pool_size=2)
+    client = GraphClient("t", transport=httpx.ASGITransport(app=api.sandbox), breaker=BreakerRegistry().get("meta"))
+    other = create_app(settings, runtime=build_runtime(settings, other_engine, MetaAdapter(client)))
+    try:
+        async with LifespanManager(other), httpx.AsyncClient(transport=httpx.ASGITransport(app=other),
+                                                             base_url="http://other") as other_http:
+            await api.app.state.stop_relay.listening.wait()  # the process running the turn listens
+            turn = asyncio.create_task(api.http.post(
+                "/api/brain/chat/message", json={"message": READ, "conversationId": conv}, headers=api.auth))
+            await model.entered.wait()
+            stop = await other_http.post(f"/api/brain/chat/{conv}/stop", headers=api.auth)
+            assert stop.status_code == 202
+            # The stop is asked for before the gate opens: wait until the running process heard it.
+            running = api.runtime.orchestrator._running[uuid.UUID(conv)]
+            async with asyncio.timeout(30):
+                await running.stop.wait()
+            model.gate.set()
+            done = (await turn).json()["events"][-1]
+            assert done["type"] == "done" and done["stopped"] is True
+            await api.idle()
+            # Nothing runs any more: the other process answers 409 as it would alone.
+            again = await other_http.post(f"/api/brain/chat/{conv}/stop", headers=api.auth)
+            assert again.status_code == 409
+    finally:
+        await client.aclose()
+        await other_engine.dispose()

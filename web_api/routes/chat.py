@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from agent_brain.orchestrator.orchestrator import TurnRequest
+from agent_brain.orchestrator.stop_relay import StopRelay
 from agent_brain.runtime import Runtime
 from agent_brain.stores.records import ConversationRecord, PlanRecord
 from agent_brain.stores.users import UserRecord
@@ -93,14 +94,16 @@ async def execute_action(body: ExecuteActionIn, request: Request, user: CurrentU
 
 
 @router.post("/{conversation_id}/stop", status_code=202, responses={**ERRORS, **CONFLICT})
-async def stop(conversation_id: uuid.UUID, user: CurrentUser, runtime: RuntimeDep) -> Response:
+async def stop(conversation_id: uuid.UUID, request: Request, user: CurrentUser, runtime: RuntimeDep) -> Response:
     """Stop the conversation's running turn at its next safe point (never inside a platform write).
 
     The turn then ends as usual — `done` with `stopped: true` and the partial reply, kept in the
-    history and marked. 409 `not_running` when nothing runs.
+    history and marked. 409 `not_running` when nothing runs. The turn may run in another process
+    (`serve --workers N`): the conversation's lease says so, and that process is told.
     """
     conv = await runtime.conversations.get_by_id(conversation_id, user_id=user.id)
-    if not runtime.orchestrator.request_stop(conv.id):
+    relay: StopRelay = request.app.state.stop_relay
+    if not await relay.request(conv.id, running_elsewhere=conv.lock_owner is not None):
         raise ApiError(409, "not_running")
     return Response(status_code=202)
 
