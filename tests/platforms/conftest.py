@@ -15,6 +15,7 @@ import pytest
 from agent_brain.platforms.graph.breaker import AccountThrottles, AsyncCircuitBreaker, BreakerConfig
 from agent_brain.platforms.graph.client import GraphClient
 from agent_brain.platforms.graph.usage import UsageTracker
+from agent_brain.platforms.sandbox.platform_state import PlatformFaults
 
 # Looks like a real long-lived token so that redaction is tested against a realistic string.
 TOKEN = "EAAGm0PX4ZCpsBAEXAMPLETOKEN0123456789abcdefZZZ"
@@ -58,6 +59,17 @@ def clock() -> FakeClock:
 @pytest.fixture
 def sleep(clock: FakeClock) -> RecordingSleep:
     return RecordingSleep(clock)
+
+
+@pytest.fixture
+def sleeps() -> RecordingSleep:
+    """Waits recorded without a clock (the TikTok and Google adapters)."""
+    return RecordingSleep()
+
+
+@pytest.fixture
+def faults() -> PlatformFaults:
+    return PlatformFaults()
 
 
 @pytest.fixture

@@ -15,32 +15,15 @@ from agent_brain.platforms.google.sandbox import create_google_sandbox_app
 from agent_brain.platforms.graph.breaker import AsyncCircuitBreaker, BreakerConfig
 from agent_brain.platforms.sandbox.platform_seed import GOOGLE_CUSTOMER_ID, seed_platform_sandboxes
 from agent_brain.platforms.sandbox.platform_state import PlatformFaults
+from tests.platforms.conftest import RecordingSleep
 
 TODAY = dt.date(2026, 3, 10)
 TOKEN = "ya29.a0AfH6SMBexampleOAuthAccessToken0123456789"
 DEV_TOKEN = "devtok-ABCdef0123456789xyz"
 
 
-class Sleeps:
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-
-
 @pytest.fixture
-def faults() -> PlatformFaults:
-    return PlatformFaults()
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
-@pytest.fixture
-async def google(engine: AsyncEngine, faults: PlatformFaults, sleeps: Sleeps) -> AsyncIterator[GoogleAdsAdapter]:
+async def google(engine: AsyncEngine, faults: PlatformFaults, sleeps: RecordingSleep) -> AsyncIterator[GoogleAdsAdapter]:
     await seed_platform_sandboxes(engine, TODAY)
     app = create_google_sandbox_app(engine, faults=faults, valid_tokens={TOKEN}, developer_tokens={DEV_TOKEN})
     client = google_client(TOKEN, DEV_TOKEN, login_customer_id="9998887777", base_url="http://google.sandbox",

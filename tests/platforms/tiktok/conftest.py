@@ -15,31 +15,14 @@ from agent_brain.platforms.sandbox.platform_seed import TIKTOK_ADVERTISER_ID, se
 from agent_brain.platforms.sandbox.platform_state import PlatformFaults
 from agent_brain.platforms.tiktok.adapter import TikTokAdapter, tiktok_client
 from agent_brain.platforms.tiktok.sandbox import create_tiktok_sandbox_app
+from tests.platforms.conftest import RecordingSleep
 
 TODAY = dt.date(2026, 3, 10)
 TOKEN = "tt-act.5f1c0ffee0123456789abcdefEXAMPLE"
 
 
-class Sleeps:
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-
-
 @pytest.fixture
-def faults() -> PlatformFaults:
-    return PlatformFaults()
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
-@pytest.fixture
-async def tiktok(engine: AsyncEngine, faults: PlatformFaults, sleeps: Sleeps) -> AsyncIterator[TikTokAdapter]:
+async def tiktok(engine: AsyncEngine, faults: PlatformFaults, sleeps: RecordingSleep) -> AsyncIterator[TikTokAdapter]:
     await seed_platform_sandboxes(engine, TODAY)
     app = create_tiktok_sandbox_app(engine, faults=faults, valid_tokens={TOKEN})
     client = tiktok_client(TOKEN, base_url="http://tiktok.sandbox", transport=httpx.ASGITransport(app=app),
