@@ -18,6 +18,7 @@ from agent_brain.agents.ads.tools import (
     _direction_ad_sets,
     _direction_reader,
     _guarded,
+    _switch_ad_sets,
     _update_direction,
     tools,
 )
@@ -68,11 +69,7 @@ async def resumeDirection(args: ResumeDirectionArgs, ctx: ToolContext) -> dict[s
 
     async def write(validate_only: bool, current: State) -> Any:
         # The direction is marked active last: while the ad sets are switched on it still reads paused.
-        resumed = []
-        for ad_set_id in wanted:
-            if current.get("adsets", {}).get(ad_set_id) != "ACTIVE":
-                await ctx.meta.set_status(ad_set_id, "ACTIVE", validate_only=validate_only)
-                resumed.append(ad_set_id)
+        resumed = await _switch_ad_sets(ctx, wanted, "ACTIVE", current, validate_only=validate_only)
         await _update_direction(ctx, direction.id, validate_only=validate_only, is_active=True,
                                 campaign_status="ACTIVE")
         return {"resumed_adsets": resumed, "direction": {"is_active": True, "campaign_status": "ACTIVE"}}

@@ -917,6 +917,17 @@ async def updateDirectionTargetCPL(args: UpdateDirectionTargetCPLArgs, ctx: Tool
                           version=direction.updated_at.isoformat())
 
 
+async def _switch_ad_sets(ctx: ToolContext, ad_set_ids: Sequence[str], status: str, current: State, *,
+                          validate_only: bool) -> list[str]:
+    """Set `status` on those of a direction's ad sets the read-back `current` state does not show in it yet."""
+    switched = []
+    for ad_set_id in ad_set_ids:
+        if current.get("adsets", {}).get(ad_set_id) != status:
+            await ctx.meta.set_status(ad_set_id, status, validate_only=validate_only)
+            switched.append(ad_set_id)
+    return switched
+
+
 def _direction_reader(ctx: ToolContext, direction: Row[Any], ad_set_ids: Sequence[str]) -> Callable[[], Awaitable[State]]:
     """The verification read of a direction pause or resume: its flags and the statuses of `ad_set_ids`."""
     async def read() -> State:
@@ -952,11 +963,7 @@ async def pauseDirection(args: DirectionRefArgs, ctx: ToolContext) -> dict[str, 
 
     async def write(validate_only: bool, current: State) -> Any:
         # Platform first: a direction marked paused while its ads still spend is the worse mismatch.
-        paused = []
-        for ad_set_id in to_pause:
-            if current.get("adsets", {}).get(ad_set_id) != "PAUSED":
-                await ctx.meta.set_status(ad_set_id, "PAUSED", validate_only=validate_only)
-                paused.append(ad_set_id)
+        paused = await _switch_ad_sets(ctx, to_pause, "PAUSED", current, validate_only=validate_only)
         await _update_direction(ctx, direction.id, validate_only=validate_only, is_active=False,
                                 campaign_status="PAUSED")
         return {"paused_adsets": paused, "direction": {"is_active": False, "campaign_status": "PAUSED"}}
