@@ -207,9 +207,9 @@ class NotesStore:
         self._engine = engine  # transactions (add)
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
-    async def _rows(self, stmt: Any) -> list[NoteRecord]:
+    async def _rows(self, stmt: Any, params: dict[str, Any] | None = None) -> list[NoteRecord]:
         async with self._autocommit.connect() as conn:
-            rows = (await conn.execute(stmt)).all()
+            rows = (await conn.execute(stmt, params)).all()
         return [NoteRecord.model_validate(r._mapping) for r in rows]
 
     async def add(
@@ -290,10 +290,8 @@ class NotesStore:
         self, user_id: uuid.UUID, ad_account_id: uuid.UUID | None, domain: str | None = None
     ) -> list[NoteRecord]:
         """Visible notes, most important first, then the most recently written."""
-        async with self._autocommit.connect() as conn:
-            rows = (await conn.execute(_list_statement(ad_account_id is not None, domain is not None),
-                                       {"user_id": user_id, "ad_account_id": ad_account_id, "domain": domain})).all()
-        return [NoteRecord.model_validate(r._mapping) for r in rows]
+        return await self._rows(_list_statement(ad_account_id is not None, domain is not None),
+                                {"user_id": user_id, "ad_account_id": ad_account_id, "domain": domain})
 
     async def digest(
         self,

@@ -158,16 +158,14 @@ class BusinessSpecsStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 
-    async def _merged(self, stmt: Any) -> BusinessSpec:
+    async def _merged(self, stmt: Any, params: dict[str, Any] | None = None) -> BusinessSpec:
         async with self._engine.connect() as conn:
-            return _merge(list((await conn.execute(stmt)).all()))
+            return _merge(list((await conn.execute(stmt, params)).all()))
 
     async def get(self, user_id: uuid.UUID, ad_account_id: uuid.UUID | None) -> BusinessSpec:
         """The account's spec merged over the user-level one; an empty spec when there is none."""
-        stmt = _USER_SPEC if ad_account_id is None else _ACCOUNT_SPEC
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(stmt, {"user_id": user_id, "ad_account_id": ad_account_id})).all()
-        return _merge(list(rows))
+        return await self._merged(_USER_SPEC if ad_account_id is None else _ACCOUNT_SPEC,
+                                  {"user_id": user_id, "ad_account_id": ad_account_id})
 
     async def update(
         self,

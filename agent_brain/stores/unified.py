@@ -125,9 +125,9 @@ class UnifiedStore:
         async with self._engine.connect() as conn:
             yield conn
 
-    async def _one(self, stmt: Any) -> Any:
+    async def _one(self, stmt: Any, params: dict[str, Any] | None = None) -> Any:
         async with self._conn() as conn:
-            return (await conn.execute(stmt)).first()
+            return (await conn.execute(stmt, params)).first()
 
     # ── conversations ───────────────────────────────────────────────────────────────────────
 
@@ -199,8 +199,7 @@ class UnifiedStore:
         params = {"p_owner": owner, "p_lease": dt.timedelta(seconds=lease_seconds or self.lock_lease_seconds),
                   "p_conversation_id": conversation_id, "p_user_id": user_id, "p_source": source,
                   "p_telegram_chat_id": telegram_chat_id}
-        async with self._conn() as conn:
-            row = (await conn.execute(_open_turn_statement(shape), params)).first()
+        row = await self._one(_open_turn_statement(shape), params)
         if row is None:
             raise ConversationNotFoundError(str(conversation_id or telegram_chat_id))
         mapping = dict(row._mapping)
@@ -279,9 +278,7 @@ class UnifiedStore:
         lease released if `release_owner` still holds it."""
         params = {"p_conversation_id": conversation_id, "p_last_agent": last_agent, "p_last_domain": last_domain,
                   "p_focus": {k: v for k, v in focus_patch.items() if v is not None}, "p_owner": release_owner}
-        async with self._conn() as conn:
-            row = (await conn.execute(_record_turn_statement(bool(focus_patch), release_owner is not None),
-                                      params)).first()
+        row = await self._one(_record_turn_statement(bool(focus_patch), release_owner is not None), params)
         if row is None:
             raise ConversationNotFoundError(str(conversation_id))
 
@@ -362,8 +359,7 @@ class UnifiedStore:
         if first_user_text is not None:
             params["m_title"] = first_user_text[:TITLE_LENGTH]
         try:
-            async with self._conn() as conn:
-                row = (await conn.execute(stmt, params)).first()
+            row = await self._one(stmt, params)
         except IntegrityError as exc:
             if "fk_ai_messages_conversation_id" in str(exc.orig):
                 raise ConversationNotFoundError(str(conversation_id)) from None
